@@ -1,0 +1,86 @@
+// Starting a case from a notice: validated before anything reaches Temporal, idempotent by notice ID.
+import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandle } from '@temporalio/client';
+import { WorkflowIdReusePolicy } from '@temporalio/common';
+import { findUnit, unitSnapshot, type Directory } from './directory.js';
+import { caseIdForNotice, type Actor } from './domain.js';
+import { InputError, fieldIssues } from './errors.js';
+import { CLOCK_SKEW_MS, caseQuery, noticeSchema, type CaseView, type EscalatedVisitInput, type Notice } from './messages.js';
+import type { Policy } from './policy.js';
+import { deadlineKey, kindKey, levelKey, overdueKey, stageKey, unitKey } from './searchAttributes.js';
+import { deadlineFor } from './ladder.js';
+
+export interface StartVisitOptions {
+  client: Client;
+  taskQueue: string;
+  policy: Policy;
+  directory: Directory;
+  actor: Actor;
+  /** The clock the notice is checked against (tests pass the time-skipping server's). */
+  now?: number;
+}
+
+export interface StartVisitResult {
+  caseId: string;
+  created: boolean;
+  handle: WorkflowHandle;
+}
+
+export class NoticeConflictError extends Error {
+  constructor(readonly caseId: string) {
+    super(`notice already registered as ${caseId} with a different body`);
+    this.name = 'NoticeConflictError';
+  }
+}
+
+/** Validates the notice against the schema, the directory and the clock; throws InputError naming each field. */
+export function validateNotice(raw: unknown, directory: Directory, now: number): Notice {
+  const result = noticeSchema.safeParse(raw);
+  if (!result.success) throw new InputError(fieldIssues(result.error));
+  const notice = result.data;
+  if (!findUnit(directory, notice.unitId)) throw new InputError([{ field: 'unitId', message: `unknown unit ${notice.unitId}` }]);
+  if (Date.parse(notice.receivedAt) > now + CLOCK_SKEW_MS) throw new InputError([{ field: 'receivedAt', message: 'must not be in the future' }]);
+  return notice;
+}
+
+function sameNotice(a: Notice, b: Notice): boolean {
+  return (
+    a.noticeId === b.noticeId &&
+    a.level === b.level &&
+    Date.parse(a.receivedAt) === Date.parse(b.receivedAt) &&
+    a.unitId === b.unitId &&
+    a.receptionSite === b.receptionSite &&
+    a.headcount === b.headcount &&
+    a.matterSummary === b.matterSummary
+  );
+}
+
+export async function startEscalatedVisit(raw: unknown, options: StartVisitOptions): Promise<StartVisitResult> {
+  const notice = validateNotice(raw, options.directory, options.now ?? Date.now());
+  const unit = findUnit(options.directory, notice.unitId)!;
+  const caseId = caseIdForNotice(notice.noticeId);
+  const input: EscalatedVisitInput = { notice, policy: options.policy, unit: unitSnapshot(unit), actor: options.actor };
+  const deadline = deadlineFor(options.policy, 'arrival', notice.level, Date.parse(notice.receivedAt));
+  try {
+    const handle = await options.client.workflow.start('escalatedVisit', {
+      workflowId: caseId,
+      taskQueue: options.taskQueue,
+      args: [input],
+      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+      typedSearchAttributes: [
+        { key: kindKey, value: 'escalatedVisit' },
+        { key: levelKey, value: notice.level },
+        { key: unitKey, value: notice.unitId },
+        { key: stageKey, value: 'arrival.pending' },
+        { key: deadlineKey, value: new Date(deadline) },
+        { key: overdueKey, value: false },
+      ],
+    });
+    return { caseId, created: true, handle };
+  } catch (err) {
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    const handle = options.client.workflow.getHandle(caseId);
+    const existing: CaseView = await handle.query(caseQuery);
+    if (!sameNotice(existing.notice, notice)) throw new NoticeConflictError(caseId);
+    return { caseId, created: false, handle };
+  }
+}

@@ -1,0 +1,59 @@
+// Domain vocabulary shared by workflows, activities, API and tests (pure: importable from workflows).
+export const LEVELS = ['district', 'city', 'beijing'] as const;
+export type Level = (typeof LEVELS)[number];
+
+export const LEVEL_LABEL: Record<Level, string> = { district: '到区', city: '到市', beijing: '进京' };
+
+export const MILESTONES = ['arrival', 'closureReport'] as const;
+export type Milestone = (typeof MILESTONES)[number];
+export const MILESTONE_LABEL: Record<Milestone, string> = { arrival: '到达现场', closureReport: '书面报结果销案' };
+
+export const LEADER_ROLES = ['principal', 'inCharge'] as const;
+export type LeaderRole = (typeof LEADER_ROLES)[number];
+
+export const ACTOR_ROLES = ['intake', 'unit', 'supervisor', 'admin', 'system'] as const;
+export type ActorRole = (typeof ACTOR_ROLES)[number];
+
+export interface Actor {
+  id: string;
+  role: ActorRole;
+}
+
+export const SYSTEM_ACTOR: Actor = { id: 'duban', role: 'system' };
+
+/** Escalation steps of the ladder, in order. */
+export const STEP_KINDS = ['reminder', 'urge', 'supervise', 'deduction', 'overdueReminder'] as const;
+export type StepKind = (typeof STEP_KINDS)[number];
+
+export const STEP_LABEL: Record<StepKind, string> = {
+  reminder: '到期提醒',
+  urge: '催办',
+  supervise: '督办',
+  deduction: '扣分',
+  overdueReminder: '逾期提醒',
+};
+
+export type ExplanationStatus = 'none' | 'pending' | 'accepted' | 'rejected';
+
+/** Case stage, kept in the DubanStage search attribute. */
+export type Stage =
+  | `${Milestone}.pending`
+  | `${Milestone}.urge`
+  | `${Milestone}.supervise`
+  | `${Milestone}.deduction`
+  | 'closed'
+  | 'cancelled';
+
+export function caseIdForNotice(noticeId: string): string {
+  return `visit:${noticeId}`;
+}
+
+export function ledgerIdFor(unitId: string, year: number): string {
+  return `ledger:${unitId}:${year}`;
+}
+
+const SHANGHAI_OFFSET_MS = 8 * 3_600_000;
+/** Year of an instant in Asia/Shanghai (fixed UTC+8, no DST since 1991), usable inside workflows. */
+export function shanghaiYear(ms: number): number {
+  return new Date(ms + SHANGHAI_OFFSET_MS).getUTCFullYear();
+}

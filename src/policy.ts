@@ -1,0 +1,83 @@
+// The one place where the policy's shape, rules and defaults are defined (pure: workflows import it).
+import { z } from 'zod';
+import { isDuration, parseDuration } from './duration.js';
+import { LEADER_ROLES, type Level, type Milestone } from './domain.js';
+
+const duration = z.string().refine(isDuration, { message: 'must be a duration such as 3h, 1h30m, 45s or 7d' });
+const positiveDuration = duration.refine((d) => isDuration(d) && parseDuration(d) > 0, { message: 'must be longer than zero' });
+
+export const ladderSpecSchema = z
+  .object({
+    /** Time allowed from the milestone's start (the notice's receipt, or the arrival) to its deadline. */
+    deadline: positiveDuration,
+    /** Reminders sent this long before the deadline. */
+    reminderOffsets: z.array(positiveDuration).max(10),
+    /** Grace between 催办 (at the deadline) and 督办. */
+    superviseAfter: positiveDuration,
+    /** Grace between 督办 and the deduction. */
+    deductAfter: positiveDuration,
+    /** Reminders keep coming at this interval after 催办 until the milestone is met. */
+    overdueReminderEvery: positiveDuration,
+    /** Cap on those reminders, so a forgotten case never floods a leader's phone. */
+    maxOverdueReminders: z.number().int().min(0).max(100),
+    /** Points deducted from the unit's year-end score. */
+    points: z.number().positive().max(100),
+  })
+  .strict()
+  .superRefine((spec, ctx) => {
+    const deadline = parseDuration(spec.deadline);
+    spec.reminderOffsets.forEach((offset, i) => {
+      if (isDuration(offset) && parseDuration(offset) >= deadline) {
+        ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['reminderOffsets', i], message: 'must be shorter than the deadline' });
+      }
+    });
+  });
+
+export type LadderSpec = z.infer<typeof ladderSpecSchema>;
+
+export const policySchema = z
+  .object({
+    version: z.string().min(1).max(100),
+    timeZone: z.literal('Asia/Shanghai'),
+    arrival: z
+      .object({
+        /** Who must arrive (seed 二(四)): the unit's principal leader or leader in charge. */
+        whoMustArrive: z.array(z.enum(LEADER_ROLES)).min(1),
+        levels: z.object({ district: ladderSpecSchema, city: ladderSpecSchema, beijing: ladderSpecSchema }).strict(),
+      })
+      .strict(),
+    closureReport: ladderSpecSchema,
+  })
+  .strict();
+
+export type Policy = z.infer<typeof policySchema>;
+
+export function ladderSpecFor(policy: Policy, milestone: Milestone, level: Level): LadderSpec {
+  return milestone === 'arrival' ? policy.arrival.levels[level] : policy.closureReport;
+}
+
+export class PolicyError extends Error {
+  constructor(
+    readonly source: string,
+    readonly issues: { path: string; message: string }[],
+  ) {
+    super(`invalid policy ${source}: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`);
+    this.name = 'PolicyError';
+  }
+}
+
+export function formatIssuePath(path: (string | number)[]): string {
+  return path.length === 0 ? '(root)' : path.map((p) => String(p)).join('.');
+}
+
+/** Validates a parsed policy document; the error names each bad field by its path. */
+export function parsePolicy(data: unknown, source = 'policy'): Policy {
+  const result = policySchema.safeParse(data);
+  if (!result.success) {
+    throw new PolicyError(
+      source,
+      result.error.issues.map((i) => ({ path: formatIssuePath(i.path), message: i.message })),
+    );
+  }
+  return result.data;
+}

@@ -1,0 +1,17 @@
+// Custom search attributes of duban's cases (never personal data: they are not encrypted).
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+
+export const kindKey = defineSearchAttributeKey('DubanKind', SearchAttributeType.KEYWORD);
+export const levelKey = defineSearchAttributeKey('DubanLevel', SearchAttributeType.KEYWORD);
+export const unitKey = defineSearchAttributeKey('DubanUnit', SearchAttributeType.KEYWORD);
+export const stageKey = defineSearchAttributeKey('DubanStage', SearchAttributeType.KEYWORD);
+export const deadlineKey = defineSearchAttributeKey('DubanDeadline', SearchAttributeType.DATETIME);
+export const overdueKey = defineSearchAttributeKey('DubanOverdue', SearchAttributeType.BOOL);
+
+export const SEARCH_ATTRIBUTE_KEYS = [kindKey, levelKey, unitKey, stageKey, deadlineKey, overdueKey];
+
+/** The dev server's --search-attribute arguments. */
+export function searchAttributeArgs(): string[] {
+  const typeName: Record<string, string> = { KEYWORD: 'Keyword', DATETIME: 'Datetime', BOOL: 'Bool' };
+  return SEARCH_ATTRIBUTE_KEYS.flatMap((k) => ['--search-attribute', `${k.name}=${typeName[k.type]}`]);
+}

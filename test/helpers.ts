@@ -1,0 +1,160 @@
+// Shared test wiring: real Temporal servers from the project's .venv, a real worker, the real outbox.
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startEscalatedVisit, type StartVisitResult } from '../src/cases.js';
+import { ROOT, loadDirectoryFile, loadPolicyFile, testServerPath, temporalCliPath } from '../src/config.js';
+import type { Directory } from '../src/directory.js';
+import type { Actor, Level } from '../src/domain.js';
+import { caseQuery, type CaseView, type Notice } from '../src/messages.js';
+import type { Policy } from '../src/policy.js';
+import { SEARCH_ATTRIBUTE_KEYS } from '../src/searchAttributes.js';
+import { ensureNamespace } from '../src/temporal.js';
+import { createDubanWorker } from '../worker.js';
+import type { OutboxMessage } from '../activities/outbox.js';
+
+export const TASK_QUEUE = 'duban-test';
+
+Runtime.install({ logger: new DefaultLogger('WARN') });
+export const policy: Policy = loadPolicyFile(join(ROOT, 'config/policy.json'));
+export const demoPolicy: Policy = loadPolicyFile(join(ROOT, 'config/policy.demo.json'));
+export const directory: Directory = loadDirectoryFile(join(ROOT, 'config/units.sample.json'));
+
+export const intake: Actor = { id: 'intake-system', role: 'intake' };
+export const supervisor: Actor = { id: 'xfb-li', role: 'supervisor' };
+export const unitActor: Actor = { id: 'wuli-gov-chen', role: 'unit' };
+
+export const H = 3_600_000;
+export const M = 60_000;
+export const S = 1000;
+
+export function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
+  return TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: testServerPath() } } });
+}
+
+export function createDevServerEnv(): Promise<TestWorkflowEnvironment> {
+  return TestWorkflowEnvironment.createLocal({
+    server: {
+      executable: { type: 'existing-path', path: temporalCliPath() },
+      searchAttributes: SEARCH_ATTRIBUTE_KEYS,
+      ui: false,
+    },
+  });
+}
+
+export interface Harness {
+  env: TestWorkflowEnvironment;
+  worker: Worker;
+  outboxDir: string;
+  logs: string[];
+  stop(): Promise<void>;
+}
+
+/** Starts a real worker on the environment; stop() shuts it down and tears the server down. */
+export async function startHarness(env: TestWorkflowEnvironment): Promise<Harness> {
+  await ensureNamespace(env.connection, env.namespace ?? 'default');
+  const outboxDir = mkdtempSync(join(tmpdir(), 'duban-outbox-'));
+  const logs: string[] = [];
+  const worker = await createDubanWorker({
+    connection: env.nativeConnection,
+    namespace: env.namespace ?? 'default',
+    taskQueue: TASK_QUEUE,
+    activities: { directory: () => directory, client: env.client, taskQueue: TASK_QUEUE, outboxDir, log: (l) => logs.push(l) },
+  });
+  const running = worker.run();
+  return {
+    env,
+    worker,
+    outboxDir,
+    logs,
+    async stop() {
+      worker.shutdown();
+      await running;
+      await env.teardown();
+    },
+  };
+}
+
+let noticeSeq = 0;
+export function sampleNotice(level: Level, receivedAtMs: number, overrides: Partial<Notice> = {}): Notice {
+  noticeSeq++;
+  return {
+    noticeId: `N-${level}-${process.pid}-${noticeSeq}`,
+    level,
+    receivedAt: new Date(receivedAtMs).toISOString(),
+    unitId: 'wuli-gov',
+    receptionSite: '市信访局接待大厅',
+    headcount: 12,
+    matterSummary: '征地补偿款发放争议',
+    ...overrides,
+  };
+}
+
+export async function startVisit(h: Harness, notice: Notice, usePolicy: Policy = policy): Promise<StartVisitResult> {
+  return startEscalatedVisit(notice, {
+    client: h.env.client,
+    taskQueue: TASK_QUEUE,
+    policy: usePolicy,
+    directory,
+    actor: intake,
+    now: await h.env.currentTimeMs(),
+  });
+}
+
+export async function view(result: StartVisitResult): Promise<CaseView> {
+  return result.handle.query(caseQuery);
+}
+
+/** Waits (in real time) until the workflow sits in its timer for the given step. */
+export async function waitForStep(result: StartVisitResult, key: string): Promise<CaseView> {
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const v = await view(result);
+    if (v.waitingFor?.key === key) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${key}; waiting for ${JSON.stringify(v.waitingFor)}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+export function outbox(h: Harness): OutboxMessage[] {
+  return readdirSync(h.outboxDir)
+    .map((f) => JSON.parse(readFileSync(join(h.outboxDir, f), 'utf8')) as OutboxMessage)
+    .sort((a, b) => a.writtenAt.localeCompare(b.writtenAt) || a.idempotencyKey.localeCompare(b.idempotencyKey));
+}
+
+/** Timeline as [type, offset from the notice's receipt in ms] pairs, for exact assertions. */
+export function ladderOf(v: CaseView): [string, number][] {
+  const t0 = Date.parse(v.notice.receivedAt);
+  return v.timeline.map((e) => [e.type, Date.parse(e.at) - t0]);
+}
+
+/**
+ * Timeline as [type, hours after the notice's receipt]: ladder steps by the moment the policy set (exact),
+ * other entries by when they happened, rounded to the second.
+ */
+export function hoursOf(v: CaseView): [string, number][] {
+  const t0 = Date.parse(v.notice.receivedAt);
+  return v.timeline.map((e) => {
+    const at = e.dueAt ? Date.parse(e.dueAt) - t0 : Math.round((Date.parse(e.at) - t0) / S) * S;
+    return [e.type, at / H];
+  });
+}
+
+/** Each ladder step ran when it was due: within a second of its planned moment, never before. */
+export function expectStepsOnTime(v: CaseView): void {
+  for (const e of v.timeline) {
+    if (!e.dueAt) continue;
+    const lag = Date.parse(e.at) - Date.parse(e.dueAt);
+    if (lag < 0 || lag >= S) throw new Error(`${e.type} ran ${lag} ms after its due time ${e.dueAt}`);
+  }
+}
+
+/** Skips time on the time-skipping server so it reads `hours` after t0. */
+export async function skipTo(h: Harness, t0: number, hours: number): Promise<void> {
+  const now = await h.env.currentTimeMs();
+  const target = t0 + hours * H;
+  if (target <= now) throw new Error(`already ${(now - t0) / H} h after t0, cannot skip to ${hours} h`);
+  await h.env.sleep(target - now);
+}

@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    // Temporal workers need real processes: the forks pool, never threads.
+    pool: 'forks',
+    poolOptions: { forks: { maxForks: 2, minForks: 1 } },
+    include: ['test/**/*.test.ts'],
+    testTimeout: 60_000,
+    hookTimeout: 90_000,
+  },
+});

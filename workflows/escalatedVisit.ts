@@ -1,0 +1,436 @@
+// The escalated-visit case: alert, remind, 催办 → 督办 → deduction, per milestone, until closed or cancelled.
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  allHandlersFinished,
+  condition,
+  proxyActivities,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { DubanActivities } from '../src/activityTypes.js';
+import { SYSTEM_ACTOR, caseIdForNotice, shanghaiYear, type Actor, type Milestone, type Stage } from '../src/domain.js';
+import { ErrorType, businessFailure, fieldIssues, invalidInput } from '../src/errors.js';
+import { deadlineFor, nextStep, plan, type MilestoneFacts, type PlannedStep } from '../src/ladder.js';
+import {
+  CLOCK_SKEW_MS,
+  cancelSchema,
+  cancelUpdate,
+  caseQuery,
+  decideExplanationSchema,
+  decideExplanationUpdate,
+  extendDeadlineSchema,
+  extendDeadlineUpdate,
+  noticeSchema,
+  reassignUnitSchema,
+  reassignUnitUpdate,
+  reportArrivalSchema,
+  reportArrivalUpdate,
+  submitClosureReportSchema,
+  submitClosureReportUpdate,
+  submitExplanationSchema,
+  submitExplanationUpdate,
+  type CaseView,
+  type EscalatedVisitInput,
+  type TimelineEntry,
+} from '../src/messages.js';
+import type { NotificationEvent, NotifyRequest } from '../src/notifications.js';
+import { ladderSpecFor, policySchema } from '../src/policy.js';
+import { deadlineKey, overdueKey, stageKey, unitKey } from '../src/searchAttributes.js';
+import type { z } from 'zod';
+
+const { notify } = proxyActivities<DubanActivities>({
+  startToCloseTimeout: '30s',
+  scheduleToCloseTimeout: '1h',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', nonRetryableErrorTypes: [ErrorType.InvalidInput] },
+});
+const { lookupUnit, recordLedgerEntry } = proxyActivities<DubanActivities>({
+  startToCloseTimeout: '30s',
+  retry: {
+    initialInterval: '1s',
+    backoffCoefficient: 2,
+    maximumInterval: '1m',
+    nonRetryableErrorTypes: [ErrorType.InvalidInput, ErrorType.UnknownUnit, ErrorType.LedgerClosed],
+  },
+});
+
+const SUPERVISING_ROLES: readonly Actor['role'][] = ['supervisor', 'admin'];
+const REPORTING_ROLES: readonly Actor['role'][] = ['unit', 'supervisor', 'admin', 'intake'];
+
+function parseOrReject<T>(schema: z.ZodType<T>, input: unknown): T {
+  const result = schema.safeParse(input);
+  if (!result.success) throw invalidInput(fieldIssues(result.error));
+  return result.data;
+}
+
+function requireRole(actor: Actor, roles: readonly Actor['role'][]): void {
+  if (!roles.includes(actor.role)) throw businessFailure(ErrorType.NotAllowed, `role ${actor.role} may not do this`, 'actor.role');
+}
+
+const iso = (ms: number): string => new Date(ms).toISOString();
+
+export async function escalatedVisit(input: EscalatedVisitInput): Promise<CaseView> {
+  const notice = parseOrReject(noticeSchema, input.notice);
+  const policyResult = policySchema.safeParse(input.policy);
+  if (!policyResult.success) throw invalidInput(fieldIssues(policyResult.error, 'policy'));
+  const policy = policyResult.data;
+  const caseId = caseIdForNotice(notice.noticeId);
+  if (workflowInfo().workflowId !== caseId) throw businessFailure(ErrorType.InvalidInput, `must start as workflow ${caseId}`, 'noticeId');
+
+  const receivedAt = Date.parse(notice.receivedAt);
+  const registeredAt = Date.now();
+  if (receivedAt > registeredAt + CLOCK_SKEW_MS) throw businessFailure(ErrorType.InvalidInput, 'must not be in the future', 'receivedAt');
+
+  let unit = input.unit;
+  let status: CaseView['status'] = 'open';
+  let milestone: Milestone = 'arrival';
+  let facts: MilestoneFacts = {
+    milestone: 'arrival',
+    level: notice.level,
+    startedAt: receivedAt,
+    registeredAt,
+    deadline: deadlineFor(policy, 'arrival', notice.level, receivedAt),
+    deadlineSetAt: registeredAt,
+    explanation: 'none',
+    done: {},
+  };
+  let explanation: CaseView['explanation'] = { status: 'none', milestone: null };
+  let arrival: CaseView['arrival'] = null;
+  let closureReport: CaseView['closureReport'] = null;
+  let waitingFor: CaseView['waitingFor'] = null;
+  const deductions: CaseView['deductions'] = [];
+  const timeline: TimelineEntry[] = [];
+  const outgoing: NotifyRequest[] = [];
+  // Bumped whenever a fact changes, so the main loop re-plans instead of firing a stale step.
+  let factsVersion = 0;
+
+  const record = (entry: Omit<TimelineEntry, 'seq' | 'at'> & { at?: string }): TimelineEntry => {
+    const full: TimelineEntry = { seq: timeline.length + 1, at: entry.at ?? iso(Date.now()), ...entry } as TimelineEntry;
+    timeline.push(full);
+    return full;
+  };
+
+  const queueNotice = (event: NotificationEvent, key: string, detail?: NotifyRequest['detail']): void => {
+    outgoing.push({
+      caseId,
+      key,
+      event,
+      unitId: unit.id,
+      unitName: unit.name,
+      level: notice.level,
+      milestone: status === 'open' ? milestone : null,
+      deadline: status === 'open' ? iso(facts.deadline) : null,
+      receptionSite: notice.receptionSite,
+      ...(detail ? { detail } : {}),
+    });
+  };
+
+  const stage = (): Stage => {
+    if (status !== 'open') return status;
+    const d = facts.done;
+    if (d[`${milestone}.deduction`] !== undefined) return `${milestone}.deduction`;
+    if (d[`${milestone}.supervise`] !== undefined) return `${milestone}.supervise`;
+    if (d[`${milestone}.urge`] !== undefined) return `${milestone}.urge`;
+    return `${milestone}.pending`;
+  };
+
+  const isOverdue = (): boolean => status === 'open' && Date.now() > facts.deadline;
+
+  const publishSearchAttributes = (): void => {
+    upsertSearchAttributes([
+      { key: stageKey, value: stage() },
+      { key: unitKey, value: unit.id },
+      { key: deadlineKey, value: status === 'open' ? new Date(facts.deadline) : null },
+      { key: overdueKey, value: isOverdue() },
+    ]);
+  };
+
+  const factsChanged = (): void => {
+    factsVersion++;
+    publishSearchAttributes();
+  };
+
+  const view = (): CaseView => {
+    const current = plan(policy, facts);
+    return {
+      caseId,
+      kind: 'escalatedVisit',
+      notice,
+      unit,
+      policyVersion: policy.version,
+      status,
+      stage: stage(),
+      milestone: status === 'open' ? milestone : null,
+      deadline: status === 'open' ? iso(facts.deadline) : null,
+      overdue: isOverdue(),
+      arrival,
+      explanation,
+      closureReport,
+      deductions,
+      waitingFor,
+      deductionHeld: status === 'open' && current.deductionHeld,
+      timeline,
+    };
+  };
+
+  const requireOpen = (): void => {
+    if (status !== 'open') throw businessFailure(ErrorType.InvalidState, `case is ${status}`, 'status');
+  };
+
+  // Handlers are set before the first await.
+  setHandler(caseQuery, view);
+
+  setHandler(
+    reportArrivalUpdate,
+    (raw) => {
+      const { leaderId, arrivedAt, note, actor } = reportArrivalSchema.parse(raw);
+      const at = Date.parse(arrivedAt);
+      arrival = { leaderId, leaderRole: unit.leaders.find((l) => l.id === leaderId)!.role, arrivedAt: iso(at), onTime: at <= facts.deadline };
+      record({ type: 'arrival', at: iso(at), milestone: 'arrival', actor, ...(note ? { reason: note } : {}), detail: { leaderId, onTime: arrival.onTime, reportedAt: iso(Date.now()) } });
+      milestone = 'closureReport';
+      const now = Date.now();
+      facts = {
+        milestone: 'closureReport',
+        level: notice.level,
+        startedAt: at,
+        registeredAt: now,
+        deadline: deadlineFor(policy, 'closureReport', notice.level, at),
+        deadlineSetAt: now,
+        explanation: 'none',
+        done: {},
+      };
+      explanation = { status: 'none', milestone: null };
+      factsChanged();
+      return Promise.resolve(view());
+    },
+    {
+      validator: (raw) => {
+        requireOpen();
+        const input = parseOrReject(reportArrivalSchema, raw);
+        requireRole(input.actor, REPORTING_ROLES);
+        if (milestone !== 'arrival') throw businessFailure(ErrorType.InvalidState, 'arrival was already reported', 'leaderId');
+        const leader = unit.leaders.find((l) => l.id === input.leaderId);
+        if (!leader || !policy.arrival.whoMustArrive.includes(leader.role)) {
+          throw businessFailure(ErrorType.InvalidInput, `is not a principal leader or leader in charge of unit ${unit.id}`, 'leaderId');
+        }
+        const at = Date.parse(input.arrivedAt);
+        if (at < receivedAt) throw businessFailure(ErrorType.InvalidInput, 'must not be before the notice was received', 'arrivedAt');
+        if (at > Date.now() + CLOCK_SKEW_MS) throw businessFailure(ErrorType.InvalidInput, 'must not be in the future', 'arrivedAt');
+      },
+    },
+  );
+
+  setHandler(
+    submitExplanationUpdate,
+    (raw) => {
+      const { text, actor } = submitExplanationSchema.parse(raw);
+      explanation = { status: 'pending', milestone, text };
+      facts = { ...facts, explanation: 'pending' };
+      record({ type: 'explanationSubmitted', milestone, actor, reason: text });
+      factsChanged();
+      return Promise.resolve(view());
+    },
+    {
+      validator: (raw) => {
+        requireOpen();
+        const input = parseOrReject(submitExplanationSchema, raw);
+        requireRole(input.actor, REPORTING_ROLES);
+        if (explanation.status === 'pending') throw businessFailure(ErrorType.InvalidState, 'an explanation is already awaiting a decision', 'text');
+        if (explanation.status === 'accepted') throw businessFailure(ErrorType.InvalidState, 'an explanation was already accepted', 'text');
+      },
+    },
+  );
+
+  setHandler(
+    decideExplanationUpdate,
+    (raw) => {
+      const { decision, reason, actor } = decideExplanationSchema.parse(raw);
+      const now = Date.now();
+      const accepted = decision === 'accept';
+      explanation = { ...explanation, status: accepted ? 'accepted' : 'rejected', reason };
+      facts = { ...facts, explanation: accepted ? 'accepted' : 'rejected', explanationDecidedAt: now };
+      const entry = record({ type: accepted ? 'explanationAccepted' : 'explanationRejected', milestone, actor, reason });
+      if (accepted && facts.done[`${milestone}.deduction`] === undefined) {
+        record({ type: 'deductionCancelled', milestone, actor, reason: '情况说明已采纳' });
+      }
+      queueNotice('explanationDecision', `explanationDecision.${entry.seq}`, { decision, reason });
+      factsChanged();
+      return Promise.resolve(view());
+    },
+    {
+      validator: (raw) => {
+        requireOpen();
+        const input = parseOrReject(decideExplanationSchema, raw);
+        requireRole(input.actor, SUPERVISING_ROLES);
+        if (explanation.status !== 'pending') throw businessFailure(ErrorType.InvalidState, 'no explanation awaits a decision', 'decision');
+      },
+    },
+  );
+
+  setHandler(
+    extendDeadlineUpdate,
+    (raw) => {
+      const { newDeadline, reason, actor } = extendDeadlineSchema.parse(raw);
+      const from = facts.deadline;
+      const to = Date.parse(newDeadline);
+      facts = { ...facts, deadline: to, deadlineSetAt: Date.now() };
+      const entry = record({ type: 'deadlineExtended', milestone, actor, reason, detail: { from: iso(from), to: iso(to) } });
+      queueNotice('extension', `extension.${entry.seq}`, { reason });
+      factsChanged();
+      return Promise.resolve(view());
+    },
+    {
+      validator: (raw) => {
+        requireOpen();
+        const input = parseOrReject(extendDeadlineSchema, raw);
+        requireRole(input.actor, SUPERVISING_ROLES);
+        const to = Date.parse(input.newDeadline);
+        if (to <= facts.deadline) throw businessFailure(ErrorType.InvalidInput, `must be later than the current deadline ${iso(facts.deadline)}`, 'newDeadline');
+        if (to <= Date.now()) throw businessFailure(ErrorType.InvalidInput, 'must be in the future', 'newDeadline');
+      },
+    },
+  );
+
+  setHandler(
+    reassignUnitUpdate,
+    async (raw) => {
+      const { unitId, reason, actor } = reassignUnitSchema.parse(raw);
+      let next;
+      try {
+        next = await lookupUnit(unitId);
+      } catch (err) {
+        if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.type === ErrorType.UnknownUnit) {
+          throw businessFailure(ErrorType.UnknownUnit, `unknown unit ${unitId}`, 'unitId');
+        }
+        throw err;
+      }
+      requireOpen();
+      const from = unit;
+      unit = next;
+      const entry = record({ type: 'reassigned', milestone, actor, reason, detail: { from: from.id, to: next.id } });
+      queueNotice('reassignment', `reassignment.${entry.seq}`, { reason });
+      factsChanged();
+      return view();
+    },
+    {
+      validator: (raw) => {
+        requireOpen();
+        const input = parseOrReject(reassignUnitSchema, raw);
+        requireRole(input.actor, SUPERVISING_ROLES);
+        if (input.unitId === unit.id) throw businessFailure(ErrorType.InvalidInput, 'is already the responsible unit', 'unitId');
+      },
+    },
+  );
+
+  setHandler(
+    cancelUpdate,
+    (raw) => {
+      const { reason, actor } = cancelSchema.parse(raw);
+      const entry = record({ type: 'cancelled', milestone, actor, reason });
+      queueNotice('cancel', `cancel.${entry.seq}`, { reason });
+      status = 'cancelled';
+      factsChanged();
+      return Promise.resolve(view());
+    },
+    {
+      validator: (raw) => {
+        requireOpen();
+        requireRole(parseOrReject(cancelSchema, raw).actor, SUPERVISING_ROLES);
+      },
+    },
+  );
+
+  setHandler(
+    submitClosureReportUpdate,
+    (raw) => {
+      const { result, actor } = submitClosureReportSchema.parse(raw);
+      const now = Date.now();
+      closureReport = { result, reportedAt: iso(now) };
+      record({ type: 'closureReport', milestone: 'closureReport', actor, reason: result, detail: { onTime: now <= facts.deadline } });
+      const entry = record({ type: 'closed', actor: SYSTEM_ACTOR });
+      queueNotice('closure', `closure.${entry.seq}`);
+      status = 'closed';
+      factsChanged();
+      return Promise.resolve(view());
+    },
+    {
+      validator: (raw) => {
+        requireOpen();
+        const input = parseOrReject(submitClosureReportSchema, raw);
+        requireRole(input.actor, REPORTING_ROLES);
+        if (milestone !== 'closureReport') throw businessFailure(ErrorType.InvalidState, 'arrival must be reported first', 'result');
+      },
+    },
+  );
+
+  const sendOutgoing = async (): Promise<void> => {
+    while (outgoing.length > 0) {
+      const request = outgoing.shift()!;
+      try {
+        await notify(request);
+      } catch (err) {
+        // A lost alert must be visible to supervisors, but must not stop the ladder.
+        record({
+          type: 'notificationFailed',
+          ...(request.milestone ? { milestone: request.milestone } : {}),
+          actor: SYSTEM_ACTOR,
+          reason: `通知发送失败：${err instanceof Error ? err.message : String(err)}`,
+          detail: { event: request.event, key: request.key },
+        });
+      }
+    }
+  };
+
+  const executeStep = async (step: PlannedStep): Promise<void> => {
+    const now = Date.now();
+    facts = { ...facts, done: { ...facts.done, [step.key]: now } };
+    const spec = ladderSpecFor(policy, step.milestone, notice.level);
+    record({ type: step.kind, milestone: step.milestone, actor: SYSTEM_ACTOR, dueAt: iso(step.dueAt) });
+    if (step.kind === 'deduction') {
+      const entryId = `${caseId}/${step.milestone}/deduction`;
+      const entry = { entryId, milestone: step.milestone, points: spec.points, at: iso(now) };
+      await recordLedgerEntry({
+        ...entry,
+        kind: 'deduction',
+        unitId: unit.id,
+        caseId,
+        level: notice.level,
+        actor: SYSTEM_ACTOR,
+        reason: `${step.milestone === 'arrival' ? '接人' : '报结'}逾期，经催办、督办仍未办结且无情况说明`,
+      });
+      deductions.push(entry);
+      queueNotice('deduction', step.key, { points: spec.points, year: shanghaiYear(now) });
+    } else {
+      queueNotice(step.kind, step.key);
+    }
+    if (step.kind === 'urge' || step.kind === 'supervise' || step.kind === 'deduction') publishSearchAttributes();
+    await sendOutgoing();
+  };
+
+  record({ type: 'registered', milestone: 'arrival', actor: input.actor, detail: { policyVersion: policy.version, deadline: iso(facts.deadline), receivedAt: iso(receivedAt) } });
+  record({ type: 'alert', milestone: 'arrival', actor: SYSTEM_ACTOR });
+  queueNotice('alert', 'alert');
+
+  for (;;) {
+    await sendOutgoing();
+    if (status !== 'open') break;
+    const step = nextStep(plan(policy, facts));
+    const seen = factsVersion;
+    if (!step) {
+      await condition(() => factsVersion !== seen || outgoing.length > 0);
+      continue;
+    }
+    const wait = step.dueAt - Date.now();
+    if (wait > 0) {
+      waitingFor = { key: step.key, kind: step.kind, dueAt: iso(step.dueAt) };
+      const changed = await condition(() => factsVersion !== seen || outgoing.length > 0, Math.max(1, wait));
+      waitingFor = null;
+      if (changed) continue;
+    }
+    await executeStep(step);
+  }
+
+  await condition(allHandlersFinished);
+  return view();
+}

@@ -1,0 +1,2 @@
+export { escalatedVisit } from './escalatedVisit.js';
+export { unitYearLedger } from './unitYearLedger.js';
