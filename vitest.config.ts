@@ -6,6 +6,7 @@ export default defineConfig({
     pool: 'forks',
     poolOptions: { forks: { maxForks: 2, minForks: 1 } },
     include: ['test/**/*.test.ts'],
+    reporters: ['default', './test/summaryReporter.ts'],
     testTimeout: 60_000,
     hookTimeout: 90_000,
   },

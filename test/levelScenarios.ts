@@ -1,6 +1,6 @@
 // The arrival ladder of one level under time skipping, with the policy's numbers written out as expectations.
 import { WorkflowUpdateFailedError } from '@temporalio/client';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import type { Level } from '../src/domain.js';
 import {
   decideExplanationUpdate,
@@ -14,6 +14,7 @@ import { ledgerIdFor, shanghaiYear } from '../src/domain.js';
 import {
   H,
   createTimeSkippingEnv,
+  finishedResult,
   expectStepsOnTime,
   hoursOf,
   sampleNotice,
@@ -43,6 +44,9 @@ export function defineLevelScenarios(x: LevelExpectation): void {
   beforeAll(async () => {
     h = await startHarness(await createTimeSkippingEnv());
   }, 60_000);
+  afterEach(async () => {
+    await h.terminateOpen();
+  });
   afterAll(async () => {
     await h?.stop();
   });
@@ -73,7 +77,7 @@ export function defineLevelScenarios(x: LevelExpectation): void {
       const closed = await c.handle.executeUpdate(submitClosureReportUpdate, { args: [{ result: '已接回并书面报结果', actor: unitActor }] });
       expect(closed.status).toBe('closed');
       expect(closed.timeline.map((e) => e.type).slice(-2)).toEqual(['closureReport', 'closed']);
-      const result = (await c.handle.result()) as CaseView;
+      const result = await finishedResult(c);
       expect(result.stage).toBe('closed');
       expect(result.policyVersion).toBe('2026.1');
     });

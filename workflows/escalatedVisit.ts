@@ -106,7 +106,7 @@ export async function escalatedVisit(input: EscalatedVisitInput): Promise<CaseVi
   let factsVersion = 0;
 
   const record = (entry: Omit<TimelineEntry, 'seq' | 'at'> & { at?: string }): TimelineEntry => {
-    const full: TimelineEntry = { seq: timeline.length + 1, at: entry.at ?? iso(Date.now()), ...entry } as TimelineEntry;
+    const full: TimelineEntry = { seq: timeline.length + 1, ...entry, at: entry.at ?? iso(Date.now()) };
     timeline.push(full);
     return full;
   };
@@ -148,6 +148,7 @@ export async function escalatedVisit(input: EscalatedVisitInput): Promise<CaseVi
 
   const factsChanged = (): void => {
     factsVersion++;
+    waitingFor = null; // the loop re-plans; until then no wait is current
     publishSearchAttributes();
   };
 
