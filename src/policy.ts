@@ -3,8 +3,10 @@ import { z } from 'zod';
 import { isDuration, parseDuration } from './duration.js';
 import { LEADER_ROLES, type Level, type Milestone } from './domain.js';
 
-const duration = z.string().refine(isDuration, { message: 'must be a duration such as 3h, 1h30m, 45s or 7d' });
-const positiveDuration = duration.refine((d) => isDuration(d) && parseDuration(d) > 0, { message: 'must be longer than zero' });
+const positiveDuration = z.string().superRefine((d, ctx) => {
+  if (!isDuration(d)) ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'must be a duration such as 3h, 1h30m, 45s or 7d' });
+  else if (parseDuration(d) <= 0) ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'must be longer than zero' });
+});
 
 export const ladderSpecSchema = z
   .object({
@@ -25,6 +27,7 @@ export const ladderSpecSchema = z
   })
   .strict()
   .superRefine((spec, ctx) => {
+    if (!isDuration(spec.deadline)) return;
     const deadline = parseDuration(spec.deadline);
     spec.reminderOffsets.forEach((offset, i) => {
       if (isDuration(offset) && parseDuration(offset) >= deadline) {

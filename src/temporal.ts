@@ -1,10 +1,12 @@
 // Connections to Temporal and the one-time registration of duban's namespace and search attributes.
 import { Client, Connection } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time.js';
-import { temporal } from '@temporalio/proto';
+import proto from '@temporalio/proto';
 import { SEARCH_ATTRIBUTE_KEYS } from './searchAttributes.js';
 
-const INDEXED_TYPE: Record<string, temporal.api.enums.v1.IndexedValueType> = {
+const { temporal } = proto;
+
+const INDEXED_TYPE: Record<string, proto.temporal.api.enums.v1.IndexedValueType> = {
   KEYWORD: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
   DATETIME: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_DATETIME,
   BOOL: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_BOOL,
