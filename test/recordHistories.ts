@@ -1,0 +1,64 @@
+// Records the histories that the replay test keeps: run with `npm run record:histories` after a deliberate,
+// patched() workflow change, never to paper over a non-determinism failure.
+import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ROOT } from '../src/config.js';
+import {
+  cancelUpdate,
+  decideExplanationUpdate,
+  extendDeadlineUpdate,
+  reassignUnitUpdate,
+  reportArrivalUpdate,
+  submitClosureReportUpdate,
+  submitExplanationUpdate,
+} from '../src/messages.js';
+import { ledgerIdFor, shanghaiYear } from '../src/domain.js';
+import { H, createTimeSkippingEnv, sampleNotice, skipTo, startHarness, startVisit, supervisor, unitActor, waitForStep } from './helpers.js';
+
+const h = await startHarness(await createTimeSkippingEnv());
+const out = join(ROOT, 'test/histories');
+// The file name is the workflow ID with ':' as '__': replay needs the real ID back.
+const save = async (workflowId: string): Promise<void> => {
+  const history = await h.env.client.workflow.getHandle(workflowId).fetchHistory();
+  writeFileSync(join(out, `${workflowId.replaceAll(':', '__')}.json`), historyToJSON(history));
+  console.log(`recorded ${workflowId} (${history.events?.length ?? 0} events)`);
+};
+
+try {
+  // 1. Beijing, never arrives: the full ladder with a deduction.
+  let t0 = await h.env.currentTimeMs();
+  const full = await startVisit(h, sampleNotice('beijing', t0, { noticeId: 'REPLAY-BEIJING-FULL' }));
+  await waitForStep(full, `arrival.reminder.12h@${t0 + 24 * H}`);
+  await skipTo(h, t0, 61);
+  await save(full.caseId);
+  await save(ledgerIdFor('wuli-gov', shanghaiYear(t0 + 60 * H)));
+  await full.handle.terminate('recorded');
+
+  // 2. City: extension, explanation accepted, arrival, closure report.
+  t0 = await h.env.currentTimeMs();
+  const city = await startVisit(h, sampleNotice('city', t0, { noticeId: 'REPLAY-CITY-CLOSED' }));
+  await waitForStep(city, `arrival.reminder.2h@${t0 + 8 * H}`);
+  await skipTo(h, t0, 1.5);
+  await city.handle.executeUpdate(extendDeadlineUpdate, { args: [{ newDeadline: new Date(t0 + 9 * H).toISOString(), reason: '暴雨封路', actor: supervisor }] });
+  await skipTo(h, t0, 13.5);
+  await city.handle.executeUpdate(submitExplanationUpdate, { args: [{ text: '封路绕行', actor: unitActor }] });
+  await city.handle.executeUpdate(decideExplanationUpdate, { args: [{ decision: 'accept', reason: '属实', actor: supervisor }] });
+  await skipTo(h, t0, 14.5);
+  await city.handle.executeUpdate(reportArrivalUpdate, { args: [{ leaderId: 'wuli-gov-zhang', arrivedAt: new Date(t0 + 14.5 * H).toISOString(), actor: unitActor }] });
+  await city.handle.executeUpdate(submitClosureReportUpdate, { args: [{ result: '已接回并化解', actor: unitActor }] });
+  await save(city.caseId);
+
+  // 3. District: reassignment then cancel.
+  t0 = await h.env.currentTimeMs();
+  const district = await startVisit(h, sampleNotice('district', t0, { noticeId: 'REPLAY-DISTRICT-CANCEL' }));
+  await waitForStep(district, `arrival.reminder.1h@${t0 + 3 * H}`);
+  await skipTo(h, t0, 0.5);
+  await district.handle.executeUpdate(reassignUnitUpdate, { args: [{ unitId: 'wuli-landres', reason: '事涉土地', actor: supervisor }] });
+  await skipTo(h, t0, 2.25);
+  await district.handle.executeUpdate(cancelUpdate, { args: [{ reason: '重复登记', actor: supervisor }] });
+  await new Promise((r) => setTimeout(r, 1000));
+  await save(district.caseId);
+} finally {
+  await h.stop();
+}
