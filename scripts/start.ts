@@ -1,0 +1,109 @@
+// `make start`: the dev server on a SQLite file under data/, duban's namespace and search attributes,
+// and the worker; Ctrl-C stops every process it started.
+import { Connection } from '@temporalio/client';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { ROOT, loadConfig, loadDirectoryFile, loadPolicyFile, temporalCliPath } from '../src/config.js';
+import { searchAttributeArgs } from '../src/searchAttributes.js';
+import { ensureNamespace } from '../src/temporal.js';
+
+interface ChildSpec {
+  name: string;
+  command: string;
+  args: string[];
+}
+
+const config = loadConfig();
+try {
+  loadPolicyFile(config.policyFile);
+  loadDirectoryFile(config.directoryFile);
+} catch (err) {
+  console.error((err as Error).message);
+  process.exit(1);
+}
+
+const external = process.env.TEMPORAL_ADDRESS !== undefined;
+const UI_PORT = Number(process.env.DUBAN_UI_PORT ?? 8233);
+const children: { spec: ChildSpec; process: ChildProcess }[] = [];
+let stopping = false;
+
+function launch(spec: ChildSpec): ChildProcess {
+  const child = spawn(spec.command, spec.args, { cwd: ROOT, stdio: 'inherit', env: process.env });
+  children.push({ spec, process: child });
+  child.on('exit', (code, signal) => {
+    if (stopping) return;
+    console.error(`${spec.name} exited unexpectedly (${signal ?? `code ${code}`}); stopping the rest`);
+    void stop(1);
+  });
+  return child;
+}
+
+async function stop(exitCode: number): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  // Stop in reverse start order: the worker before the server it talks to.
+  for (const { spec, process: child } of [...children].reverse()) {
+    if (child.exitCode !== null || child.signalCode !== null) continue;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    await exited;
+    clearTimeout(timer);
+    console.log(`stopped ${spec.name}`);
+  }
+  process.exit(exitCode);
+}
+
+process.on('SIGINT', () => void stop(0));
+process.on('SIGTERM', () => void stop(0));
+
+async function connectWithRetry(address: string, timeoutMs: number): Promise<Connection> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await Connection.connect({ address, connectTimeout: 1000 });
+    } catch (err) {
+      if (Date.now() > end) throw new Error(`Temporal at ${address} did not answer within ${timeoutMs / 1000} s: ${(err as Error).message}`);
+      await new Promise((r) => setTimeout(r, 300));
+    }
+  }
+}
+
+async function main(): Promise<void> {
+  if (!external) {
+    mkdirSync(config.dataDir, { recursive: true });
+    const [host, port] = config.temporalAddress.split(':');
+    launch({
+      name: 'Temporal dev server',
+      command: temporalCliPath(),
+      args: [
+        'server', 'start-dev',
+        '--db-filename', join(config.dataDir, 'temporal.db'),
+        '--sqlite-pragma', 'journal_mode=WAL',
+        '--namespace', config.namespace,
+        '--ip', host === 'localhost' ? '127.0.0.1' : (host ?? '127.0.0.1'),
+        '--port', port ?? '7233',
+        '--ui-port', String(UI_PORT),
+        '--ui-disable-news-fetch',
+        '--log-level', 'warn',
+        ...searchAttributeArgs(),
+      ],
+    });
+  }
+  const connection = await connectWithRetry(config.temporalAddress, 30_000);
+  await ensureNamespace(connection, config.namespace);
+  await connection.close();
+  launch({ name: 'duban worker', command: process.execPath, args: ['--import', 'tsx', join(ROOT, 'worker.ts')] });
+
+  console.log('');
+  console.log(`duban is running — Temporal ${config.temporalAddress}, namespace ${config.namespace}, task queue ${config.taskQueue}`);
+  if (!external) console.log(`Web UI: http://localhost:${UI_PORT}/namespaces/${config.namespace}/workflows`);
+  console.log(`Outbox: ${config.outboxDir}`);
+  console.log('Watch a whole ladder: make demo (in another terminal). Ctrl-C stops everything.');
+}
+
+main().catch((err: unknown) => {
+  console.error((err as Error).message);
+  void stop(1);
+});
