@@ -1,4 +1,5 @@
 // The policy and the unit directory: seed rules as defaults, errors that name the field, start-up refusal.
+/* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-member-access -- invalid documents are built by editing untyped JSON */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

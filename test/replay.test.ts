@@ -18,5 +18,5 @@ test('every kept history replays without non-determinism', async () => {
   const histories = files.map((f) => ({ workflowId: f.replace(/\.json$/, '').replaceAll('__', ':'), history: historyFromJSON(JSON.parse(readFileSync(join(dir, f), 'utf8'))) }));
   const results: { workflowId: string; error?: unknown }[] = [];
   for await (const r of Worker.runReplayHistories({ workflowsPath }, histories)) results.push({ workflowId: r.workflowId, error: r.error });
-  expect(results.map((r) => [r.workflowId, r.error === undefined ? 'ok' : String(r.error)])).toEqual(histories.map((x) => [x.workflowId, 'ok']));
+  expect(results.map((r) => [r.workflowId, r.error === undefined ? 'ok' : (r.error as Error).message])).toEqual(histories.map((x) => [x.workflowId, 'ok']));
 }, 120_000);

@@ -9,7 +9,6 @@ import {
   reportArrivalUpdate,
   submitClosureReportUpdate,
   submitExplanationUpdate,
-  type CaseView,
 } from '../src/messages.js';
 import {
   H,
