@@ -1,8 +1,11 @@
 // Starts duban's worker against the configured Temporal cluster.
-import { NativeConnection, Worker } from '@temporalio/worker';
+import type { DataConverter } from '@temporalio/common';
+import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { fileURLToPath } from 'node:url';
 import { createActivities, type ActivityDeps } from './activities/index.js';
 import { loadConfig, loadDirectoryFile, loadPolicyFile } from './src/config.js';
+import { createDataConverter, loadCodec } from './src/codec.js';
+import { PinoTemporalLogger, activityLog, logger } from './src/log.js';
 import { connectClient } from './src/temporal.js';
 
 export const workflowsPath = fileURLToPath(new URL('./workflows/index.ts', import.meta.url));
@@ -12,6 +15,8 @@ export interface DubanWorkerOptions {
   namespace: string;
   taskQueue: string;
   activities: ActivityDeps;
+  /** Production passes createDataConverter() (src/codec.ts): encrypted payloads and failures. Omitted: plain payloads. */
+  dataConverter?: DataConverter;
 }
 
 export function createDubanWorker(options: DubanWorkerOptions): Promise<Worker> {
@@ -21,6 +26,7 @@ export function createDubanWorker(options: DubanWorkerOptions): Promise<Worker> 
     taskQueue: options.taskQueue,
     workflowsPath,
     activities: createActivities(options.activities),
+    ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),
   });
 }
 
@@ -28,15 +34,19 @@ async function main(): Promise<void> {
   const config = loadConfig();
   loadPolicyFile(config.policyFile); // an invalid policy stops start-up here, naming the field
   const directory = loadDirectoryFile(config.directoryFile);
+  const codec = loadCodec(); // in production, no configured key stops start-up here in one line
+  const dataConverter = createDataConverter(codec);
+  Runtime.install({ logger: new PinoTemporalLogger(logger) });
   const connection = await NativeConnection.connect({ address: config.temporalAddress });
-  const client = await connectClient(config.temporalAddress, config.namespace);
+  const client = await connectClient(config.temporalAddress, config.namespace, { dataConverter });
   const worker = await createDubanWorker({
     connection,
     namespace: config.namespace,
     taskQueue: config.taskQueue,
-    activities: { directory: () => directory, client, taskQueue: config.taskQueue, outboxDir: config.outboxDir },
+    activities: { directory: () => directory, client, taskQueue: config.taskQueue, outboxDir: config.outboxDir, log: activityLog(logger) },
+    dataConverter,
   });
-  console.log(`duban worker: namespace ${config.namespace}, task queue ${config.taskQueue}, ${config.temporalAddress}`);
+  console.log(`duban worker: namespace ${config.namespace}, task queue ${config.taskQueue}, ${config.temporalAddress}, payloads encrypted with key ${codec.codec.currentKeyId} (${codec.source})`);
   await worker.run();
   await connection.close();
 }

@@ -1,7 +1,9 @@
 // Connections to Temporal and the one-time registration of duban's namespace and search attributes.
 import { Client, Connection } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
 import { msToTs } from '@temporalio/common/lib/time.js';
 import proto from '@temporalio/proto';
+import { createDataConverter } from './codec.js';
 import { SEARCH_ATTRIBUTE_KEYS } from './searchAttributes.js';
 
 const { temporal } = proto;
@@ -12,9 +14,11 @@ const INDEXED_TYPE: Record<string, proto.temporal.api.enums.v1.IndexedValueType>
   BOOL: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_BOOL,
 };
 
-export async function connectClient(address: string, namespace: string): Promise<Client> {
+/** A client whose payloads and failures are encrypted: by default with the codec from the environment (loadCodec()). */
+export async function connectClient(address: string, namespace: string, options: { dataConverter?: DataConverter } = {}): Promise<Client> {
+  const dataConverter = options.dataConverter ?? createDataConverter();
   const connection = await Connection.connect({ address });
-  return new Client({ connection, namespace });
+  return new Client({ connection, namespace, dataConverter });
 }
 
 /** Registers the namespace and duban's search attributes when missing; safe to call at every start. */
