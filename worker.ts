@@ -1,11 +1,11 @@
 // Starts duban's worker against the configured Temporal cluster.
 import type { DataConverter } from '@temporalio/common';
-import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { NativeConnection, Worker } from '@temporalio/worker';
 import { fileURLToPath } from 'node:url';
 import { createActivities, type ActivityDeps } from './activities/index.js';
 import { loadConfig, loadDirectoryFile, loadPolicyFile } from './src/config.js';
 import { createDataConverter, loadCodec } from './src/codec.js';
-import { PinoTemporalLogger, activityLog, logger } from './src/log.js';
+import { activityLog, installTemporalLogging, logger } from './src/log.js';
 import { connectClient } from './src/temporal.js';
 
 export const workflowsPath = fileURLToPath(new URL('./workflows/index.ts', import.meta.url));
@@ -36,7 +36,7 @@ async function main(): Promise<void> {
   const directory = loadDirectoryFile(config.directoryFile);
   const codec = loadCodec(); // in production, no configured key stops start-up here in one line
   const dataConverter = createDataConverter(codec);
-  Runtime.install({ logger: new PinoTemporalLogger(logger) });
+  installTemporalLogging(logger);
   const connection = await NativeConnection.connect({ address: config.temporalAddress });
   const client = await connectClient(config.temporalAddress, config.namespace, { dataConverter });
   const worker = await createDubanWorker({

@@ -2,6 +2,7 @@
 // string (messages, error messages, stacks, nested values) has phone numbers, e-mail addresses and ID numbers masked.
 // Names and matter texts cannot be recognised inside free text: code logs IDs, never such values (see docs/security.md).
 import type { LogLevel, LogMetadata, Logger as TemporalLogger } from '@temporalio/common';
+import { Runtime, makeTelemetryFilterString } from '@temporalio/worker';
 import { pino, stdSerializers, type DestinationStream, type Logger } from 'pino';
 
 /** Field paths redacted wherever a log call passes them (top level and one level down). */
@@ -113,4 +114,15 @@ export class PinoTemporalLogger implements TemporalLogger {
   error(message: string, meta?: LogMetadata): void {
     this.log('ERROR', message, meta);
   }
+}
+
+/**
+ * Installs Temporal's Runtime with its logs on pino: the SDK's own lines and, forwarded, the Rust core's lines (at
+ * `coreLevel` and above). Call once per process, before any connection or worker is created.
+ */
+export function installTemporalLogging(target: Logger = logger, coreLevel: LogLevel = 'WARN'): void {
+  Runtime.install({
+    logger: new PinoTemporalLogger(target),
+    telemetryOptions: { logging: { forward: {}, filter: makeTelemetryFilterString({ core: coreLevel, other: 'ERROR' }) } },
+  });
 }
