@@ -4,7 +4,7 @@ VENV := .venv
 NPM_STAMP := node_modules/.duban-installed
 VENV_STAMP := $(VENV)/.duban-installed
 
-.PHONY: setup start test demo lint typecheck unit bench clean-data
+.PHONY: setup start test demo lint typecheck unit bench clean-data codec-server
 
 setup: $(NPM_STAMP) $(VENV_STAMP)
 
@@ -26,6 +26,10 @@ start: setup
 
 demo: setup
 	npx tsx scripts/demo.ts
+
+# The codec server alone (make start already runs it): the Web UI's and CLI's way to read encrypted payloads.
+codec-server: setup
+	npx tsx codec-server.ts
 
 lint: setup
 	npx eslint .

@@ -5,6 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT, loadConfig, loadDirectoryFile, loadPolicyFile, temporalCliPath } from '../src/config.js';
+import { CodecConfigError, loadCodec } from '../src/codec.js';
 import { searchAttributeArgs } from '../src/searchAttributes.js';
 import { ensureNamespace } from '../src/temporal.js';
 
@@ -23,8 +24,19 @@ try {
   process.exit(1);
 }
 
+// The payload encryption key: outside production, data/codec-keys.json (0600) is created on the first run;
+// in production a configured key (DUBAN_CODEC_KEYS or DUBAN_CODEC_KEY_FILE) is required.
+try {
+  const codec = loadCodec();
+  if (codec.created) console.log(`created the local encryption key file ${codec.source} (mode 0600; keep it out of git and backups you share)`);
+} catch (err) {
+  console.error(err instanceof CodecConfigError ? err.message : `encryption keys: ${(err as Error).message}`);
+  process.exit(1);
+}
+
 const external = process.env.TEMPORAL_ADDRESS !== undefined;
 const UI_PORT = Number(process.env.DUBAN_UI_PORT ?? 8233);
+const CODEC_PORT = Number(process.env.DUBAN_CODEC_PORT ?? 8081);
 const children: { spec: ChildSpec; process: ChildProcess }[] = [];
 let stopping = false;
 
@@ -86,6 +98,7 @@ async function main(): Promise<void> {
         '--port', port ?? '7233',
         '--ui-port', String(UI_PORT),
         '--ui-disable-news-fetch',
+        '--ui-codec-endpoint', `http://localhost:${CODEC_PORT}`,
         '--log-level', 'warn',
         ...searchAttributeArgs(),
       ],
@@ -95,11 +108,13 @@ async function main(): Promise<void> {
   await ensureNamespace(connection, config.namespace);
   await connection.close();
   launch({ name: 'duban worker', command: process.execPath, args: ['--import', 'tsx', join(ROOT, 'worker.ts')] });
+  launch({ name: 'codec server', command: process.execPath, args: ['--import', 'tsx', join(ROOT, 'codec-server.ts')] });
 
   console.log('');
   console.log(`duban is running — Temporal ${config.temporalAddress}, namespace ${config.namespace}, task queue ${config.taskQueue}`);
   if (!external) console.log(`Web UI: http://localhost:${UI_PORT}/namespaces/${config.namespace}/workflows`);
   console.log(`Outbox: ${config.outboxDir}`);
+  console.log(`Codec server: http://localhost:${CODEC_PORT} — payloads are encrypted; to read cases in the Web UI, sign in at http://localhost:${CODEC_PORT}/login with an API key whose role may read cases, and turn on "Include cross-origin credentials" in the Web UI's codec settings`);
   console.log('Watch a whole ladder: make demo (in another terminal). Ctrl-C stops everything.');
 }
 
