@@ -2,6 +2,7 @@
 import { Connection, Client } from '@temporalio/client';
 import { join } from 'node:path';
 import { startEscalatedVisit } from '../src/cases.js';
+import { createDataConverter } from '../src/codec.js';
 import { ROOT, loadConfig, loadDirectoryFile, loadPolicyFile } from '../src/config.js';
 import { caseQuery, reportArrivalUpdate, submitClosureReportUpdate, type CaseView, type TimelineEntry } from '../src/messages.js';
 import { formatShanghai } from '../src/time.js';
@@ -40,7 +41,8 @@ try {
   console.error(`Temporal at ${config.temporalAddress} (namespace ${config.namespace}) is not reachable: run 'make start' first.`);
   process.exit(1);
 }
-const client = new Client({ connection, namespace: config.namespace });
+// The same encryption key as the worker: payloads never leave this process in the clear.
+const client = new Client({ connection, namespace: config.namespace, dataConverter: createDataConverter() });
 
 const shanghaiNow = (): string => new Date(Date.now() + 8 * 3_600_000).toISOString().replace('Z', '+08:00');
 const { handle, caseId } = await startEscalatedVisit(
