@@ -26,6 +26,8 @@ const LABEL: Record<TimelineEntry['type'], string> = {
   reassigned: '变更责任单位',
   cancelled: '撤销',
   notificationFailed: '通知失败',
+  notificationDelivered: '短信已送达',
+  notificationUndelivered: '短信未送达',
 };
 
 const config = loadConfig();

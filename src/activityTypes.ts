@@ -8,10 +8,18 @@ export interface DeliveryResult {
   channel: string;
   status: 'accepted' | 'duplicate' | 'failed';
   error?: string;
+  /** The provider's message ID (Twilio MessageSid, SMTP Message-ID). */
+  providerId?: string;
+  /** Channels that refused this recipient for good before the one that took it. */
+  fellBackFrom?: string[];
+  /** For reports to supervisors: the recipient who could not be reached. */
+  about?: string;
 }
 
 export interface NotifyResult {
   deliveries: DeliveryResult[];
+  /** Reports to supervisors about recipients nobody could reach. */
+  reports?: DeliveryResult[];
 }
 
 export interface DubanActivities {

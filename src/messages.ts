@@ -65,7 +65,9 @@ export type TimelineType =
   | 'cancelled'
   | 'closureReport'
   | 'closed'
-  | 'notificationFailed';
+  | 'notificationFailed'
+  | 'notificationDelivered'
+  | 'notificationUndelivered';
 
 export interface TimelineEntry {
   seq: number;
@@ -110,6 +112,26 @@ export const reassignUnitUpdate = defineUpdate<CaseView, [ReassignUnitInput]>('r
 export const cancelUpdate = defineUpdate<CaseView, [CancelInput]>('cancel');
 export const submitClosureReportUpdate = defineUpdate<CaseView, [SubmitClosureReportInput]>('submitClosureReport');
 export const caseQuery = defineQuery<CaseView>('case');
+
+/** A provider's delivery receipt for one message of a case (Twilio status callback), checked and sent by the API. */
+export const deliveryReceiptSchema = z
+  .object({
+    /** The notice's key within the case (NotifyRequest.key). */
+    key: z.string().min(1).max(200),
+    recipientId: id,
+    channel: z.enum(['sms']),
+    /** Twilio MessageSid. */
+    providerId: z.string().regex(/^[A-Za-z0-9]{1,64}$/),
+    status: z.enum(['delivered', 'undelivered', 'failed']),
+    /** Twilio ErrorCode, e.g. 30003 (unreachable handset). */
+    errorCode: z.string().regex(/^\d{1,10}$/).optional(),
+    /** When the API received the receipt. */
+    receivedAt: instant,
+  })
+  .strict();
+export type DeliveryReceipt = z.infer<typeof deliveryReceiptSchema>;
+/** Recorded in the case's timeline as notificationDelivered / notificationUndelivered (repeats of a receipt are ignored). */
+export const deliveryReceiptSignal = defineSignal<[DeliveryReceipt]>('deliveryReceipt');
 
 // The unit-year score ledger.
 export interface LedgerEntry {

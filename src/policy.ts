@@ -2,6 +2,8 @@
 import { z } from 'zod';
 import { isDuration, parseDuration } from './duration.js';
 import { LEADER_ROLES, type Level, type Milestone } from './domain.js';
+import { PERSON_ROLES, type PersonRole } from './directory.js';
+import { AUDIENCE, NOTIFICATION_EVENTS, type NotificationEvent } from './notifications.js';
 
 const positiveDuration = z.string().superRefine((d, ctx) => {
   if (!isDuration(d)) ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'must be a duration such as 3h, 1h30m, 45s or 7d' });
@@ -38,6 +40,20 @@ export const ladderSpecSchema = z
 
 export type LadderSpec = z.infer<typeof ladderSpecSchema>;
 
+const roles = z.array(z.enum(PERSON_ROLES)).max(PERSON_ROLES.length);
+/**
+ * Which roles hear each event. Optional, and each event optional within it: a missing event takes its default from
+ * AUDIENCE (src/notifications.ts). Policies pinned to cases before this field existed parse to the defaults.
+ */
+export const POLICY_AUDIENCE_EVENTS = NOTIFICATION_EVENTS.filter((e): e is Exclude<NotificationEvent, 'undeliverable'> => e !== 'undeliverable');
+export type AudienceEvent = (typeof POLICY_AUDIENCE_EVENTS)[number];
+/** (`undeliverable` — a report that a recipient could not be reached — always goes to the supervisors.) */
+export const audienceSchema = z
+  .object(Object.fromEntries(POLICY_AUDIENCE_EVENTS.map((e) => [e, roles.default([...AUDIENCE[e]])])) as Record<AudienceEvent, z.ZodDefault<typeof roles>>)
+  .strict()
+  .default({});
+export type Audience = Record<AudienceEvent, PersonRole[]>;
+
 export const policySchema = z
   .object({
     version: z.string().min(1).max(100),
@@ -50,6 +66,7 @@ export const policySchema = z
       })
       .strict(),
     closureReport: ladderSpecSchema,
+    audience: audienceSchema,
   })
   .strict();
 
