@@ -1,13 +1,19 @@
 // All of duban's I/O, built from its dependencies so tests pass real local peers in.
-import { ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
-import type { DeliveryResult, DubanActivities } from '../src/activityTypes.js';
-import { findUnit, unitSnapshot, type Directory, type Person } from '../src/directory.js';
+import type { ArrivalLinkConfig } from '../src/arrivalLink.js';
+import type { DubanActivities } from '../src/activityTypes.js';
+import { findUnit, unitSnapshot, type Directory } from '../src/directory.js';
 import { ledgerIdFor, shanghaiYear } from '../src/domain.js';
 import { ErrorType } from '../src/errors.js';
 import { addLedgerEntrySignal, type LedgerEntry } from '../src/messages.js';
-import { AUDIENCE, notificationTitle, renderNotification, type NotifyRequest } from '../src/notifications.js';
-import { writeOutbox } from './outbox.js';
+import { createChannels, type ChannelConfig, type ChannelSet } from './channels/index.js';
+import { TransientDeliveryError, deliver } from './channels/deliver.js';
+
+export { recipientsFor } from './channels/deliver.js';
+
+/** Retryable failure type of notify: a provider was down, slow or throttling (Temporal retries with backoff). */
+export const DELIVERY_UNAVAILABLE = 'DeliveryUnavailable';
 
 export interface ActivityDeps {
   /** Read at each call, so directory edits reach open cases' next messages. */
@@ -16,40 +22,51 @@ export interface ActivityDeps {
   taskQueue: string;
   outboxDir: string;
   log?: (line: string) => void;
-}
-
-export function recipientsFor(directory: Directory, request: NotifyRequest): Person[] {
-  const roles = AUDIENCE[request.event];
-  const unit = findUnit(directory, request.unitId);
-  const people = [...(unit?.people ?? []), ...directory.supervisors];
-  return people.filter((p) => roles.includes(p.role));
+  /** SMS, e-mail and robot credentials (activities/channels/index.ts channelConfigFromEnv); absent: everything goes to the outbox. */
+  channels?: ChannelConfig;
+  /** Or channels built by the caller (createChannels), who then closes them (the SMTP pool) when the worker stops. */
+  channelSet?: ChannelSet;
+  /** Signed arrival links in alerts to leaders (src/arrivalLink.ts); absent: no links. */
+  arrivalLinks?: ArrivalLinkConfig;
+  /** After this many attempts a channel that keeps failing transiently is given up for the person's next one. Default 6. */
+  transientFallbackAttempt?: number;
 }
 
 export function createActivities(deps: ActivityDeps): DubanActivities {
   const log = deps.log ?? ((line: string) => console.log(line));
+  const channels = deps.channelSet ?? createChannels(deps.channels ?? {}, deps.outboxDir);
   return {
     async notify(request) {
-      const directory = deps.directory();
-      const text = renderNotification(request);
-      const title = notificationTitle(request.event);
-      const deliveries: DeliveryResult[] = [];
-      for (const person of recipientsFor(directory, request)) {
-        const idempotencyKey = `${request.caseId}|${request.key}|${person.id}|outbox`;
-        const written = await writeOutbox(deps.outboxDir, {
-          idempotencyKey,
-          caseId: request.caseId,
-          event: request.event,
-          recipientId: person.id,
-          recipientRole: person.role,
-          title,
-          text,
-          writtenAt: new Date().toISOString(),
+      const ctx = Context.current();
+      // Keep the heartbeat going while a slow provider answers; each checkpoint carries the progress so far.
+      let latest: unknown = ctx.info.heartbeatDetails;
+      const beat = ctx.info.heartbeatTimeoutMs ? setInterval(() => ctx.heartbeat(latest), Math.max(200, ctx.info.heartbeatTimeoutMs / 3)) : undefined;
+      try {
+        return await deliver(request, {
+          directory: deps.directory(),
+          channels,
+          ...(deps.arrivalLinks ? { links: deps.arrivalLinks } : {}),
+          log,
+          prior: ctx.info.heartbeatDetails,
+          checkpoint: (progress) => {
+            latest = progress;
+            ctx.heartbeat(progress);
+          },
+          throwIfCancelled: () => {
+            const signal = ctx.cancellationSignal;
+            if (signal.aborted) throw signal.reason instanceof Error ? signal.reason : new CancelledFailure('cancelled');
+          },
+          attempt: ctx.info.attempt,
+          transientFallbackAttempt: deps.transientFallbackAttempt ?? 6,
         });
-        // Log ids only: message texts stay in the outbox.
-        log(`outbox ${written ? 'wrote' : 'skipped duplicate'} ${request.event} case=${request.caseId} to=${person.id}`);
-        deliveries.push({ recipientId: person.id, channel: 'outbox', status: written ? 'accepted' : 'duplicate' });
+      } catch (err) {
+        if (err instanceof TransientDeliveryError) {
+          throw ApplicationFailure.create({ type: DELIVERY_UNAVAILABLE, message: err.message, details: [{ channel: err.channel, code: err.code ?? null }] });
+        }
+        throw err;
+      } finally {
+        if (beat) clearInterval(beat);
       }
-      return { deliveries };
     },
 
     lookupUnit(unitId) {
