@@ -2,8 +2,10 @@
 import {
   ActivityFailure,
   ApplicationFailure,
+  type ActivityOptions,
   allHandlersFinished,
   condition,
+  patched,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
@@ -20,6 +22,8 @@ import {
   caseQuery,
   decideExplanationSchema,
   decideExplanationUpdate,
+  deliveryReceiptSchema,
+  deliveryReceiptSignal,
   extendDeadlineSchema,
   extendDeadlineUpdate,
   noticeSchema,
@@ -35,16 +39,21 @@ import {
   type EscalatedVisitInput,
   type TimelineEntry,
 } from '../src/messages.js';
-import type { NotificationEvent, NotifyRequest } from '../src/notifications.js';
-import { ladderSpecFor, policySchema } from '../src/policy.js';
+import type { NotifyRequest } from '../src/notifications.js';
+import { ladderSpecFor, policySchema, type AudienceEvent } from '../src/policy.js';
 import { deadlineKey, overdueKey, stageKey, unitKey } from '../src/searchAttributes.js';
 import type { z } from 'zod';
 
-const { notify } = proxyActivities<DubanActivities>({
+const notifyOptions: ActivityOptions = {
   startToCloseTimeout: '30s',
   scheduleToCloseTimeout: '1h',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', nonRetryableErrorTypes: [ErrorType.InvalidInput] },
-});
+};
+const { notify: notifyWithoutHeartbeat } = proxyActivities<DubanActivities>(notifyOptions);
+// Notify heartbeats its progress per recipient: a lost worker is noticed within 10 s and the retry sends only to the rest.
+const { notify: notifyWithHeartbeat } = proxyActivities<DubanActivities>({ ...notifyOptions, startToCloseTimeout: '5m', heartbeatTimeout: '10s' });
+/** Histories recorded before it scheduled notify without a heartbeat timeout. */
+const NOTIFY_HEARTBEAT_PATCH = 'notify-heartbeat-v1';
 const { lookupUnit, recordLedgerEntry } = proxyActivities<DubanActivities>({
   startToCloseTimeout: '30s',
   retry: {
@@ -111,7 +120,7 @@ export async function escalatedVisit(input: EscalatedVisitInput): Promise<CaseVi
     return full;
   };
 
-  const queueNotice = (event: NotificationEvent, key: string, detail?: NotifyRequest['detail']): void => {
+  const queueNotice = (event: AudienceEvent, key: string, detail?: NotifyRequest['detail']): void => {
     outgoing.push({
       caseId,
       key,
@@ -123,6 +132,7 @@ export async function escalatedVisit(input: EscalatedVisitInput): Promise<CaseVi
       deadline: status === 'open' ? iso(facts.deadline) : null,
       receptionSite: notice.receptionSite,
       ...(detail ? { detail } : {}),
+      audience: policy.audience[event],
     });
   };
 
@@ -181,6 +191,20 @@ export async function escalatedVisit(input: EscalatedVisitInput): Promise<CaseVi
 
   // Handlers are set before the first await.
   setHandler(caseQuery, view);
+
+  const receiptsSeen = new Set<string>();
+  setHandler(deliveryReceiptSignal, (raw) => {
+    const parsed = deliveryReceiptSchema.safeParse(raw);
+    if (!parsed.success) return; // the API validates; a malformed signal changes nothing
+    const r = parsed.data;
+    if (receiptsSeen.has(`${r.providerId}/${r.status}`)) return;
+    receiptsSeen.add(`${r.providerId}/${r.status}`);
+    record({
+      type: r.status === 'delivered' ? 'notificationDelivered' : 'notificationUndelivered',
+      actor: SYSTEM_ACTOR,
+      detail: { key: r.key, recipientId: r.recipientId, channel: r.channel, providerId: r.providerId, status: r.status, receivedAt: r.receivedAt, ...(r.errorCode ? { errorCode: r.errorCode } : {}) },
+    });
+  });
 
   setHandler(
     reportArrivalUpdate,
@@ -369,7 +393,20 @@ export async function escalatedVisit(input: EscalatedVisitInput): Promise<CaseVi
     while (outgoing.length > 0) {
       const request = outgoing.shift()!;
       try {
-        await notify(request);
+        const notify = patched(NOTIFY_HEARTBEAT_PATCH) ? notifyWithHeartbeat : notifyWithoutHeartbeat;
+        const result = await notify(request);
+        // A recipient reached on none of their channels: named by ID (never phone or address); supervisors were told.
+        for (const d of result.deliveries) {
+          if (d.status !== 'failed') continue;
+          const told = (result.reports ?? []).filter((r) => r.about === d.recipientId && r.status !== 'failed').length;
+          record({
+            type: 'notificationFailed',
+            ...(request.milestone ? { milestone: request.milestone } : {}),
+            actor: SYSTEM_ACTOR,
+            reason: `通知未能送达：${d.recipientId}`,
+            detail: { event: request.event, key: request.key, recipientId: d.recipientId, channels: d.channel, reportedTo: told },
+          });
+        }
       } catch (err) {
         // A lost alert must be visible to supervisors, but must not stop the ladder.
         record({
