@@ -11,6 +11,7 @@ import { activityLog, createLogger, installTemporalLogging } from '../src/log.js
 import {
   caseQuery,
   decideExplanationUpdate,
+  reassignUnitUpdate,
   reportArrivalUpdate,
   submitClosureReportUpdate,
   submitExplanationUpdate,
@@ -56,6 +57,9 @@ let c: StartVisitResult;
 let final: CaseView;
 let deducted: CaseView;
 let searchAttributesAtDeduction: Record<string, unknown[]>;
+let failedUpdate: unknown;
+// A failure whose message carries this string is stored in the history (activity failure, update outcome).
+const FAILURE_MARKER = 'ghostunit-failure-marker-7731';
 
 beforeAll(async () => {
   ({ env, dbFilename } = await createEncryptedDevServerEnv(dataConverter));
@@ -66,6 +70,7 @@ beforeAll(async () => {
   c = await startCase(env.client, privacyNotice(t0), directory);
   deducted = await until('the deduction', () => c.handle.query(caseQuery), (v: CaseView) => v.deductions.length === 1, 70_000);
   searchAttributesAtDeduction = (await c.handle.describe()).searchAttributes as Record<string, unknown[]>;
+  failedUpdate = await c.handle.executeUpdate(reassignUnitUpdate, { args: [{ unitId: FAILURE_MARKER, reason: 'test', actor: supervisor }] }).catch((err: unknown) => err);
   await c.handle.executeUpdate(submitExplanationUpdate, { args: [{ text: SECRETS.explanation, actor: unitActor }] });
   await c.handle.executeUpdate(decideExplanationUpdate, { args: [{ decision: 'reject', reason: 'deduction already made', actor: supervisor }] });
   await c.handle.executeUpdate(reportArrivalUpdate, { args: [{ leaderId: 'privacy-unit-leader', arrivedAt: new Date().toISOString(), note: SECRETS.arrivalNote, actor: unitActor }] });
@@ -84,6 +89,18 @@ test('the case ran its whole ladder through the encrypted worker and client', ()
   // Read back through the codec, the personal strings are intact.
   expect(final.notice.matterSummary).toBe(SECRETS.matterSummary);
   expect(final.closureReport?.result).toBe(SECRETS.closureResult);
+});
+
+test('failures are stored encoded: the client reads their message, the history does not show it', async () => {
+  expect(failedUpdate).toBeInstanceOf(Error);
+  const cause = (failedUpdate as { cause?: { message?: string; type?: string } }).cause;
+  expect(cause?.type).toBe('UnknownUnit');
+  expect(cause?.message).toContain(`unknown unit ${FAILURE_MARKER}`);
+  const stdout = await cliShow(env, c.caseId);
+  expect(stdout).toContain('Encoded failure');
+  expect(stdout).toContain('UnknownUnit'); // the failure's type stays readable
+  expect(found(cliVisible(stdout), [FAILURE_MARKER, 'unknown unit'])).toEqual([]);
+  expect(found(sqliteBytes(dbFilename), [FAILURE_MARKER, 'unknown unit'])).toEqual([]);
 });
 
 test('search attributes hold only kind, level, unit ID, stage, deadline and overdue; the workflow ID is visit:<noticeId>', async () => {
