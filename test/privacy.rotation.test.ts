@@ -33,12 +33,14 @@ function keyIdsOf(value: unknown, out: string[] = []): string[] {
     for (const v of value) keyIdsOf(v, out);
     return out;
   }
+  if ((value as { markerName?: string }).markerName === 'core_patch') return out; // written by the SDK's core: patch ID only
   const metadata = (value as Payload).metadata;
   if (metadata && metadata.encoding instanceof Uint8Array) {
-    if (!metadata.type) out.push(Buffer.from(metadata[KEY_ID_METADATA] ?? 'plain').toString()); // search attribute values carry a type
+    out.push(Buffer.from(metadata[KEY_ID_METADATA] ?? 'plain').toString());
     return out;
   }
-  for (const v of Object.values(value)) keyIdsOf(v, out);
+  // Search attribute values are never encrypted: the server indexes them.
+  for (const [k, v] of Object.entries(value)) if (k !== 'searchAttributes') keyIdsOf(v, out);
   return out;
 }
 
