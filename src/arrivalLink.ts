@@ -1,7 +1,8 @@
 // Signed, expiring arrival links: a leader reports arrival by opening the link in the alert.
-// token = base64url("<caseId>~<leaderId>~<expiry, unix seconds, base 36>") "." base64url(HMAC-SHA256(secret, payload)[0..16])
-// Stateless: the worker signs, the API verifies with the same secret. Reuse is refused twice over: the API's
-// used-token store, and the workflow itself, which refuses a second arrival.
+// token = "<noticeId>~<leaderId>~<expiry, unix seconds, base 36>~<base64url(HMAC-SHA256(secret, those three)[0..12])>"
+// (IDs are letters, digits, dot, dash, underscore: URL-safe as they are, and short enough for an SMS.) Stateless: the
+// worker signs, the API verifies with the same secret. Reuse is refused twice over: the API's used-token store, and
+// the workflow itself, which refuses a second arrival.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -22,36 +23,36 @@ export interface ArrivalLinkConfig {
   validAfterDeadlineMs?: number;
 }
 
-const MAC_BYTES = 16;
+const MAC_BYTES = 12; // 96 bits: a token lives about a day and each guess costs a request
 const SEP = '~';
+const CASE_PREFIX = 'visit:'; // arrival is a milestone of escalated visits only
 
 function mac(secret: string, payload: string): Buffer {
   return createHmac('sha256', secret).update(payload).digest().subarray(0, MAC_BYTES);
 }
 
+const SAFE_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
 export function signArrivalToken(secret: string, claim: ArrivalClaim): string {
-  if (claim.caseId.includes(SEP) || claim.leaderId.includes(SEP)) throw new Error('case and leader IDs must not contain ~');
-  const payload = Buffer.from([claim.caseId, claim.leaderId, Math.floor(claim.expiresAt / 1000).toString(36)].join(SEP), 'utf8').toString('base64url');
-  return `${payload}.${mac(secret, payload).toString('base64url')}`;
+  const noticeId = claim.caseId.startsWith(CASE_PREFIX) ? claim.caseId.slice(CASE_PREFIX.length) : '';
+  if (!SAFE_ID.test(noticeId) || !SAFE_ID.test(claim.leaderId)) throw new Error('arrival links are for visit:<noticeId> cases and directory leader IDs');
+  const payload = [noticeId, claim.leaderId, Math.floor(claim.expiresAt / 1000).toString(36)].join(SEP);
+  return `${payload}${SEP}${mac(secret, payload).toString('base64url')}`;
 }
 
 export type TokenCheck = { ok: true; claim: ArrivalClaim; tokenId: string } | { ok: false; reason: 'malformed' | 'badSignature' | 'expired' };
 
 /** Checks the signature first (constant time), then the expiry. tokenId identifies the token in a used-token store. */
 export function verifyArrivalToken(secret: string, token: string, now = Date.now()): TokenCheck {
-  const m = /^([A-Za-z0-9_-]{1,400})\.([A-Za-z0-9_-]{22})$/.exec(token);
+  const m = /^([A-Za-z0-9._-]{1,64})~([A-Za-z0-9._-]{1,64})~([0-9a-z]{1,10})~([A-Za-z0-9_-]{16})$/.exec(token);
   if (!m) return { ok: false, reason: 'malformed' };
-  const [, payload, sig] = m as unknown as [string, string, string];
+  const [, noticeId, leaderId, exp, sig] = m as unknown as [string, string, string, string, string];
   const given = Buffer.from(sig, 'base64url');
-  const expected = mac(secret, payload);
+  const expected = mac(secret, [noticeId, leaderId, exp].join(SEP));
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { ok: false, reason: 'badSignature' };
-  const parts = Buffer.from(payload, 'base64url').toString('utf8').split(SEP);
-  if (parts.length !== 3) return { ok: false, reason: 'malformed' };
-  const [caseId, leaderId, exp] = parts as [string, string, string];
   const expiresAt = parseInt(exp, 36) * 1000;
-  if (!caseId || !leaderId || !Number.isFinite(expiresAt)) return { ok: false, reason: 'malformed' };
   if (now >= expiresAt) return { ok: false, reason: 'expired' };
-  return { ok: true, claim: { caseId, leaderId, expiresAt }, tokenId: sig };
+  return { ok: true, claim: { caseId: CASE_PREFIX + noticeId, leaderId, expiresAt }, tokenId: sig };
 }
 
 /** The link for one leader of one case; expires validAfterDeadlineMs after the deadline (or after now, if later). */

@@ -139,7 +139,7 @@ export function formatShanghaiShort(iso: string): string {
 function smsNext(req: NotifyRequest, to: RecipientContext): string {
   if (req.milestone !== 'arrival' || req.event === 'deduction') return '';
   if (req.event === 'explanationDecision' && req.detail?.decision === 'accept') return '';
-  if (LEADERS.includes(to.role)) return to.arrivalLink ? `到场后点链接报到：${to.arrivalLink}` : '到场后请报告区信访办。';
+  if (LEADERS.includes(to.role)) return to.arrivalLink ? `到场报到：${to.arrivalLink}` : '到场后请报告区信访办。';
   if (to.role === 'contact') return '请即转告领导。';
   return '';
 }

@@ -1,0 +1,459 @@
+// Real protocol peers on loopback for the alert tests and the benchmark: an SMTP server (smtp-server, read back with
+// mailparser), an HTTP server answering as Twilio's Messages API does, chat-robot webhook receivers, Prism serving
+// Twilio's own OpenAPI description, and a worker harness whose activities use them.
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
+import { simpleParser, type ParsedMail } from 'mailparser';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { connect, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SMTPServer } from 'smtp-server';
+import twilio from 'twilio';
+import { createActivities } from '../activities/index.js';
+import type { ChannelConfig } from '../activities/channels/index.js';
+import type { ArrivalLinkConfig } from '../src/arrivalLink.js';
+import { ROOT } from '../src/config.js';
+import type { Directory } from '../src/directory.js';
+import { smsSegments } from '../src/notifications.js';
+import { ensureNamespace } from '../src/temporal.js';
+import { workflowsPath } from '../worker.js';
+
+export const TWILIO_SID = 'AC' + 'a1b2c3d4'.repeat(4);
+export const TWILIO_TOKEN = 'test-auth-token-0123456789abcdef';
+export const TWILIO_FROM = '+15017122661';
+/** Twilio's documented magic number for "invalid To" (error 21211). */
+export const INVALID_NUMBER = '+15005550001';
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((r) => server.close(() => r()));
+  return port;
+}
+
+function listen(server: Server, port = 0): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolve((server.address() as AddressInfo).port));
+  });
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+export async function until<T>(what: string, probe: () => T | Promise<T>, ok: (v: T) => boolean, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (ok(v)) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: last ${JSON.stringify(v)?.slice(0, 500)}`);
+    await sleep(25);
+  }
+}
+
+// --- SMTP -------------------------------------------------------------------------------------------------------
+
+export interface ReceivedMail {
+  envelopeFrom: string;
+  envelopeTo: string[];
+  raw: string;
+  parsed: ParsedMail;
+}
+
+export interface SmtpPeer {
+  port: number;
+  mails: ReceivedMail[];
+  /** Called with each message after it was read and before the server answers 250: a slow peer awaits here. */
+  beforeAccept?: (mail: ReceivedMail) => Promise<void> | void;
+  /** Addresses answered with 550 at RCPT TO. */
+  rejectRecipients: Set<string>;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** A real SMTP server on loopback (no TLS, no auth required). stop() then start() brings it back on the same port. */
+export async function startSmtpPeer(port?: number): Promise<SmtpPeer> {
+  let server: SMTPServer | undefined;
+  const peer: SmtpPeer = {
+    port: port ?? (await freePort()),
+    mails: [],
+    rejectRecipients: new Set(),
+    async start() {
+      server = new SMTPServer({
+        authOptional: true,
+        disabledCommands: ['STARTTLS'],
+        logger: false,
+        size: 1024 * 1024,
+        onRcptTo(address, _session, callback) {
+          if (peer.rejectRecipients.has(address.address)) {
+            const err = Object.assign(new Error('5.1.1 No such user here'), { responseCode: 550 });
+            callback(err);
+            return;
+          }
+          callback();
+        },
+        onData(stream, session, callback) {
+          const chunks: Buffer[] = [];
+          stream.on('data', (c: Buffer) => chunks.push(c));
+          stream.on('end', () => {
+            const raw = Buffer.concat(chunks).toString('utf8');
+            simpleParser(raw)
+              .then(async (parsed) => {
+                const mail: ReceivedMail = {
+                  envelopeFrom: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
+                  envelopeTo: session.envelope.rcptTo.map((r) => r.address),
+                  raw,
+                  parsed,
+                };
+                await peer.beforeAccept?.(mail);
+                peer.mails.push(mail);
+                callback();
+              })
+              .catch((err: Error) => callback(err));
+          });
+        },
+      });
+      await new Promise<void>((resolve, reject) => {
+        server!.once('error', reject);
+        server!.listen(peer.port, '127.0.0.1', () => resolve());
+      });
+    },
+    async stop() {
+      const s = server;
+      server = undefined;
+      if (s) await new Promise<void>((r) => s.close(() => r()));
+    },
+  };
+  await peer.start();
+  return peer;
+}
+
+// --- Twilio Messages API ----------------------------------------------------------------------------------------
+
+export interface TwilioRequest {
+  n: number;
+  method: string;
+  path: string;
+  accountSid: string;
+  authorized: boolean;
+  form: Record<string, string>;
+  /** What the peer answered. */
+  status: number;
+  sid?: string;
+  at: number;
+}
+
+export interface TwilioReply {
+  status: number;
+  body: unknown;
+  delayMs?: number;
+}
+
+export interface TwilioPeer {
+  port: number;
+  baseUrl: string;
+  requests: TwilioRequest[];
+  /** Accepted messages (201), in order. */
+  accepted(): TwilioRequest[];
+  /** Decides the answer to a request; undefined → 201 with a Message resource. Tests replace it. */
+  respond: (req: TwilioRequest) => TwilioReply | undefined;
+  /** When set, each accepted message with a StatusCallback gets a signed 'delivered' callback (as Twilio sends). */
+  deliverCallbacks: boolean;
+  callbackResults: { url: string; status: number; body: string }[];
+  close(): Promise<void>;
+}
+
+export function twilioError(status: number, code: number, message: string): TwilioReply {
+  return { status, body: { code, message, more_info: `https://www.twilio.com/docs/errors/${code}`, status } };
+}
+
+/** The Message resource as Twilio documents it for POST …/Messages.json (201). */
+export function twilioMessageResource(accountSid: string, sid: string, form: Record<string, string>): Record<string, unknown> {
+  const now = new Date().toUTCString().replace('GMT', '+0000');
+  return {
+    account_sid: accountSid,
+    api_version: '2010-04-01',
+    body: form.Body ?? '',
+    date_created: now,
+    date_sent: null,
+    date_updated: now,
+    direction: 'outbound-api',
+    error_code: null,
+    error_message: null,
+    from: form.From ?? null,
+    messaging_service_sid: form.MessagingServiceSid ?? null,
+    num_media: '0',
+    num_segments: String(smsSegments(form.Body ?? '').segments),
+    price: null,
+    price_unit: null,
+    sid,
+    status: form.MessagingServiceSid ? 'accepted' : 'queued',
+    subresource_uris: { media: `/2010-04-01/Accounts/${accountSid}/Messages/${sid}/Media.json` },
+    to: form.To ?? '',
+    uri: `/2010-04-01/Accounts/${accountSid}/Messages/${sid}.json`,
+  };
+}
+
+export async function startTwilioPeer(): Promise<TwilioPeer> {
+  const requests: TwilioRequest[] = [];
+  const expectedAuth = 'Basic ' + Buffer.from(`${TWILIO_SID}:${TWILIO_TOKEN}`).toString('base64');
+  const peer: TwilioPeer = {
+    port: 0,
+    baseUrl: '',
+    requests,
+    accepted: () => requests.filter((r) => r.status === 201),
+    respond: () => undefined,
+    deliverCallbacks: false,
+    callbackResults: [],
+    close: () => Promise.resolve(),
+  };
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    void (async () => {
+      const body = await readBody(req);
+      const url = new URL(req.url ?? '/', 'http://localhost');
+      const m = /^\/2010-04-01\/Accounts\/([^/]+)\/Messages\.json$/.exec(url.pathname);
+      const form: Record<string, string> = {};
+      for (const [k, v] of new URLSearchParams(body)) form[k] = v;
+      const record: TwilioRequest = {
+        n: requests.length + 1,
+        method: req.method ?? '',
+        path: url.pathname,
+        accountSid: m?.[1] ?? '',
+        authorized: req.headers.authorization === expectedAuth,
+        form,
+        status: 0,
+        at: Date.now(),
+      };
+      requests.push(record);
+      let reply: TwilioReply;
+      if (!m || req.method !== 'POST') reply = twilioError(404, 20404, 'The requested resource was not found');
+      else if (!record.authorized) reply = twilioError(401, 20003, 'Authenticate');
+      else if (!form.To) reply = twilioError(400, 21604, "A 'To' phone number is required.");
+      else if (!form.From && !form.MessagingServiceSid) reply = twilioError(400, 21603, "A 'From' or 'MessagingServiceSid' parameter is required.");
+      else {
+        const scripted = peer.respond(record);
+        if (scripted) reply = scripted;
+        else {
+          const sid = 'SM' + randomBytes(16).toString('hex');
+          record.sid = sid;
+          reply = { status: 201, body: twilioMessageResource(record.accountSid, sid, form) };
+        }
+      }
+      if (reply.delayMs) await sleep(reply.delayMs);
+      record.status = reply.status;
+      res.writeHead(reply.status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(reply.body));
+      if (reply.status === 201 && record.sid && form.StatusCallback && peer.deliverCallbacks) {
+        const params = { AccountSid: record.accountSid, ApiVersion: '2010-04-01', From: form.From ?? '', MessageSid: record.sid, MessageStatus: 'delivered', SmsSid: record.sid, SmsStatus: 'delivered', To: form.To ?? '' };
+        const signature = twilio.getExpectedTwilioSignature(TWILIO_TOKEN, form.StatusCallback, params);
+        const r = await fetch(form.StatusCallback, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signature },
+          body: new URLSearchParams(params).toString(),
+        });
+        peer.callbackResults.push({ url: form.StatusCallback, status: r.status, body: await r.text() });
+      }
+    })().catch((err: unknown) => {
+      res.writeHead(500);
+      res.end(String(err));
+    });
+  });
+  peer.port = await listen(server);
+  peer.baseUrl = `http://127.0.0.1:${peer.port}`;
+  peer.close = () => new Promise<void>((r) => server.close(() => r()));
+  return peer;
+}
+
+// --- chat robots ------------------------------------------------------------------------------------------------
+
+export interface WebhookHit {
+  path: string;
+  query: Record<string, string>;
+  body: unknown;
+  contentType: string;
+}
+
+export interface WebhookPeer {
+  url: (path: string) => string;
+  hits: WebhookHit[];
+  respond: (hit: WebhookHit) => { status: number; body: unknown };
+  close(): Promise<void>;
+}
+
+export async function startWebhookPeer(): Promise<WebhookPeer> {
+  const hits: WebhookHit[] = [];
+  const peer: WebhookPeer = { url: () => '', hits, respond: () => ({ status: 200, body: { errcode: 0, errmsg: 'ok' } }), close: () => Promise.resolve() };
+  const server = createServer((req, res) => {
+    void readBody(req).then((raw) => {
+      const url = new URL(req.url ?? '/', 'http://localhost');
+      const hit: WebhookHit = { path: url.pathname, query: Object.fromEntries(url.searchParams), body: JSON.parse(raw) as unknown, contentType: req.headers['content-type'] ?? '' };
+      hits.push(hit);
+      const { status, body } = peer.respond(hit);
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(body));
+    });
+  });
+  const port = await listen(server);
+  peer.url = (path) => `http://127.0.0.1:${port}${path}`;
+  peer.close = () => new Promise<void>((r) => server.close(() => r()));
+  return peer;
+}
+
+// --- Prism: Twilio's own OpenAPI description as a validating mock ------------------------------------------------
+
+export interface PrismPeer {
+  baseUrl: string;
+  output: () => string;
+  stop(): Promise<void>;
+}
+
+async function waitForPort(port: number, timeoutMs: number, child: ChildProcess): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`prism exited with ${child.exitCode}`);
+    const open = await new Promise<boolean>((resolve) => {
+      const s = connect(port, '127.0.0.1');
+      s.once('connect', () => {
+        s.destroy();
+        resolve(true);
+      });
+      s.once('error', () => resolve(false));
+    });
+    if (open) return;
+    await sleep(200);
+  }
+  throw new Error(`prism did not listen on ${port} within ${timeoutMs} ms`);
+}
+
+export async function startPrism(): Promise<PrismPeer> {
+  const port = await freePort();
+  const spec = join(ROOT, '../shared/contracts/twilio_api_v2010.json');
+  const child = spawn(join(ROOT, 'node_modules/.bin/prism'), ['mock', '-h', '127.0.0.1', '-p', String(port), spec], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+  child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
+  try {
+    await waitForPort(port, 60_000, child);
+  } catch (err) {
+    child.kill('SIGKILL');
+    throw new Error(`${(err as Error).message}\n${out}`);
+  }
+  return {
+    baseUrl: `http://127.0.0.1:${port}`,
+    output: () => out,
+    async stop() {
+      if (child.exitCode !== null) return;
+      const exited = new Promise<void>((r) => child.once('exit', () => r()));
+      child.kill('SIGTERM');
+      await Promise.race([exited, sleep(5000)]);
+      if (child.exitCode === null) child.kill('SIGKILL');
+    },
+  };
+}
+
+// --- directory and worker ---------------------------------------------------------------------------------------
+
+/** A unit whose three people are reached by SMS and e-mail on the local peers, and one supervisor by e-mail. */
+export function alertDirectory(overrides: { phones?: Partial<Record<'zhang' | 'wang' | 'chen', string>> } = {}): Directory {
+  const phones = { zhang: '+8613800000101', wang: '+8613800000102', chen: '+8613800000103', ...overrides.phones };
+  return {
+    office: { id: 'wuli-xfb', name: '五里乡信访办' },
+    units: [
+      {
+        id: 'wuli-gov',
+        name: '五里乡人民政府',
+        people: [
+          { id: 'wuli-gov-zhang', name: '张建国', role: 'principal', title: '乡长', phone: phones.zhang, email: 'zhang.jianguo@wuli.example.cn', channels: ['sms', 'email'] },
+          { id: 'wuli-gov-wang', name: '王立新', role: 'inCharge', title: '副乡长', phone: phones.wang, email: 'wang.lixin@wuli.example.cn', channels: ['sms', 'email'] },
+          { id: 'wuli-gov-chen', name: '陈晓燕', role: 'contact', title: '信访专干', phone: phones.chen, email: 'chen.xiaoyan@wuli.example.cn', channels: ['email'] },
+        ],
+      },
+      {
+        id: 'dongcun',
+        name: '东村村委会',
+        people: [
+          // Reachable only by SMS, on a number Twilio refuses: nobody can reach him.
+          { id: 'dongcun-sun', name: '孙德福', role: 'principal', title: '村支书', phone: INVALID_NUMBER, channels: ['sms'] },
+          { id: 'dongcun-zhou', name: '周红', role: 'contact', title: '村文书', email: 'zhou.hong@wuli.example.cn', channels: ['email'] },
+        ],
+      },
+    ],
+    supervisors: [{ id: 'xfb-li', name: '李卫东', role: 'supervisor', title: '督查科科长', phone: '+8613800000901', email: 'li.weidong@xfb.example.cn', channels: ['email'] }],
+  };
+}
+
+export function channelConfigFor(peers: { smtp?: SmtpPeer; twilio?: TwilioPeer; statusCallbackBase?: string }): ChannelConfig {
+  return {
+    ...(peers.twilio
+      ? { twilio: { accountSid: TWILIO_SID, authToken: TWILIO_TOKEN, from: TWILIO_FROM, apiBaseUrl: peers.twilio.baseUrl, timeoutMs: 5000, ...(peers.statusCallbackBase ? { statusCallbackBase: peers.statusCallbackBase } : {}) } }
+      : {}),
+    ...(peers.smtp ? { smtp: { host: '127.0.0.1', port: peers.smtp.port, secure: false, from: '督办系统 <duban@xfb.example.cn>', timeoutMs: 5000 } } : {}),
+  };
+}
+
+export interface AlertWorker {
+  worker: Worker;
+  running: Promise<void>;
+  logs: string[];
+  outboxDir: string;
+  /** Shuts the worker down and waits until it stopped. */
+  stop(): Promise<void>;
+}
+
+export interface AlertWorkerOptions {
+  taskQueue: string;
+  directory: Directory;
+  channels: ChannelConfig;
+  arrivalLinks?: ArrivalLinkConfig;
+  outboxDir?: string;
+  shutdownGraceTime?: string;
+}
+
+/** A real worker (the production workflows and activities) whose channels point at the local peers. */
+export async function startAlertWorker(env: TestWorkflowEnvironment, options: AlertWorkerOptions): Promise<AlertWorker> {
+  await ensureNamespace(env.connection, env.namespace ?? 'default');
+  const logs: string[] = [];
+  const outboxDir = options.outboxDir ?? mkdtempSync(join(tmpdir(), 'duban-alerts-outbox-'));
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    namespace: env.namespace ?? 'default',
+    taskQueue: options.taskQueue,
+    workflowsPath,
+    activities: createActivities({
+      directory: () => options.directory,
+      client: env.client,
+      taskQueue: options.taskQueue,
+      outboxDir,
+      log: (l) => logs.push(l),
+      channels: options.channels,
+      ...(options.arrivalLinks ? { arrivalLinks: options.arrivalLinks } : {}),
+    }),
+    ...(options.shutdownGraceTime ? { shutdownGraceTime: options.shutdownGraceTime } : {}),
+  });
+  const running = worker.run();
+  return {
+    worker,
+    running,
+    logs,
+    outboxDir,
+    async stop() {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await running;
+    },
+  };
+}
+
+export const ARRIVAL_SECRET = createHash('sha256').update('duban alert tests').digest('base64');
