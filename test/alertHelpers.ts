@@ -343,8 +343,8 @@ export async function startPrism(): Promise<PrismPeer> {
   const spec = join(ROOT, '../shared/contracts/twilio_api_v2010.json');
   const child = spawn(join(ROOT, 'node_modules/.bin/prism'), ['mock', '-h', '127.0.0.1', '-p', String(port), spec], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
-  child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
-  child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
+  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (out += c.toString()));
   try {
     await waitForPort(port, 60_000, child);
   } catch (err) {

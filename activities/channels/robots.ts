@@ -65,6 +65,11 @@ async function postJson(channel: 'wecom' | 'dingtalk', url: string, body: unknow
   throw new PermanentDeliveryError(channel, text, code);
 }
 
+/** Robots @-mention by the mobile number as the platform knows it: mainland numbers without +86. */
+export function robotMobile(phone: string): string {
+  return phone.startsWith('+86') ? phone.slice(3) : phone;
+}
+
 function robotChannel(name: ChannelName & ('wecom' | 'dingtalk'), post: (m: OutgoingMessage) => Promise<SendReceipt>): DeliveryChannel {
   return { name, canReach: () => true, send: post };
 }
@@ -74,7 +79,7 @@ export function createWecomChannel(config: WecomConfig): DeliveryChannel {
     postJson(
       'wecom',
       config.webhookUrl,
-      { msgtype: 'text', text: { content: renderChat(m.request, m.context), ...(m.recipient.phone ? { mentioned_mobile_list: [m.recipient.phone] } : {}) } },
+      { msgtype: 'text', text: { content: renderChat(m.request, m.context), ...(m.recipient.phone ? { mentioned_mobile_list: [robotMobile(m.recipient.phone)] } : {}) } },
       config.timeoutMs ?? 10_000,
     ),
   );
@@ -88,7 +93,7 @@ export function createDingtalkChannel(config: DingtalkConfig): DeliveryChannel {
       {
         msgtype: 'text',
         text: { content: renderChat(m.request, m.context) },
-        at: { atMobiles: m.recipient.phone ? [m.recipient.phone] : [], isAtAll: false },
+        at: { atMobiles: m.recipient.phone ? [robotMobile(m.recipient.phone)] : [], isAtAll: false },
       },
       config.timeoutMs ?? 10_000,
     ),
