@@ -96,6 +96,7 @@ export async function startSmtpPeer(port?: number): Promise<SmtpPeer> {
         authOptional: true,
         disabledCommands: ['STARTTLS'],
         logger: false,
+        closeTimeout: 200, // stop() must not wait for the client's pooled connections
         size: 1024 * 1024,
         onRcptTo(address, _session, callback) {
           if (peer.rejectRecipients.has(address.address)) {
@@ -415,7 +416,8 @@ export interface AlertWorker {
 
 export interface AlertWorkerOptions {
   taskQueue: string;
-  directory: Directory;
+  /** Read at each notify, so a test may swap it. */
+  directory: () => Directory;
   channels: ChannelConfig;
   arrivalLinks?: ArrivalLinkConfig;
   outboxDir?: string;
@@ -433,7 +435,7 @@ export async function startAlertWorker(env: TestWorkflowEnvironment, options: Al
     taskQueue: options.taskQueue,
     workflowsPath,
     activities: createActivities({
-      directory: () => options.directory,
+      directory: options.directory,
       client: env.client,
       taskQueue: options.taskQueue,
       outboxDir,
