@@ -1,0 +1,32 @@
+// Starts the HTTP API (src/api/server.ts) on DUBAN_API_PORT (default 8080), loopback unless DUBAN_API_HOST says otherwise.
+import { Client, Connection } from '@temporalio/client';
+import { fileURLToPath } from 'node:url';
+import { loadApiKeys } from './src/api/auth.js';
+import { buildApiServer } from './src/api/server.js';
+import { createDataConverter } from './src/codec.js';
+import { loadConfig, loadDirectoryFile, loadPolicyFile } from './src/config.js';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const policy = loadPolicyFile(config.policyFile);
+  const directory = loadDirectoryFile(config.directoryFile);
+  const keys = loadApiKeys();
+  // Lazy: the API starts (and answers /readyz with 503) while Temporal is still down.
+  const connection = Connection.lazy({ address: config.temporalAddress });
+  const client = new Client({ connection, namespace: config.namespace, dataConverter: createDataConverter() });
+  const app = await buildApiServer({ client, namespace: config.namespace, taskQueue: config.taskQueue, policy, directory, keys });
+  const host = process.env.DUBAN_API_HOST ?? '127.0.0.1';
+  const port = Number(process.env.DUBAN_API_PORT ?? 8080);
+  await app.listen({ host, port });
+  console.log(`duban API on http://${host}:${port} (docs: /docs, OpenAPI: /openapi.json), ${keys.length} API keys`);
+  const stop = (): void => void app.close().then(() => process.exit(0));
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  main().catch((err: unknown) => {
+    console.error(err instanceof Error ? err.message : err);
+    process.exit(1);
+  });
+}

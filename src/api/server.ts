@@ -1,0 +1,281 @@
+// The intake and operations API: strict input, roles from API keys, idempotent create, problem+json errors.
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { decodeTypedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes.js';
+import Fastify, { type FastifyInstance, type FastifyPluginAsync, type FastifyRequest } from 'fastify';
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { NoticeConflictError, startEscalatedVisit } from '../cases.js';
+import type { Directory } from '../directory.js';
+import { LEVELS, type Stage } from '../domain.js';
+import { ErrorType, InputError, type FieldIssue } from '../errors.js';
+import { deadlineFor, plan } from '../ladder.js';
+import {
+  cancelSchema,
+  cancelUpdate,
+  caseQuery,
+  decideExplanationSchema,
+  decideExplanationUpdate,
+  extendDeadlineSchema,
+  extendDeadlineUpdate,
+  noticeSchema,
+  reassignUnitSchema,
+  reassignUnitUpdate,
+  reportArrivalSchema,
+  reportArrivalUpdate,
+  submitClosureReportSchema,
+  submitClosureReportUpdate,
+  submitExplanationSchema,
+  submitExplanationUpdate,
+  type CaseView,
+} from '../messages.js';
+import type { Policy } from '../policy.js';
+import { deadlineKey, kindKey, levelKey, overdueKey, stageKey, unitKey } from '../searchAttributes.js';
+import { actorOf, authenticate, authorize, type Action, type ApiKeyRecord, type Principal } from './auth.js';
+
+export interface ApiDeps {
+  client: Client;
+  namespace: string;
+  taskQueue: string;
+  /** The policy in force for new cases. */
+  policy: Policy;
+  directory: Directory;
+  keys: readonly ApiKeyRecord[];
+  plugins?: FastifyPluginAsync[];
+  logger?: boolean;
+}
+
+export const BODY_LIMIT = 64 * 1024;
+
+class Problem extends Error {
+  constructor(
+    readonly status: number,
+    readonly title: string,
+    readonly detail: string,
+    readonly errors: FieldIssue[] = [],
+    readonly retryAfter?: number,
+  ) {
+    super(detail);
+  }
+}
+
+const caseIdParam = z.object({ caseId: z.string().regex(/^visit:[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'must be visit:<noticeId>') }).strict();
+const instant = z.string().datetime({ offset: true, message: 'must be an ISO 8601 time with an offset, e.g. 2026-11-25T09:30:00+08:00' });
+const STAGES = ['arrival.pending', 'arrival.urge', 'arrival.supervise', 'arrival.deduction', 'closureReport.pending', 'closureReport.urge', 'closureReport.supervise', 'closureReport.deduction', 'closed', 'cancelled'] as const satisfies readonly Stage[];
+const listQuery = z
+  .object({
+    level: z.enum(LEVELS).optional(),
+    unitId: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/).optional(),
+    stage: z.enum(STAGES).optional(),
+    overdue: z.enum(['true', 'false']).optional(),
+    deadlineFrom: instant.optional(),
+    deadlineTo: instant.optional(),
+    pageSize: z.coerce.number().int().min(1).max(100).default(20),
+    pageToken: z.string().max(2000).regex(/^[A-Za-z0-9+/=_-]*$/).optional(),
+  })
+  .strict();
+const previewBody = z.object({ level: z.enum(LEVELS), receivedAt: instant }).strict();
+const problemSchema = z.object({ type: z.string(), title: z.string(), status: z.number(), detail: z.string(), errors: z.array(z.object({ field: z.string(), message: z.string() })) });
+const caseSchema = z.any().describe('CaseView: state, deadlines, policy version, timeline');
+
+/** Update bodies are the workflow's input schemas without `actor`: the actor always comes from the key. */
+const ACTIONS_ROUTES = [
+  { path: 'arrival', action: 'arrival', body: reportArrivalSchema.omit({ actor: true }), update: reportArrivalUpdate },
+  { path: 'explanation', action: 'explanation', body: submitExplanationSchema.omit({ actor: true }), update: submitExplanationUpdate },
+  { path: 'explanation/decision', action: 'decideExplanation', body: decideExplanationSchema.omit({ actor: true }), update: decideExplanationUpdate },
+  { path: 'extension', action: 'extend', body: extendDeadlineSchema.omit({ actor: true }), update: extendDeadlineUpdate },
+  { path: 'reassignment', action: 'reassign', body: reassignUnitSchema.omit({ actor: true }), update: reassignUnitUpdate },
+  { path: 'cancellation', action: 'cancel', body: cancelSchema.omit({ actor: true }), update: cancelUpdate },
+  { path: 'closure-report', action: 'closureReport', body: submitClosureReportSchema.omit({ actor: true }), update: submitClosureReportUpdate },
+] as const;
+
+function isTemporalUnavailable(err: unknown): boolean {
+  const cause = (err as { cause?: Error })?.cause;
+  const text = `${(err as Error)?.name ?? ''} ${(err as Error)?.message ?? ''} ${cause?.message ?? ''}`;
+  const code = (err as { code?: number })?.code ?? (err as { cause?: { code?: number } })?.cause?.code;
+  return code === 14 || code === 4 || /UNAVAILABLE|DEADLINE_EXCEEDED|ECONNREFUSED|Failed to connect|No connection established/i.test(text);
+}
+
+function problemFromUpdateFailure(err: WorkflowUpdateFailedError): Problem {
+  const cause = err.cause;
+  if (!(cause instanceof ApplicationFailure)) return new Problem(422, 'Refused 已拒绝', cause?.message ?? 'the case refused the action');
+  const issues = Array.isArray(cause.details?.[0]) ? (cause.details[0] as FieldIssue[]) : [];
+  const status = cause.type === ErrorType.InvalidState ? 409 : cause.type === ErrorType.NotAllowed ? 403 : 422;
+  return new Problem(status, status === 409 ? 'Conflict with the case state 与案件状态冲突' : 'Refused 已拒绝', cause.message, issues);
+}
+
+export async function buildApiServer(deps: ApiDeps): Promise<FastifyInstance> {
+  const app = Fastify({ bodyLimit: BODY_LIMIT, logger: deps.logger ?? false, ajv: { customOptions: { removeAdditional: false } } }).withTypeProvider<ZodTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+
+  await app.register(fastifySwagger, {
+    openapi: {
+      info: { title: 'duban 督办 API', version: '1.0.0', description: 'Intake and operations API: escalated-visit cases, their actions and the policy preview.' },
+      components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer' } } },
+      security: [{ apiKey: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
+
+  app.setErrorHandler((err: unknown, request, reply) => {
+    let problem: Problem;
+    const e = err as { validation?: unknown; code?: string; statusCode?: number; message?: string };
+    if (err instanceof Problem) problem = err;
+    else if (e.validation) {
+      const zodError = (err as { validation: { instancePath?: string; message?: string; params?: { issue?: { path: (string | number)[]; code: string; keys?: string[]; message: string } } }[] }).validation;
+      const issues: FieldIssue[] = zodError.flatMap((v) => {
+        const issue = v.params?.issue;
+        if (issue?.code === 'unrecognized_keys') return (issue.keys ?? []).map((k) => ({ field: [...issue.path, k].join('.'), message: 'is not a known field' }));
+        const field = issue ? issue.path.join('.') : (v.instancePath ?? '').replace(/^\//, '').replaceAll('/', '.');
+        return [{ field: field || '(body)', message: issue?.message ?? v.message ?? 'is invalid' }];
+      });
+      problem = new Problem(400, 'Invalid request 请求无效', issues.map((i) => `${i.field}: ${i.message}`).join('; '), issues);
+    } else if (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE') problem = new Problem(413, 'Body too large 请求体过大', `the body may be at most ${BODY_LIMIT} bytes`);
+    else if (e.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') problem = new Problem(415, 'Unsupported media type', 'send application/json');
+    else if (e.code?.startsWith('FST_ERR_CTP') || (e.statusCode !== undefined && e.statusCode >= 400 && e.statusCode < 500)) problem = new Problem(400, 'Invalid request 请求无效', 'the body is not valid JSON');
+    else if (isTemporalUnavailable(err)) problem = new Problem(503, 'Temporarily unavailable 暂时不可用', 'Temporal is unreachable; nothing was changed, retry later', [], 5);
+    else {
+      request.log.error({ err }, 'unexpected error');
+      problem = new Problem(500, 'Internal error 内部错误', 'an unexpected error occurred; nothing was changed');
+    }
+    if (problem.retryAfter !== undefined) void reply.header('Retry-After', String(problem.retryAfter));
+    void reply
+      .status(problem.status)
+      .type('application/problem+json')
+      .send({ type: 'about:blank', title: problem.title, status: problem.status, detail: problem.detail, errors: problem.errors });
+  });
+
+  const principalOf = (request: FastifyRequest): Principal => {
+    const result = authenticate(deps.keys, request.headers);
+    if (!result.ok) throw new Problem(401, 'Unauthorized 未认证', result.reason);
+    return result.principal;
+  };
+  const allow = (principal: Principal, action: Action, unitId?: string): void => {
+    const r = authorize(principal, action, unitId);
+    if (!r.ok) throw new Problem(403, 'Forbidden 无权操作', r.reason);
+  };
+  const readCase = async (caseId: string): Promise<CaseView> => {
+    try {
+      return await deps.client.workflow.getHandle(caseId).query(caseQuery);
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) throw new Problem(404, 'Not found 案件不存在', `no case ${caseId}`);
+      throw err;
+    }
+  };
+  const problemResponses = { 400: problemSchema, 401: problemSchema, 403: problemSchema, 404: problemSchema, 409: problemSchema, 422: problemSchema, 503: problemSchema };
+
+  app.get('/healthz', { schema: { response: { 200: z.object({ status: z.literal('ok') }) } } }, () => ({ status: 'ok' as const }));
+  app.get('/readyz', { schema: { response: { 200: z.object({ status: z.literal('ready') }), 503: problemSchema } } }, async () => {
+    const probe = deps.client.connection.workflowService.getSystemInfo({});
+    const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(Object.assign(new Error('UNAVAILABLE: timed out'), { code: 14 })), 2000).unref());
+    try {
+      await Promise.race([probe, timeout]);
+    } catch {
+      throw new Problem(503, 'Not ready 未就绪', 'Temporal is unreachable', [], 5);
+    }
+    return { status: 'ready' as const };
+  });
+
+  app.post('/cases', { schema: { body: noticeSchema, response: { 200: caseSchema, 201: caseSchema, ...problemResponses } } }, async (request, reply) => {
+    const principal = principalOf(request);
+    allow(principal, 'create', request.body.unitId);
+    try {
+      const started = await startEscalatedVisit(request.body, { client: deps.client, taskQueue: deps.taskQueue, policy: deps.policy, directory: deps.directory, actor: actorOf(principal) });
+      const view = await readCaseWhenReady(deps.client, started.caseId);
+      void reply.status(started.created ? 201 : 200).header('Location', `/cases/${encodeURIComponent(started.caseId)}`);
+      return view;
+    } catch (err) {
+      if (err instanceof InputError) throw new Problem(422, 'Invalid notice 接人通知无效', err.message, err.issues);
+      if (err instanceof NoticeConflictError) throw new Problem(409, 'Conflict 通知编号冲突', err.message, [{ field: 'noticeId', message: 'already registered with a different body' }]);
+      throw err;
+    }
+  });
+
+  app.get('/cases/:caseId', { schema: { params: caseIdParam, response: { 200: caseSchema, ...problemResponses } } }, async (request) => {
+    const principal = principalOf(request);
+    allow(principal, 'read');
+    const view = await readCase(request.params.caseId);
+    allow(principal, 'read', view.unit.id);
+    return view;
+  });
+
+  app.get('/cases', { schema: { querystring: listQuery, response: { 200: z.any(), ...problemResponses } } }, async (request) => {
+    const principal = principalOf(request);
+    allow(principal, 'list', request.query.unitId);
+    const q = request.query;
+    // Built only from validated enums, IDs and instants: no caller text reaches the query.
+    const clauses = [`${kindKey.name} = 'escalatedVisit'`];
+    if (q.level) clauses.push(`${levelKey.name} = '${q.level}'`);
+    if (q.unitId) clauses.push(`${unitKey.name} = '${q.unitId}'`);
+    else if (principal.role === 'unit') clauses.push(`${unitKey.name} IN (${principal.units.map((u) => `'${u}'`).join(', ')})`);
+    if (q.stage) clauses.push(`${stageKey.name} = '${q.stage}'`);
+    if (q.overdue) clauses.push(`${overdueKey.name} = ${q.overdue}`);
+    if (q.deadlineFrom) clauses.push(`${deadlineKey.name} >= '${new Date(q.deadlineFrom).toISOString()}'`);
+    if (q.deadlineTo) clauses.push(`${deadlineKey.name} <= '${new Date(q.deadlineTo).toISOString()}'`);
+    const response = await deps.client.workflowService.listWorkflowExecutions({
+      namespace: deps.namespace,
+      query: clauses.join(' AND '),
+      pageSize: q.pageSize,
+      nextPageToken: q.pageToken ? Buffer.from(q.pageToken, 'base64url') : undefined,
+    });
+    const cases = (response.executions ?? []).map((x) => {
+      const sa = decodeTypedSearchAttributes(x.searchAttributes?.indexedFields);
+      return {
+        caseId: x.execution?.workflowId ?? '',
+        level: sa.get(levelKey) ?? null,
+        unitId: sa.get(unitKey) ?? null,
+        stage: sa.get(stageKey) ?? null,
+        deadline: sa.get(deadlineKey)?.toISOString() ?? null,
+        overdue: sa.get(overdueKey) ?? false,
+      };
+    });
+    const token = response.nextPageToken && response.nextPageToken.length > 0 ? Buffer.from(response.nextPageToken).toString('base64url') : null;
+    return { cases, nextPageToken: token };
+  });
+
+  for (const route of ACTIONS_ROUTES) {
+    app.post(`/cases/:caseId/${route.path}`, { schema: { params: caseIdParam, body: route.body, response: { 200: caseSchema, ...problemResponses } } }, async (request) => {
+      const principal = principalOf(request);
+      allow(principal, route.action);
+      const view = await readCase(request.params.caseId);
+      allow(principal, route.action, view.unit.id);
+      try {
+        const input = { ...(request.body as object), actor: actorOf(principal) };
+        return await deps.client.workflow.getHandle(request.params.caseId).executeUpdate(route.update as typeof cancelUpdate, { args: [input as never] });
+      } catch (err) {
+        if (err instanceof WorkflowUpdateFailedError) throw problemFromUpdateFailure(err);
+        throw err;
+      }
+    });
+  }
+
+  app.post('/policy/preview', { schema: { body: previewBody, response: { 200: z.any(), ...problemResponses } } }, (request) => {
+    allow(principalOf(request), 'preview');
+    const receivedAt = Date.parse(request.body.receivedAt);
+    const deadline = deadlineFor(deps.policy, 'arrival', request.body.level, receivedAt);
+    const steps = plan(deps.policy, { milestone: 'arrival', level: request.body.level, startedAt: receivedAt, registeredAt: receivedAt, deadline, deadlineSetAt: receivedAt, explanation: 'none', done: {} }).steps;
+    return { policyVersion: deps.policy.version, deadline: new Date(deadline).toISOString(), steps: steps.map((s) => ({ kind: s.kind, dueAt: new Date(s.dueAt).toISOString() })) };
+  });
+
+  app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
+
+  for (const plugin of deps.plugins ?? []) await app.register(plugin);
+  return app;
+}
+
+/** The case right after start: a query needs the first workflow task to have run. */
+async function readCaseWhenReady(client: Client, caseId: string): Promise<CaseView> {
+  const end = Date.now() + 10_000;
+  for (;;) {
+    try {
+      return await client.workflow.getHandle(caseId).query(caseQuery);
+    } catch (err) {
+      if (Date.now() > end) throw err;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}

@@ -1,0 +1,214 @@
+// The HTTP API against the real dev server and worker: a case's whole life, idempotent create,
+/* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-argument -- responses are read as untyped JSON */
+// the role × action × unit matrix, problem+json refusals, readiness and the policy preview.
+import { Client, Connection } from '@temporalio/client';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { loadApiKeys, type Action } from '../src/api/auth.js';
+import { buildApiServer } from '../src/api/server.js';
+import type { CaseView } from '../src/messages.js';
+import { TASK_QUEUE, createDevServerEnv, demoPolicy, directory, policy, sampleNotice, startHarness, type Harness } from './helpers.js';
+
+const KEY = {
+  intake: 'dev-intake-key',
+  unit: 'dev-unit-wuli-gov-key',
+  otherUnit: 'dev-unit-wuli-landres-key',
+  supervisor: 'dev-supervisor-key',
+  admin: 'dev-admin-key',
+  viewer: 'dev-viewer-key',
+} as const;
+
+let h: Harness;
+let api: FastifyInstance;
+beforeAll(async () => {
+  h = await startHarness(await createDevServerEnv());
+  api = await buildApiServer({ client: h.env.client, namespace: h.env.namespace ?? 'default', taskQueue: TASK_QUEUE, policy: demoPolicy, directory, keys: loadApiKeys({}) });
+}, 90_000);
+afterAll(async () => {
+  await api?.close();
+  await h?.stop();
+});
+
+const call = async (method: 'GET' | 'POST', url: string, key: string | null, body?: unknown): Promise<{ status: number; json: any; headers: Record<string, unknown> }> => {
+  const res = await api.inject({ method, url, ...(key ? { headers: { authorization: `Bearer ${key}` } } : {}), ...(body !== undefined ? { payload: body as object } : {}) });
+  return { status: res.statusCode, json: res.body ? JSON.parse(res.body) : null, headers: res.headers };
+};
+const newNotice = (unitId = 'wuli-gov'): Record<string, unknown> => ({ ...sampleNotice('city', Date.now() - 1000, { unitId }) });
+const path = (caseId: string, suffix = ''): string => `/cases/${encodeURIComponent(caseId)}${suffix}`;
+
+test('a case lives its whole life through the API; the actor always comes from the key', async () => {
+  const notice = newNotice();
+  const created = await call('POST', '/cases', KEY.intake, notice);
+  expect(created.status).toBe(201);
+  expect(created.headers.location).toBe(path(`visit:${notice.noticeId as string}`));
+  const caseId = (created.json as CaseView).caseId;
+  expect(created.json.timeline[0]).toMatchObject({ type: 'registered', actor: { id: 'dev-intake', role: 'intake' }, detail: { policyVersion: 'demo-seconds.1' } });
+
+  const again = await call('POST', '/cases', KEY.intake, notice);
+  expect(again.status).toBe(200);
+  expect(again.json.caseId).toBe(caseId);
+  const conflict = await call('POST', '/cases', KEY.intake, { ...notice, headcount: 99 });
+  expect(conflict.status).toBe(409);
+  expect(conflict.headers['content-type']).toContain('application/problem+json');
+  const listed: string[] = [];
+  for await (const w of h.env.client.workflow.list({ query: `WorkflowId = '${caseId}'` })) listed.push(w.workflowId);
+  expect(listed).toEqual([caseId]);
+
+  const read = await call('GET', path(caseId), KEY.viewer);
+  expect(read.status).toBe(200);
+  expect(read.json).toMatchObject({ caseId, policyVersion: 'demo-seconds.1', stage: 'arrival.pending' });
+
+  const extended = await call('POST', path(caseId, '/extension'), KEY.supervisor, { newDeadline: new Date(Date.now() + 3_600_000).toISOString(), reason: '路途遥远' });
+  expect(extended.status).toBe(200);
+  expect(extended.json.timeline.at(-1)).toMatchObject({ type: 'deadlineExtended', actor: { id: 'dev-supervisor', role: 'supervisor' }, reason: '路途遥远' });
+
+  const arrived = await call('POST', path(caseId, '/arrival'), KEY.unit, { leaderId: 'wuli-gov-wang', arrivedAt: new Date().toISOString() });
+  expect(arrived.status).toBe(200);
+  expect(arrived.json.stage).toBe('closureReport.pending');
+  expect(arrived.json.timeline.at(-1).actor).toEqual({ id: 'dev-unit-wuli-gov', role: 'unit' });
+
+  const again2 = await call('POST', path(caseId, '/arrival'), KEY.unit, { leaderId: 'wuli-gov-wang', arrivedAt: new Date().toISOString() });
+  expect(again2.status).toBe(409);
+  expect(again2.json).toMatchObject({ status: 409, detail: 'leaderId: arrival was already reported', errors: [{ field: 'leaderId', message: 'arrival was already reported' }] });
+
+  const closed = await call('POST', path(caseId, '/closure-report'), KEY.unit, { result: '已接回，书面报结果' });
+  expect(closed.status).toBe(200);
+  expect(closed.json.status).toBe('closed');
+}, 60_000);
+
+test('list filters by the search attributes and pages with an opaque token', async () => {
+  const mine: string[] = [];
+  for (let i = 0; i < 3; i++) {
+    const r = await call('POST', '/cases', KEY.intake, { ...newNotice('dongcun'), level: 'beijing' });
+    expect(r.status).toBe(201);
+    mine.push(r.json.caseId as string);
+  }
+  const seen: string[] = [];
+  let token: string | null = null;
+  const deadline = Date.now() + 20_000;
+  while (seen.length < 3 && Date.now() < deadline) {
+    seen.length = 0;
+    token = null;
+    let pages = 0;
+    do {
+      const res: { status: number; json: any } = await call('GET', `/cases?unitId=dongcun&level=beijing&stage=arrival.pending&pageSize=2${token ? `&pageToken=${token}` : ''}`, KEY.supervisor);
+      expect(res.status).toBe(200);
+      seen.push(...(res.json.cases as { caseId: string }[]).map((c) => c.caseId));
+      token = res.json.nextPageToken as string | null;
+      pages++;
+    } while (token && pages < 10);
+    if (seen.length < 3) await new Promise((r) => setTimeout(r, 300));
+  }
+  expect(seen.sort()).toEqual([...mine].sort());
+  const wrong = await call('GET', `/cases?level=province`, KEY.supervisor);
+  expect(wrong.status).toBe(400);
+  expect(wrong.json.errors[0].field).toBe('level');
+  const unitList = await call('GET', '/cases?unitId=dongcun', KEY.unit);
+  expect(unitList.status).toBe(403);
+});
+
+describe('every role × every action × own and other unit', () => {
+  // allowed: passes authentication and authorization (the workflow may still refuse on business grounds: never 401/403).
+  const ROLES = ['intake', 'unit', 'supervisor', 'admin', 'viewer'] as const;
+  const ALLOWED: Record<string, readonly string[]> = {
+    create: ['intake', 'supervisor', 'admin'],
+    read: ['intake', 'unit', 'supervisor', 'admin', 'viewer'],
+    arrival: ['unit', 'supervisor', 'admin'],
+    explanation: ['unit', 'supervisor', 'admin'],
+    closureReport: ['unit', 'supervisor', 'admin'],
+    decideExplanation: ['supervisor', 'admin'],
+    extend: ['supervisor', 'admin'],
+    reassign: ['supervisor', 'admin'],
+    cancel: ['supervisor', 'admin'],
+  };
+  const request = (action: Action, caseId: string): ['GET' | 'POST', string, unknown] => {
+    const soon = new Date(Date.now() + 7_200_000).toISOString();
+    switch (action) {
+      case 'read': return ['GET', path(caseId), undefined];
+      case 'arrival': return ['POST', path(caseId, '/arrival'), { leaderId: 'wuli-gov-zhang', arrivedAt: new Date(Date.now() - 1000).toISOString() }];
+      case 'explanation': return ['POST', path(caseId, '/explanation'), { text: '情况说明' }];
+      case 'closureReport': return ['POST', path(caseId, '/closure-report'), { result: '已办结' }];
+      case 'decideExplanation': return ['POST', path(caseId, '/explanation/decision'), { decision: 'accept', reason: '属实' }];
+      case 'extend': return ['POST', path(caseId, '/extension'), { newDeadline: soon, reason: '延期' }];
+      case 'reassign': return ['POST', path(caseId, '/reassignment'), { unitId: 'dongcun', reason: '改派' }];
+      case 'cancel': return ['POST', path(caseId, '/cancellation'), { reason: '重复登记' }];
+      default: throw new Error(action);
+    }
+  };
+  const cells: [string, string, 'own' | 'other'][] = [];
+  for (const role of ROLES) for (const action of Object.keys(ALLOWED)) for (const unit of ['own', 'other'] as const) cells.push([role, action, unit]);
+
+  test.each(cells)('%s × %s × %s unit', async (role, action, unit) => {
+    const key = role === 'unit' ? (unit === 'own' ? KEY.unit : KEY.otherUnit) : KEY[role as keyof typeof KEY];
+    const expectAllowed = ALLOWED[action]!.includes(role);
+    if (action === 'create') {
+      const res = await call('POST', '/cases', key, newNotice());
+      expect(res.status, JSON.stringify(res.json)).toBe(expectAllowed && !(role === 'unit') ? 201 : 403);
+      return;
+    }
+    const created = await call('POST', '/cases', KEY.intake, newNotice());
+    const [method, url, body] = request(action as Action, created.json.caseId as string);
+    const res = await call(method, url, key, body);
+    const refused = res.status === 401 || res.status === 403;
+    const allowed = expectAllowed && !(role === 'unit' && unit === 'other');
+    expect(refused, `${res.status} ${JSON.stringify(res.json)}`).toBe(!allowed);
+    if (!allowed) expect(res.json.detail).toMatch(/may not|may act only on cases of/);
+    if (allowed) expect(res.status, JSON.stringify(res.json)).toBeLessThan(500);
+  });
+});
+
+describe('refusals', () => {
+  test('no key → 401, unknown key → 401, both saying why', async () => {
+    expect(await call('GET', '/cases', null)).toMatchObject({ status: 401, json: { detail: 'no API key: send Authorization: Bearer <key>' } });
+    expect(await call('GET', '/cases', 'not-a-key')).toMatchObject({ status: 401, json: { detail: 'unknown API key' } });
+  });
+  test('unknown fields, a body actor, bad timestamps and wrong types name the field; nothing is started', async () => {
+    const notice = newNotice();
+    const bad = await call('POST', '/cases', KEY.intake, { ...notice, actor: { id: 'x', role: 'admin' }, receivedAt: '2026-11-25 10:00', headcount: 'many' });
+    expect(bad.status).toBe(400);
+    expect(bad.json.errors.map((e: { field: string }) => e.field).sort()).toEqual(['actor', 'headcount', 'receivedAt']);
+    const unknownUnit = await call('POST', '/cases', KEY.intake, { ...notice, unitId: 'ghost' });
+    expect(unknownUnit).toMatchObject({ status: 422, json: { errors: [{ field: 'unitId', message: 'unknown unit ghost' }] } });
+    await expect(h.env.client.workflow.getHandle(`visit:${notice.noticeId as string}`).describe()).rejects.toThrow();
+  });
+  test('a body over 64 KiB → 413; a missing case → 404; never a stack trace', async () => {
+    const big = await call('POST', '/cases', KEY.intake, { ...newNotice(), matterSummary: 'x'.repeat(70_000) });
+    expect(big.status).toBe(413);
+    const missing = await call('GET', '/cases/visit:NOPE-1', KEY.viewer);
+    expect(missing).toMatchObject({ status: 404, json: { title: 'Not found 案件不存在' } });
+    expect(JSON.stringify(missing.json)).not.toMatch(/at .*\.ts:\d+/);
+  });
+  test('Temporal down → 503 with Retry-After, and /readyz says not ready', async () => {
+    const down = new Client({ connection: Connection.lazy({ address: '127.0.0.1:1' }), namespace: 'default' });
+    const offline = await buildApiServer({ client: down, namespace: 'default', taskQueue: TASK_QUEUE, policy, directory, keys: loadApiKeys({}) });
+    const created = await offline.inject({ method: 'POST', url: '/cases', headers: { authorization: `Bearer ${KEY.intake}` }, payload: newNotice() });
+    expect(created.statusCode).toBe(503);
+    expect(created.headers['retry-after']).toBe('5');
+    const ready = await offline.inject({ method: 'GET', url: '/readyz' });
+    expect(ready.statusCode).toBe(503);
+    expect((await api.inject({ method: 'GET', url: '/readyz' })).statusCode).toBe(200);
+    await offline.close();
+  }, 30_000);
+});
+
+test('the policy preview is the workflow planner\'s own plan', async () => {
+  const res = await call('POST', '/policy/preview', KEY.viewer, { level: 'district', receivedAt: '2026-11-25T09:00:00+08:00' });
+  expect(res.status).toBe(200);
+  expect(res.json.deadline).toBe('2026-11-25T01:00:15.000Z');
+  expect(res.json.steps.slice(0, 4)).toEqual([
+    { kind: 'reminder', dueAt: '2026-11-25T01:00:05.000Z' },
+    { kind: 'reminder', dueAt: '2026-11-25T01:00:10.000Z' },
+    { kind: 'urge', dueAt: '2026-11-25T01:00:15.000Z' },
+    { kind: 'overdueReminder', dueAt: '2026-11-25T01:00:21.000Z' },
+  ]);
+});
+
+test('the OpenAPI document lists every endpoint', async () => {
+  const doc = (await call('GET', '/openapi.json', null)).json;
+  expect(doc.openapi).toMatch(/^3\./);
+  expect(Object.keys(doc.paths).sort()).toEqual([
+    '/cases', '/cases/{caseId}', '/cases/{caseId}/arrival', '/cases/{caseId}/cancellation', '/cases/{caseId}/closure-report',
+    '/cases/{caseId}/explanation', '/cases/{caseId}/explanation/decision', '/cases/{caseId}/extension', '/cases/{caseId}/reassignment',
+    '/healthz', '/policy/preview', '/readyz',
+  ]);
+});
