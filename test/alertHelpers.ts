@@ -246,11 +246,12 @@ export async function startTwilioPeer(): Promise<TwilioPeer> {
       else if (!form.From && !form.MessagingServiceSid) reply = twilioError(400, 21603, "A 'From' or 'MessagingServiceSid' parameter is required.");
       else {
         const scripted = peer.respond(record);
-        if (scripted) reply = scripted;
+        // A scripted 201 without a body (e.g. only a delay) gets the Message resource like an unscripted one.
+        if (scripted && !(scripted.status === 201 && scripted.body === undefined)) reply = scripted;
         else {
           const sid = 'SM' + randomBytes(16).toString('hex');
           record.sid = sid;
-          reply = { status: 201, body: twilioMessageResource(record.accountSid, sid, form) };
+          reply = { status: 201, body: twilioMessageResource(record.accountSid, sid, form), ...(scripted?.delayMs ? { delayMs: scripted.delayMs } : {}) };
         }
       }
       if (reply.delayMs) await sleep(reply.delayMs);
@@ -425,8 +426,13 @@ export interface AlertWorkerOptions {
 }
 
 /** A real worker (the production workflows and activities) whose channels point at the local peers. */
+const prepared = new WeakSet<TestWorkflowEnvironment>();
+
 export async function startAlertWorker(env: TestWorkflowEnvironment, options: AlertWorkerOptions): Promise<AlertWorker> {
-  await ensureNamespace(env.connection, env.namespace ?? 'default');
+  if (!prepared.has(env)) {
+    await ensureNamespace(env.connection, env.namespace ?? 'default');
+    prepared.add(env);
+  }
   const logs: string[] = [];
   const outboxDir = options.outboxDir ?? mkdtempSync(join(tmpdir(), 'duban-alerts-outbox-'));
   const worker = await Worker.create({

@@ -1,0 +1,68 @@
+// The worker goes away in the middle of a multi-recipient send, a new one takes over: each recipient gets the alert once.
+// Real workers on the Temporal dev server (temporal server start-dev: sticky queues handed back on shutdown, heartbeat
+// details kept when an attempt fails), a slow Twilio peer; progress travels only in the activity's heartbeat details.
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { startEscalatedVisit } from '../src/cases.js';
+import { caseQuery } from '../src/messages.js';
+import {
+  alertDirectory,
+  channelConfigFor,
+  startAlertWorker,
+  startSmtpPeer,
+  startTwilioPeer,
+  until,
+  type AlertWorker,
+  type SmtpPeer,
+  type TwilioPeer,
+} from './alertHelpers.js';
+import { createDevServerEnv, intake, policy, sampleNotice } from './helpers.js';
+
+const TASK_QUEUE = 'duban-alerts-restart';
+let env: TestWorkflowEnvironment;
+let smtp: SmtpPeer;
+let twilioPeer: TwilioPeer;
+const workers: AlertWorker[] = [];
+
+beforeAll(async () => {
+  [env, smtp, twilioPeer] = await Promise.all([createDevServerEnv(), startSmtpPeer(), startTwilioPeer()]);
+}, 90_000);
+afterAll(async () => {
+  for (const w of workers) await w.stop();
+  await Promise.all([smtp?.stop(), twilioPeer?.close()]);
+  await env?.teardown();
+});
+
+test('the worker shuts down while the second of three messages is in flight; a new worker sends only the rest', async () => {
+  const directory = alertDirectory();
+  const channels = channelConfigFor({ smtp, twilio: twilioPeer });
+  // Twilio takes 1.5 s to accept the second leader's SMS: the worker is told to stop meanwhile.
+  twilioPeer.respond = (req) => (req.form.To === '+8613800000102' ? { status: 201, body: undefined, delayMs: 1500 } : undefined);
+
+  const first = await startAlertWorker(env, { taskQueue: TASK_QUEUE, directory: () => directory, channels, shutdownGraceTime: '200ms' });
+  workers.push(first);
+  // The alert: SMS to the principal and the leader in charge, e-mail to the contact.
+  const c = await startEscalatedVisit(sampleNotice('city', await env.currentTimeMs()), { client: env.client, taskQueue: TASK_QUEUE, policy, directory, actor: intake, now: await env.currentTimeMs() });
+
+  await until('the second SMS to be in flight', () => twilioPeer.requests.filter((r) => r.form.To === '+8613800000102' && r.status === 0).length, (n) => n === 1);
+  expect(twilioPeer.accepted().map((r) => r.form.To)).toEqual(['+8613800000101']);
+  await first.stop(); // returns once the activity gave up: it finished the send in flight, then saw the cancellation
+  expect(first.logs.filter((l) => l.includes(c.caseId))).toEqual([`sms accepted alert case=${c.caseId} to=wuli-gov-zhang`, `sms accepted alert case=${c.caseId} to=wuli-gov-wang`]);
+  expect(smtp.mails).toHaveLength(0);
+  expect((await c.handle.describe()).raw.pendingActivities?.[0]?.heartbeatDetails).toBeTruthy();
+
+  const second = await startAlertWorker(env, { taskQueue: TASK_QUEUE, directory: () => directory, channels });
+  workers.push(second);
+  await until('the contact’s e-mail', () => smtp.mails.length, (n) => n >= 1);
+  await until('notify completed', async () => (await c.handle.describe()).raw.pendingActivities?.length ?? 0, (n) => n === 0);
+
+  expect(second.logs.filter((l) => l.includes(c.caseId))).toEqual([`email accepted alert case=${c.caseId} to=wuli-gov-chen`]);
+  const perPhone = (phone: string): number => twilioPeer.requests.filter((r) => r.form.To === phone).length;
+  expect(perPhone('+8613800000101')).toBe(1);
+  expect(perPhone('+8613800000102')).toBe(1);
+  expect(smtp.mails.map((m) => m.envelopeTo)).toEqual([['chen.xiaoyan@wuli.example.cn']]);
+  const history = await c.handle.fetchHistory();
+  expect((history.events ?? []).filter((e) => e.activityTaskStartedEventAttributes).map((e) => e.activityTaskStartedEventAttributes!.attempt)).toEqual([2]);
+  expect((await c.handle.query(caseQuery)).timeline.filter((e) => e.type === 'notificationFailed')).toEqual([]);
+  await c.handle.terminate('test finished');
+}, 60_000);
