@@ -2,6 +2,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { fileURLToPath } from 'node:url';
 import { loadApiKeys } from './src/api/auth.js';
+import { deliveryRoutes } from './src/api/deliveryRoutes.js';
 import { buildApiServer } from './src/api/server.js';
 import { createDataConverter } from './src/codec.js';
 import { loadConfig, loadDirectoryFile, loadPolicyFile } from './src/config.js';
@@ -14,9 +15,16 @@ async function main(): Promise<void> {
   // Lazy: the API starts (and answers /readyz with 503) while Temporal is still down.
   const connection = Connection.lazy({ address: config.temporalAddress });
   const client = new Client({ connection, namespace: config.namespace, dataConverter: createDataConverter() });
-  const app = await buildApiServer({ client, namespace: config.namespace, taskQueue: config.taskQueue, policy, directory, keys });
   const host = process.env.DUBAN_API_HOST ?? '127.0.0.1';
   const port = Number(process.env.DUBAN_API_PORT ?? 8080);
+  // Twilio status callbacks and arrival links: refused unless their secrets are configured.
+  const delivery = deliveryRoutes({
+    client,
+    publicBaseUrl: process.env.DUBAN_PUBLIC_URL ?? `http://localhost:${port}`,
+    ...(process.env.TWILIO_AUTH_TOKEN ? { twilioAuthToken: process.env.TWILIO_AUTH_TOKEN } : {}),
+    ...(process.env.DUBAN_ARRIVAL_SECRET ? { arrivalSecret: process.env.DUBAN_ARRIVAL_SECRET } : {}),
+  });
+  const app = await buildApiServer({ client, namespace: config.namespace, taskQueue: config.taskQueue, policy, directory, keys, plugins: [delivery] });
   await app.listen({ host, port });
   console.log(`duban API on http://${host}:${port} (docs: /docs, OpenAPI: /openapi.json), ${keys.length} API keys`);
   const stop = (): void => void app.close().then(() => process.exit(0));
