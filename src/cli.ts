@@ -1,0 +1,136 @@
+// `duban`: the ops command line. Talks to the API (DUBAN_API_URL) with the key in DUBAN_API_KEY.
+import { Command } from 'commander';
+import { readFileSync } from 'node:fs';
+import { LEVEL_LABEL, type Level } from './domain.js';
+import type { CaseView, TimelineEntry } from './messages.js';
+import { formatShanghai } from './time.js';
+
+const TYPE_LABEL: Record<TimelineEntry['type'], string> = {
+  registered: '登记', alert: '接人通知', reminder: '到期提醒', urge: '催办', supervise: '督办', overdueReminder: '逾期提醒',
+  deduction: '扣分', arrival: '到达现场', closureReport: '书面报结果', closed: '销案', explanationSubmitted: '提交情况说明',
+  explanationAccepted: '情况说明采纳', explanationRejected: '情况说明不予采纳', deductionCancelled: '取消扣分',
+  deadlineExtended: '延长期限', reassigned: '变更责任单位', cancelled: '撤销', notificationFailed: '通知失败',
+} as Record<TimelineEntry['type'], string>;
+
+interface Problem { title?: string; detail?: string; errors?: { field: string; message: string }[] }
+
+class CliError extends Error {}
+
+async function api(method: 'GET' | 'POST', path: string, body?: unknown): Promise<unknown> {
+  const base = process.env.DUBAN_API_URL ?? 'http://localhost:8080';
+  const key = process.env.DUBAN_API_KEY;
+  if (!key) throw new CliError('DUBAN_API_KEY 未设置：请设置 API 密钥');
+  let res: Response;
+  try {
+    res = await fetch(new URL(path, base), {
+      method,
+      headers: { authorization: `Bearer ${key}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    });
+  } catch {
+    throw new CliError(`无法连接 API ${base}`);
+  }
+  const text = await res.text();
+  const json: unknown = text ? JSON.parse(text) : null;
+  if (!res.ok) {
+    const p = (json ?? {}) as Problem;
+    const fields = (p.errors ?? []).map((e) => `  ${e.field}: ${e.message}`).join('\n');
+    throw new CliError(`${res.status} ${p.title ?? ''}: ${p.detail ?? ''}${fields ? `\n${fields}` : ''}`);
+  }
+  return json;
+}
+
+let asJson = false;
+function print(value: unknown, human: () => string): void {
+  console.log(asJson ? JSON.stringify(value, null, 2) : human());
+}
+
+function caseTable(v: CaseView): string {
+  const lines = [
+    `案件 ${v.caseId}  ${LEVEL_LABEL[v.notice.level]}  责任单位 ${v.unit.name}（${v.unit.id}）`,
+    `状态 ${v.status}  阶段 ${v.stage}  期限 ${v.deadline ? formatShanghai(v.deadline) : '—'}${v.overdue ? '  已逾期' : ''}  政策版本 ${v.policyVersion}`,
+    '',
+    '时间（北京时间）        事项            操作人            说明',
+  ];
+  for (const e of v.timeline) {
+    lines.push(`${formatShanghai(e.at).padEnd(22)}  ${(TYPE_LABEL[e.type] ?? e.type).padEnd(14, '　').slice(0, 8)}  ${e.actor.id.padEnd(16)}  ${e.reason ?? ''}`);
+  }
+  return lines.join('\n');
+}
+
+const path = (caseId: string, suffix = ''): string => `/cases/${encodeURIComponent(caseId)}${suffix}`;
+const program = new Command('duban').description('督办 — 运维命令行').option('--json', '以 JSON 输出，供脚本使用');
+program.hook('preAction', () => {
+  asJson = Boolean(program.opts<{ json?: boolean }>().json);
+});
+
+program
+  .command('create')
+  .description('登记接人通知（--file 读 JSON，或用参数）')
+  .option('--file <path>')
+  .option('--notice-id <id>')
+  .option('--level <level>', 'district | city | beijing')
+  .option('--received-at <time>', 'ISO 8601，带时区')
+  .option('--unit <unitId>')
+  .option('--site <site>')
+  .option('--headcount <n>')
+  .option('--summary <text>')
+  .action(async (o: Record<string, string | undefined>) => {
+    const body = o.file
+      ? (JSON.parse(readFileSync(o.file, 'utf8')) as unknown)
+      : { noticeId: o.noticeId, level: o.level, receivedAt: o.receivedAt, unitId: o.unit, receptionSite: o.site, headcount: o.headcount === undefined ? undefined : Number(o.headcount), matterSummary: o.summary };
+    const v = (await api('POST', '/cases', body)) as CaseView;
+    print(v, () => `已登记 ${v.caseId}，期限 ${formatShanghai(v.deadline!)}（北京时间）`);
+  });
+
+program.command('show <caseId>').description('查看案件与时间线').action(async (caseId: string) => {
+  const v = (await api('GET', path(caseId))) as CaseView;
+  print(v, () => caseTable(v));
+});
+
+program
+  .command('list')
+  .description('按条件列出案件')
+  .option('--level <level>')
+  .option('--unit <unitId>')
+  .option('--stage <stage>')
+  .option('--overdue')
+  .option('--page-size <n>')
+  .option('--page-token <token>')
+  .action(async (o: Record<string, string | boolean | undefined>) => {
+    const q = new URLSearchParams();
+    if (o.level) q.set('level', String(o.level));
+    if (o.unit) q.set('unitId', String(o.unit));
+    if (o.stage) q.set('stage', String(o.stage));
+    if (o.overdue) q.set('overdue', 'true');
+    if (o.pageSize) q.set('pageSize', String(o.pageSize));
+    if (o.pageToken) q.set('pageToken', String(o.pageToken));
+    const r = (await api('GET', `/cases?${q.toString()}`)) as { cases: { caseId: string; level: Level | null; unitId: string | null; stage: string | null; deadline: string | null; overdue: boolean }[]; nextPageToken: string | null };
+    print(r, () =>
+      [
+        ...r.cases.map((c) => `${c.caseId.padEnd(28)} ${c.level ? LEVEL_LABEL[c.level] : ''}  ${(c.unitId ?? '').padEnd(14)} ${(c.stage ?? '').padEnd(24)} ${c.deadline ? formatShanghai(c.deadline) : '—'}${c.overdue ? '  已逾期' : ''}`),
+        `共 ${r.cases.length} 件${r.nextPageToken ? `；下一页：--page-token ${r.nextPageToken}` : ''}`,
+      ].join('\n'),
+    );
+  });
+
+const action = (name: string, description: string, suffix: string, options: [string, string][], build: (o: Record<string, string | boolean | undefined>) => unknown): void => {
+  const cmd = program.command(`${name} <caseId>`).description(description);
+  for (const [flags, text] of options) cmd.option(flags, text);
+  cmd.action(async (caseId: string, o: Record<string, string | boolean | undefined>) => {
+    const v = (await api('POST', path(caseId, suffix), build(o))) as CaseView;
+    print(v, () => caseTable(v));
+  });
+};
+action('arrive', '报告领导到达现场', '/arrival', [['--leader <id>', '到达的领导'], ['--at <time>', '到达时间，默认现在']], (o) => ({ leaderId: o.leader, arrivedAt: o.at ?? new Date().toISOString() }));
+action('explain', '提交情况说明', '/explanation', [['--text <text>', '说明内容']], (o) => ({ text: o.text }));
+action('decide', '审核情况说明', '/explanation/decision', [['--accept', '采纳'], ['--reject', '不予采纳'], ['--reason <text>', '理由']], (o) => ({ decision: o.accept ? 'accept' : o.reject ? 'reject' : undefined, reason: o.reason }));
+action('extend', '延长期限', '/extension', [['--to <time>', '新期限'], ['--reason <text>', '理由']], (o) => ({ newDeadline: o.to, reason: o.reason }));
+action('reassign', '变更责任单位', '/reassignment', [['--unit <unitId>', '新责任单位'], ['--reason <text>', '理由']], (o) => ({ unitId: o.unit, reason: o.reason }));
+action('cancel', '撤销案件', '/cancellation', [['--reason <text>', '理由']], (o) => ({ reason: o.reason }));
+action('close', '书面报结果销案', '/closure-report', [['--result <text>', '办理结果']], (o) => ({ result: o.result }));
+
+program.parseAsync().catch((err: unknown) => {
+  console.error(err instanceof CliError ? err.message : `错误：${(err as Error).message}`);
+  process.exit(1);
+});

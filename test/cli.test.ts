@@ -1,0 +1,63 @@
+// The `duban` command line against a running API (a real port), a real dev server and worker.
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { loadApiKeys } from '../src/api/auth.js';
+import { buildApiServer } from '../src/api/server.js';
+import { ROOT } from '../src/config.js';
+import { formatShanghai } from '../src/time.js';
+import { TASK_QUEUE, createDevServerEnv, directory, policy, startHarness, type Harness } from './helpers.js';
+
+const run = promisify(execFile);
+let h: Harness;
+let api: FastifyInstance;
+let url: string;
+beforeAll(async () => {
+  h = await startHarness(await createDevServerEnv());
+  api = await buildApiServer({ client: h.env.client, namespace: h.env.namespace ?? 'default', taskQueue: TASK_QUEUE, policy, directory, keys: loadApiKeys({}) });
+  url = await api.listen({ host: '127.0.0.1', port: 0 });
+}, 90_000);
+afterAll(async () => {
+  await api?.close();
+  await h?.stop();
+});
+
+const duban = (key: string, ...args: string[]): Promise<{ stdout: string; stderr: string }> =>
+  run(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { cwd: ROOT, env: { ...process.env, DUBAN_API_URL: url, DUBAN_API_KEY: key } });
+
+test('create, list, show, extend, arrive and close a case from the command line', async () => {
+  const noticeId = `CLI-${Date.now()}`;
+  const receivedAt = new Date(Date.now() - 60_000);
+  const created = await duban('dev-intake-key', 'create', '--notice-id', noticeId, '--level', 'city', '--received-at', receivedAt.toISOString(), '--unit', 'wuli-gov', '--site', '市信访局', '--headcount', '4', '--summary', '欠薪');
+  expect(created.stdout.trim()).toBe(`已登记 visit:${noticeId}，期限 ${formatShanghai(receivedAt.getTime() + 8 * 3_600_000)}（北京时间）`);
+
+  // Visibility is eventually consistent: list until the new case shows, at most 10 s.
+  let listed: string[] = [];
+  for (let i = 0; i < 20 && !listed.includes(`visit:${noticeId}`); i++) {
+    if (i > 0) await new Promise((r) => setTimeout(r, 500));
+    listed = (JSON.parse((await duban('dev-supervisor-key', '--json', 'list', '--unit', 'wuli-gov', '--level', 'city')).stdout) as { cases: { caseId: string }[] }).cases.map((c) => c.caseId);
+  }
+  expect(listed).toContain(`visit:${noticeId}`);
+
+  const shown = (await duban('dev-viewer-key', 'show', `visit:${noticeId}`)).stdout;
+  expect(shown).toContain(`案件 visit:${noticeId}  到市  责任单位 五里乡人民政府（wuli-gov）`);
+  expect(shown).toMatch(/登记\s+dev-intake/);
+  expect(shown).toMatch(/接人通知\s+duban/);
+
+  const to = new Date(Date.now() + 10 * 3_600_000).toISOString();
+  expect((await duban('dev-supervisor-key', 'extend', `visit:${noticeId}`, '--to', to, '--reason', '山路塌方')).stdout).toMatch(/延长期限\s+dev-supervisor\s+山路塌方/);
+
+  await expect(duban('dev-unit-wuli-gov-key', 'cancel', `visit:${noticeId}`, '--reason', '不想办')).rejects.toMatchObject({ code: 1, stderr: '403 Forbidden 无权操作: role unit may not cancel\n' });
+  await expect(duban('dev-unit-wuli-gov-key', 'arrive', `visit:${noticeId}`, '--leader', 'wuli-gov-chen')).rejects.toMatchObject({
+    code: 1,
+    stderr: '422 Refused 已拒绝: leaderId: is not a principal leader or leader in charge of unit wuli-gov\n  leaderId: is not a principal leader or leader in charge of unit wuli-gov\n',
+  });
+  expect((await duban('dev-unit-wuli-gov-key', 'arrive', `visit:${noticeId}`, '--leader', 'wuli-gov-zhang')).stdout).toContain('阶段 closureReport.pending');
+  const closed = JSON.parse((await duban('dev-unit-wuli-gov-key', '--json', 'close', `visit:${noticeId}`, '--result', '已接回')).stdout) as { status: string };
+  expect(closed.status).toBe('closed');
+}, 90_000);
+
+test('without a key the command line says what to set', async () => {
+  await expect(duban('', 'list')).rejects.toMatchObject({ code: 1, stderr: 'DUBAN_API_KEY 未设置：请设置 API 密钥\n' });
+});
