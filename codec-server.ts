@@ -2,7 +2,8 @@
 // loopback only unless DUBAN_CODEC_HOST says otherwise, with the same keys as the worker and the API's callers.
 import { fileURLToPath } from 'node:url';
 import { CodecConfigError, loadCodec } from './src/codec.js';
-import { createCodecServer, type CodecServerAuth } from './src/codecServer.js';
+import { loadApiKeys } from './src/api/auth.js';
+import { apiCodecAuth, createCodecServer } from './src/codecServer.js';
 import { loadConfig } from './src/config.js';
 import { logger } from './src/log.js';
 
@@ -13,26 +14,14 @@ export function allowedOrigins(env: NodeJS.ProcessEnv = process.env): string[] {
   return [`http://localhost:${uiPort}`, `http://127.0.0.1:${uiPort}`];
 }
 
-/**
- * The API's authentication (src/api/auth.ts). Until it exists, every caller is refused: the codec server never
- * decodes for anyone it cannot authenticate with the API's keys and roles.
- */
-export function apiAuth(): CodecServerAuth<never> {
-  return {
-    authenticate: () => undefined,
-    canDecode: () => false,
-    canEncode: () => false,
-    describe: () => 'nobody',
-  };
-}
-
 async function main(): Promise<void> {
   const config = loadConfig();
   const { codec, source } = loadCodec();
-  const server = createCodecServer({ codec, auth: apiAuth(), allowedOrigins: allowedOrigins(), namespaces: [config.namespace], logger: logger.child({ component: 'codec-server' }) });
+  const keys = loadApiKeys(); // the API's keys and roles: the same callers, the same rights
+  const server = createCodecServer({ codec, auth: apiCodecAuth(keys), allowedOrigins: allowedOrigins(), namespaces: [config.namespace], logger: logger.child({ component: 'codec-server' }) });
   const host = process.env.DUBAN_CODEC_HOST ?? '127.0.0.1';
   const port = await server.listen(Number(process.env.DUBAN_CODEC_PORT ?? 8081), host);
-  logger.info(`duban codec server on http://${host}:${port} (namespace ${config.namespace}, keys ${codec.keyIds.join(', ')} from ${source}, current ${codec.currentKeyId}; Web UI origins ${allowedOrigins().join(', ')})`);
+  logger.info(`duban codec server on http://${host}:${port} (namespace ${config.namespace}, ${keys.length} API keys; encryption keys ${codec.keyIds.join(', ')} from ${source}, current ${codec.currentKeyId}; Web UI origins ${allowedOrigins().join(', ')})`);
   const stop = (): void => {
     void server.close().then(() => process.exit(0));
   };

@@ -9,6 +9,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { z } from 'zod';
+import { authenticate, authorize, canReadCases, type ApiKeyRecord, type Principal } from './api/auth.js';
 
 /** How the codec server checks callers: the API's authentication and role model, never a copy of it. */
 export interface CodecServerAuth<P> {
@@ -20,6 +21,27 @@ export interface CodecServerAuth<P> {
   canEncode(principal: P): boolean;
   /** A non-personal identifier for logs. */
   describe(principal: P): string;
+}
+
+/** A unit ID no key can hold: asking whether a principal may read it asks whether it may read every unit's cases. */
+const ANY_UNIT = '\u0000codec-server:any-unit';
+
+/**
+ * The codec server's checks on the API's keys and roles (src/api/auth.ts):
+ * - decode: roles that may read cases (canReadCases) and may read every unit's — a unit key reads only its own
+ *   units' cases, and a payload does not say which case it belongs to, so unit keys are refused (403);
+ * - encode: admin only — an encoded input can carry any actor into a workflow through the Web UI's write actions.
+ */
+export function apiCodecAuth(keys: readonly ApiKeyRecord[]): CodecServerAuth<Principal> {
+  return {
+    authenticate(apiKey) {
+      const result = authenticate(keys, { authorization: `Bearer ${apiKey}` });
+      return result.ok ? result.principal : undefined;
+    },
+    canDecode: (p) => canReadCases(p) && authorize(p, 'read', ANY_UNIT).ok,
+    canEncode: (p) => p.role === 'admin',
+    describe: (p) => `${p.role}:${p.id}`,
+  };
 }
 
 export interface CodecServerOptions<P> {

@@ -3,7 +3,8 @@
 import { defaultPayloadConverter, type Payload } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ENCRYPTED_ENCODING } from '../src/codec.js';
-import { SESSION_COOKIE, createCodecServer, type CodecServer, type CodecServerAuth } from '../src/codecServer.js';
+import { hashKey, type ApiKeyRecord } from '../src/api/auth.js';
+import { SESSION_COOKIE, apiCodecAuth, createCodecServer, type CodecServer, type CodecServerAuth } from '../src/codecServer.js';
 import { testCodec } from './privacyHelpers.js';
 
 const codec = testCodec('k1');
@@ -153,5 +154,53 @@ describe('the Web UI: CORS and sessions', () => {
     expect(defaultPayloadConverter.fromPayload(fromWire(payloads[0]!))).toBe(SECRET);
     await fetch(`${base}/logout`, { method: 'POST', headers: { Cookie: cookie } });
     expect((await post('/decode', { payloads: [] }, { Cookie: cookie })).status).toBe(401);
+  });
+});
+
+describe("with the API's keys and roles (src/api/auth.ts)", () => {
+  const record = (id: string, role: ApiKeyRecord['role'], units: string[] = []): ApiKeyRecord => ({ id, role, units, sha256: hashKey(`secret-${id}`) });
+  const apiKeys = [record('sup', 'supervisor'), record('adm', 'admin'), record('view', 'viewer'), record('hotline', 'intake'), record('wuli', 'unit', ['wuli-gov'])];
+  let api: CodecServer;
+  let url: string;
+  beforeAll(async () => {
+    api = createCodecServer({ codec, auth: apiCodecAuth(apiKeys), allowedOrigins: [UI], namespaces: ['duban'] });
+    url = `http://127.0.0.1:${await api.listen(0)}`;
+  });
+  afterAll(async () => {
+    await api?.close();
+  });
+  const call = async (op: 'decode' | 'encode', key: string | undefined, payloads: Wire[]): Promise<Response> =>
+    fetch(`${url}/${op}`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', 'X-Namespace': 'duban', ...(key === undefined ? {} : { Authorization: `Bearer ${key}` }) },
+      body: JSON.stringify({ payloads }),
+    });
+
+  test('no key or an unknown key: 401', async () => {
+    const body = [await sealed(SECRET)];
+    expect((await call('decode', undefined, body)).status).toBe(401);
+    expect((await call('decode', 'secret-nobody', body)).status).toBe(401);
+    expect((await call('decode', hashKey('secret-sup'), body)).status).toBe(401); // the stored hash is not a key
+  });
+
+  test('a unit key reads only its own units, which a bare payload cannot show: 403', async () => {
+    const res = await call('decode', 'secret-wuli', [await sealed(SECRET)]);
+    expect(res.status).toBe(403);
+    expect(await res.text()).not.toContain('隐私');
+  });
+
+  test('supervisor, viewer and intake keys (roles that read every case) get decoded payloads', async () => {
+    for (const key of ['secret-sup', 'secret-view', 'secret-hotline']) {
+      const res = await call('decode', key, [await sealed(SECRET)]);
+      expect(res.status).toBe(200);
+      const { payloads } = (await res.json()) as { payloads: Wire[] };
+      expect(defaultPayloadConverter.fromPayload(fromWire(payloads[0]!))).toBe(SECRET);
+    }
+  });
+
+  test('only an admin may encode', async () => {
+    const plain = [toWire(defaultPayloadConverter.toPayload('x'))];
+    expect((await call('encode', 'secret-sup', plain)).status).toBe(403);
+    expect((await call('encode', 'secret-adm', plain)).status).toBe(200);
   });
 });

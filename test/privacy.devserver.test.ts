@@ -6,7 +6,8 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import type { StartVisitResult } from '../src/cases.js';
 import { createDataConverter } from '../src/codec.js';
-import { createCodecServer, type CodecServerAuth } from '../src/codecServer.js';
+import { hashKey } from '../src/api/auth.js';
+import { apiCodecAuth, createCodecServer } from '../src/codecServer.js';
 import { activityLog, createLogger, installTemporalLogging } from '../src/log.js';
 import {
   caseQuery,
@@ -165,21 +166,18 @@ test('no log line of the whole ladder holds a personal string', () => {
 });
 
 test('the CLI reads the case decoded only through the codec server, with an API key whose role may read cases', async () => {
-  // Stand-in principals with the codec server's auth shape (codec-server.ts plugs in the API's own).
-  const principals: Record<string, { id: string; role: string }> = { 'sup-key': { id: 'xfb-li', role: 'supervisor' }, 'intake-key': { id: 'hotline', role: 'intake' } };
-  const auth: CodecServerAuth<{ id: string; role: string }> = {
-    authenticate: (k) => principals[k],
-    canDecode: (p) => p.role === 'supervisor',
-    canEncode: (p) => p.role === 'supervisor',
-    describe: (p) => p.id,
-  };
+  // The API's keys and roles: a supervisor reads every case; a unit key (its own units only) is refused.
+  const auth = apiCodecAuth([
+    { id: 'xfb-li', role: 'supervisor', units: [], sha256: hashKey('sup-key') },
+    { id: 'privacy-unit-key', role: 'unit', units: ['privacy-unit'], sha256: hashKey('unit-key') },
+  ]);
   const server = createCodecServer({ codec, auth, allowedOrigins: [], namespaces: [env.namespace ?? 'default'], logger: captured });
   const endpoint = `http://127.0.0.1:${await server.listen(0)}`;
   try {
     const decoded = await cliShow(env, c.caseId, ['--codec-endpoint', endpoint, '--codec-auth', 'Bearer sup-key']);
     expect(found(cliVisible(decoded), CASE_SECRETS)).toEqual(CASE_SECRETS);
     // Refused (403 for a role without read access, 401 for an unknown key): the CLI gets nothing to show and fails.
-    for (const refused of ['Bearer intake-key', 'Bearer wrong-key']) {
+    for (const refused of ['Bearer unit-key', 'Bearer wrong-key']) {
       const failure = await cliShow(env, c.caseId, ['--codec-endpoint', endpoint, '--codec-auth', refused, '--command-timeout', '3s']).then(
         (stdout) => ({ failed: false, out: stdout }),
         (err: { stdout?: string; stderr?: string }) => ({ failed: true, out: `${err.stdout ?? ''}${err.stderr ?? ''}` }),
