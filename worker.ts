@@ -3,6 +3,8 @@ import type { DataConverter } from '@temporalio/common';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { fileURLToPath } from 'node:url';
 import { createActivities, type ActivityDeps } from './activities/index.js';
+import { channelConfigFromEnv, createChannels } from './activities/channels/index.js';
+import { arrivalLinkConfigFromEnv } from './src/arrivalLink.js';
 import { loadConfig, loadDirectoryFile, loadPolicyFile } from './src/config.js';
 import { createDataConverter, loadCodec } from './src/codec.js';
 import { activityLog, installTemporalLogging, logger } from './src/log.js';
@@ -39,15 +41,22 @@ async function main(): Promise<void> {
   installTemporalLogging(logger);
   const connection = await NativeConnection.connect({ address: config.temporalAddress });
   const client = await connectClient(config.temporalAddress, config.namespace, { dataConverter });
+  // Alert channels: each one only with its credentials, else the outbox (names of missing variables are printed, never values).
+  const { config: channelConfig, notes } = channelConfigFromEnv();
+  const channelSet = createChannels(channelConfig, config.outboxDir);
+  const arrivalLinks = arrivalLinkConfigFromEnv();
+  for (const note of notes) console.log(`duban worker: ${note}`);
+  if (!arrivalLinks) console.log('duban worker: alerts carry no arrival links (set DUBAN_PUBLIC_URL and DUBAN_ARRIVAL_SECRET)');
   const worker = await createDubanWorker({
     connection,
     namespace: config.namespace,
     taskQueue: config.taskQueue,
-    activities: { directory: () => directory, client, taskQueue: config.taskQueue, outboxDir: config.outboxDir, log: activityLog(logger) },
+    activities: { directory: () => directory, client, taskQueue: config.taskQueue, outboxDir: config.outboxDir, log: activityLog(logger), channelSet, ...(arrivalLinks ? { arrivalLinks } : {}) },
     dataConverter,
   });
   console.log(`duban worker: namespace ${config.namespace}, task queue ${config.taskQueue}, ${config.temporalAddress}, payloads encrypted with key ${codec.codec.currentKeyId} (${codec.source})`);
   await worker.run();
+  await channelSet.close();
   await connection.close();
 }
 

@@ -105,3 +105,10 @@ export function fileTokenStore(dir: string): UsedTokenStore {
     },
   };
 }
+
+/** Arrival links from the environment: DUBAN_PUBLIC_URL (where deliveryRoutes is reached) and DUBAN_ARRIVAL_SECRET. */
+export function arrivalLinkConfigFromEnv(env: NodeJS.ProcessEnv = process.env): ArrivalLinkConfig | undefined {
+  if (!env.DUBAN_PUBLIC_URL || !env.DUBAN_ARRIVAL_SECRET) return undefined;
+  if (env.DUBAN_ARRIVAL_SECRET.length < 32) throw new Error('DUBAN_ARRIVAL_SECRET must be at least 32 characters');
+  return { baseUrl: env.DUBAN_PUBLIC_URL, secret: env.DUBAN_ARRIVAL_SECRET };
+}
