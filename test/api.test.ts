@@ -74,6 +74,8 @@ test('a case lives its whole life through the API; the actor always comes from t
   const closed = await call('POST', path(caseId, '/closure-report'), KEY.unit, { result: '已接回，书面报结果' });
   expect(closed.status).toBe(200);
   expect(closed.json.status).toBe('closed');
+  const late = await call('POST', path(caseId, '/cancellation'), KEY.supervisor, { reason: '撤销' });
+  expect(late).toMatchObject({ status: 409, json: { errors: [{ field: 'status', message: 'case is closed' }] } });
 }, 60_000);
 
 test('list filters by the search attributes and pages with an opaque token', async () => {

@@ -76,7 +76,7 @@ const listQuery = z
     pageToken: z.string().max(2000).regex(/^[A-Za-z0-9+/=_-]*$/).optional(),
   })
   .strict();
-const previewBody = z.object({ level: z.enum(LEVELS), receivedAt: instant }).strict();
+export const previewBodySchema = z.object({ level: z.enum(LEVELS), receivedAt: instant }).strict();
 const problemSchema = z.object({ type: z.string(), title: z.string(), status: z.number(), detail: z.string(), errors: z.array(z.object({ field: z.string(), message: z.string() })) });
 const caseSchema = z.any().describe('CaseView: state, deadlines, policy version, timeline');
 
@@ -248,12 +248,16 @@ export async function buildApiServer(deps: ApiDeps): Promise<FastifyInstance> {
         return await deps.client.workflow.getHandle(request.params.caseId).executeUpdate(route.update as typeof cancelUpdate, { args: [input as never] });
       } catch (err) {
         if (err instanceof WorkflowUpdateFailedError) throw problemFromUpdateFailure(err);
+        // A case that has finished (closed or cancelled) takes no more actions.
+        if (err instanceof WorkflowNotFoundError || /already completed/i.test((err as Error).message)) {
+          throw new Problem(409, 'Conflict with the case state 与案件状态冲突', `case ${request.params.caseId} is ${view.status}`, [{ field: 'status', message: `case is ${view.status}` }]);
+        }
         throw err;
       }
     });
   }
 
-  app.post('/policy/preview', { schema: { body: previewBody, response: { 200: z.any(), ...problemResponses } } }, (request) => {
+  app.post('/policy/preview', { schema: { body: previewBodySchema, response: { 200: z.any(), ...problemResponses } } }, (request) => {
     allow(principalOf(request), 'preview');
     const receivedAt = Date.parse(request.body.receivedAt);
     const deadline = deadlineFor(deps.policy, 'arrival', request.body.level, receivedAt);
