@@ -1,6 +1,7 @@
 // The HTTP API against the real dev server and worker: a case's whole life, idempotent create,
 /* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-argument -- responses are read as untyped JSON */
 // the role × action × unit matrix, problem+json refusals, readiness and the policy preview.
+import SwaggerParser from '@apidevtools/swagger-parser';
 import { Client, Connection } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -203,6 +204,22 @@ test('the policy preview is the workflow planner\'s own plan', async () => {
     { kind: 'urge', dueAt: '2026-11-25T01:00:15.000Z' },
     { kind: 'overdueReminder', dueAt: '2026-11-25T01:00:21.000Z' },
   ]);
+});
+
+test('the OpenAPI document validates, and every operation answers with a status it documents', async () => {
+  const doc = (await call('GET', '/openapi.json', null)).json;
+  await expect(SwaggerParser.validate(structuredClone(doc))).resolves.toBeTruthy();
+  const caseRes = await call('POST', '/cases', KEY.intake, newNotice());
+  const answered: string[] = [];
+  for (const [route, ops] of Object.entries(doc.paths as Record<string, Record<string, { responses: Record<string, unknown> }>>)) {
+    for (const [method, op] of Object.entries(ops)) {
+      const url = route.replace('{caseId}', encodeURIComponent(caseRes.json.caseId as string));
+      const res = await call(method.toUpperCase() as 'GET' | 'POST', url, KEY.admin, method === 'post' ? {} : undefined);
+      expect(Object.keys(op.responses), `${method} ${route} answered ${res.status}`).toContain(String(res.status));
+      answered.push(`${method} ${route} ${res.status}`);
+    }
+  }
+  expect(answered).toHaveLength(13);
 });
 
 test('the OpenAPI document lists every endpoint', async () => {
