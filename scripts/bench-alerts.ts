@@ -4,7 +4,7 @@
 //   3. deadline → provider: from a case's deadline (its 催办 is due then) to the peer accepting the 催办 SMS, p50 / p99.
 // Run: npm run bench:alerts   (BENCH_MESSAGES, BENCH_CASES, BENCH_LATENCY_CASES to size it)
 import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createChannels, type OutgoingMessage } from '../activities/channels/index.js';
 import { startEscalatedVisit } from '../src/cases.js';
@@ -32,6 +32,9 @@ async function pooled<T>(n: number, concurrency: number, job: (i: number) => Pro
   );
 }
 
+// Peers, worker and dev server share this machine: its size and load say how to read the figures.
+const load = (): string => loadavg().map((l) => l.toFixed(1)).join(' ');
+console.log(`machine: ${availableParallelism()} CPUs, load average ${load()} (peers, worker and dev server all run here)`);
 const smtp = await startSmtpPeer();
 const twilioPeer = await startTwilioPeer();
 const directory = alertDirectory();
@@ -111,6 +114,7 @@ try {
   };
   await latency(20, 4000); // light: 5 deadlines/s
   await latency(LATENCY_CASES, 4000); // loaded
+  console.log(`load average at the end: ${load()}`);
 } finally {
   await worker.stop();
   await env.teardown();
