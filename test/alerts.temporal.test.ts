@@ -8,7 +8,7 @@ import { deliveryRoutes } from '../src/api/deliveryRoutes.js';
 import { signArrivalToken } from '../src/arrivalLink.js';
 import { startEscalatedVisit, type StartVisitResult } from '../src/cases.js';
 import type { Directory } from '../src/directory.js';
-import { caseQuery, type CaseView, type TimelineEntry } from '../src/messages.js';
+import { caseQuery, reassignUnitUpdate, type CaseView, type TimelineEntry } from '../src/messages.js';
 import {
   ARRIVAL_SECRET,
   INVALID_NUMBER,
@@ -25,7 +25,7 @@ import {
   type SmtpPeer,
   type TwilioPeer,
 } from './alertHelpers.js';
-import { createTimeSkippingEnv, intake, policy, sampleNotice } from './helpers.js';
+import { createTimeSkippingEnv, intake, policy, sampleNotice, supervisor } from './helpers.js';
 
 const TASK_QUEUE = 'duban-alerts';
 let env: TestWorkflowEnvironment;
@@ -253,4 +253,15 @@ test('arrival by link: a confirmation page, then the validated update; a reused,
   expect(second.status).toBe(409);
   expect(await second.json()).toMatchObject({ type: 'InvalidState', error: 'leaderId: arrival was already reported' });
   expect(await entries(c, 'arrival')).toHaveLength(1);
+});
+
+test('after a reassignment the old unit’s leader link is refused by the workflow (not this unit’s leader)', async () => {
+  const c = await startCase();
+  await alertDone(c);
+  const link = /(http:\/\/\S+\/a\/\S+)$/.exec(smsTo('+8613800000101')[0]!)![1]!;
+  await c.handle.executeUpdate(reassignUnitUpdate, { args: [{ unitId: 'dongcun', reason: '改由东村负责', actor: supervisor }] });
+  const refused = await fetch(link, { method: 'POST', headers: { accept: 'application/json' } });
+  expect(refused.status).toBe(422);
+  expect(await refused.json()).toMatchObject({ type: 'InvalidInput', error: 'leaderId: is not a principal leader or leader in charge of unit dongcun' });
+  expect((await view(c)).arrival).toBeNull();
 });
