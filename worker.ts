@@ -28,6 +28,9 @@ export function createDubanWorker(options: DubanWorkerOptions): Promise<Worker> 
     taskQueue: options.taskQueue,
     workflowsPath,
     activities: createActivities(options.activities),
+    // Notify's progress (who was sent to) travels in heartbeat details: send them at least every second, so a worker
+    // that dies hard repeats at most the last second's messages (docs/alerts.md, the remaining window).
+    maxHeartbeatThrottleInterval: '1s',
     ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),
   });
 }

@@ -450,6 +450,7 @@ export async function startAlertWorker(env: TestWorkflowEnvironment, options: Al
       ...(options.arrivalLinks ? { arrivalLinks: options.arrivalLinks } : {}),
     }),
     ...(options.shutdownGraceTime ? { shutdownGraceTime: options.shutdownGraceTime } : {}),
+    maxHeartbeatThrottleInterval: '1s', // as createDubanWorker (worker.ts)
   });
   const running = worker.run();
   return {
