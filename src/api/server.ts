@@ -45,6 +45,8 @@ export interface ApiDeps {
   keys: readonly ApiKeyRecord[];
   plugins?: FastifyPluginAsync[];
   logger?: boolean;
+  /** Budget of each request's Temporal calls (ms, default 10 s): past it the caller gets a 503, not a hanging request. */
+  temporalTimeoutMs?: number;
 }
 
 export const BODY_LIMIT = 64 * 1024;
@@ -66,6 +68,7 @@ const instant = z.string().datetime({ offset: true, message: 'must be an ISO 860
 const STAGES = ['arrival.pending', 'arrival.urge', 'arrival.supervise', 'arrival.deduction', 'closureReport.pending', 'closureReport.urge', 'closureReport.supervise', 'closureReport.deduction', 'closed', 'cancelled'] as const satisfies readonly Stage[];
 const listQuery = z
   .object({
+    kind: z.enum(['escalatedVisit']).default('escalatedVisit'),
     level: z.enum(LEVELS).optional(),
     unitId: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/).optional(),
     stage: z.enum(STAGES).optional(),
@@ -136,8 +139,9 @@ export async function buildApiServer(deps: ApiDeps): Promise<FastifyInstance> {
       problem = new Problem(400, 'Invalid request 请求无效', issues.map((i) => `${i.field}: ${i.message}`).join('; '), issues);
     } else if (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE') problem = new Problem(413, 'Body too large 请求体过大', `the body may be at most ${BODY_LIMIT} bytes`);
     else if (e.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') problem = new Problem(415, 'Unsupported media type', 'send application/json');
-    else if (e.code?.startsWith('FST_ERR_CTP') || (e.statusCode !== undefined && e.statusCode >= 400 && e.statusCode < 500)) problem = new Problem(400, 'Invalid request 请求无效', 'the body is not valid JSON');
-    else if (isTemporalUnavailable(err)) problem = new Problem(503, 'Temporarily unavailable 暂时不可用', 'Temporal is unreachable; nothing was changed, retry later', [], 5);
+    // gRPC errors carry a numeric code: only fastify's own codes are strings.
+    else if ((typeof e.code === 'string' && e.code.startsWith('FST_ERR_CTP')) || (e.statusCode !== undefined && e.statusCode >= 400 && e.statusCode < 500)) problem = new Problem(400, 'Invalid request 请求无效', 'the body is not valid JSON');
+    else if (isTemporalUnavailable(err)) problem = new Problem(503, 'Temporarily unavailable 暂时不可用', 'Temporal is unreachable or did not answer in time; retry later (a repeated create is idempotent; read the case before repeating an action)', [], 5);
     else {
       request.log.error({ err }, 'unexpected error');
       problem = new Problem(500, 'Internal error 内部错误', 'an unexpected error occurred; nothing was changed');
@@ -148,6 +152,15 @@ export async function buildApiServer(deps: ApiDeps): Promise<FastifyInstance> {
       .type('application/problem+json')
       .send({ type: 'about:blank', title: problem.title, status: problem.status, detail: problem.detail, errors: problem.errors });
   });
+
+  // Unknown paths answer in the same problem shape as every other refusal.
+  app.setNotFoundHandler((request, reply) => {
+    void reply.status(404).type('application/problem+json').send({ type: 'about:blank', title: 'Not found 未找到', status: 404, detail: `no route ${request.method} ${request.url.split('?')[0]}`, errors: [] });
+  });
+
+  // Every Temporal call of a request shares one deadline: the SDK would otherwise retry an unreachable server for ~20 s.
+  const timeoutMs = deps.temporalTimeoutMs ?? 10_000;
+  const temporal = <R>(fn: () => Promise<R>): Promise<R> => deps.client.withDeadline(Date.now() + timeoutMs, fn);
 
   const principalOf = (request: FastifyRequest): Principal => {
     const result = authenticate(deps.keys, request.headers);
@@ -160,7 +173,7 @@ export async function buildApiServer(deps: ApiDeps): Promise<FastifyInstance> {
   };
   const readCase = async (caseId: string): Promise<CaseView> => {
     try {
-      return await deps.client.workflow.getHandle(caseId).query(caseQuery);
+      return await temporal(() => deps.client.workflow.getHandle(caseId).query(caseQuery));
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) throw new Problem(404, 'Not found 案件不存在', `no case ${caseId}`);
       throw err;
@@ -170,7 +183,8 @@ export async function buildApiServer(deps: ApiDeps): Promise<FastifyInstance> {
 
   app.get('/healthz', { schema: { response: { 200: z.object({ status: z.literal('ok') }) } } }, () => ({ status: 'ok' as const }));
   app.get('/readyz', { schema: { response: { 200: z.object({ status: z.literal('ready') }), 503: problemSchema } } }, async () => {
-    const probe = deps.client.connection.workflowService.getSystemInfo({});
+    // The deadline ends the SDK's retries; the timer bounds the answer to 2 s whatever its backoff does.
+    const probe = deps.client.withDeadline(Date.now() + 2000, () => deps.client.connection.workflowService.getSystemInfo({}));
     const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(Object.assign(new Error('UNAVAILABLE: timed out'), { code: 14 })), 2000).unref());
     try {
       await Promise.race([probe, timeout]);
@@ -184,8 +198,10 @@ export async function buildApiServer(deps: ApiDeps): Promise<FastifyInstance> {
     const principal = principalOf(request);
     allow(principal, 'create', request.body.unitId);
     try {
-      const started = await startEscalatedVisit(request.body, { client: deps.client, taskQueue: deps.taskQueue, policy: deps.policy, directory: deps.directory, actor: actorOf(principal) });
-      const view = await readCaseWhenReady(deps.client, started.caseId);
+      const { started, view } = await temporal(async () => {
+        const started = await startEscalatedVisit(request.body, { client: deps.client, taskQueue: deps.taskQueue, policy: deps.policy, directory: deps.directory, actor: actorOf(principal) });
+        return { started, view: await readCaseWhenReady(deps.client, started.caseId) };
+      });
       void reply.status(started.created ? 201 : 200).header('Location', `/cases/${encodeURIComponent(started.caseId)}`);
       return view;
     } catch (err) {
@@ -208,7 +224,7 @@ export async function buildApiServer(deps: ApiDeps): Promise<FastifyInstance> {
     allow(principal, 'list', request.query.unitId);
     const q = request.query;
     // Built only from validated enums, IDs and instants: no caller text reaches the query.
-    const clauses = [`${kindKey.name} = 'escalatedVisit'`];
+    const clauses = [`${kindKey.name} = '${q.kind}'`];
     if (q.level) clauses.push(`${levelKey.name} = '${q.level}'`);
     if (q.unitId) clauses.push(`${unitKey.name} = '${q.unitId}'`);
     else if (principal.role === 'unit') clauses.push(`${unitKey.name} IN (${principal.units.map((u) => `'${u}'`).join(', ')})`);
@@ -216,16 +232,19 @@ export async function buildApiServer(deps: ApiDeps): Promise<FastifyInstance> {
     if (q.overdue) clauses.push(`${overdueKey.name} = ${q.overdue}`);
     if (q.deadlineFrom) clauses.push(`${deadlineKey.name} >= '${new Date(q.deadlineFrom).toISOString()}'`);
     if (q.deadlineTo) clauses.push(`${deadlineKey.name} <= '${new Date(q.deadlineTo).toISOString()}'`);
-    const response = await deps.client.workflowService.listWorkflowExecutions({
-      namespace: deps.namespace,
-      query: clauses.join(' AND '),
-      pageSize: q.pageSize,
-      nextPageToken: q.pageToken ? Buffer.from(q.pageToken, 'base64url') : undefined,
-    });
+    const response = await temporal(() =>
+      deps.client.workflowService.listWorkflowExecutions({
+        namespace: deps.namespace,
+        query: clauses.join(' AND '),
+        pageSize: q.pageSize,
+        nextPageToken: q.pageToken ? Buffer.from(q.pageToken, 'base64url') : undefined,
+      }),
+    );
     const cases = (response.executions ?? []).map((x) => {
       const sa = decodeTypedSearchAttributes(x.searchAttributes?.indexedFields);
       return {
         caseId: x.execution?.workflowId ?? '',
+        kind: sa.get(kindKey) ?? null,
         level: sa.get(levelKey) ?? null,
         unitId: sa.get(unitKey) ?? null,
         stage: sa.get(stageKey) ?? null,
@@ -245,7 +264,7 @@ export async function buildApiServer(deps: ApiDeps): Promise<FastifyInstance> {
       allow(principal, route.action, view.unit.id);
       try {
         const input = { ...(request.body as object), actor: actorOf(principal) };
-        return await deps.client.workflow.getHandle(request.params.caseId).executeUpdate(route.update as typeof cancelUpdate, { args: [input as never] });
+        return await temporal(() => deps.client.workflow.getHandle(request.params.caseId).executeUpdate(route.update as typeof cancelUpdate, { args: [input as never] }));
       } catch (err) {
         if (err instanceof WorkflowUpdateFailedError) throw problemFromUpdateFailure(err);
         // A case that has finished (closed or cancelled) takes no more actions.
