@@ -31,6 +31,11 @@ demo: setup
 codec-server: setup
 	npx tsx codec-server.ts
 
+# The HTTP API alone (make start already runs it), against TEMPORAL_ADDRESS; DUBAN_API_PORT, default 8080.
+.PHONY: api
+api: setup
+	npx tsx api.ts
+
 lint: setup
 	npx eslint .
 

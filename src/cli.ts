@@ -1,3 +1,4 @@
+#!/usr/bin/env -S npx tsx
 // `duban`: the ops command line. Talks to the API (DUBAN_API_URL) with the key in DUBAN_API_KEY.
 import { Command } from 'commander';
 import { readFileSync } from 'node:fs';
