@@ -80,6 +80,8 @@ export interface SmtpPeer {
   beforeAccept?: (mail: ReceivedMail) => Promise<void> | void;
   /** Addresses answered with 550 at RCPT TO. */
   rejectRecipients: Set<string>;
+  /** Addresses answered with 451 (try again later) at RCPT TO. */
+  deferRecipients: Set<string>;
   start(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -91,6 +93,7 @@ export async function startSmtpPeer(port?: number): Promise<SmtpPeer> {
     port: port ?? (await freePort()),
     mails: [],
     rejectRecipients: new Set(),
+    deferRecipients: new Set(),
     async start() {
       server = new SMTPServer({
         authOptional: true,
@@ -102,6 +105,10 @@ export async function startSmtpPeer(port?: number): Promise<SmtpPeer> {
           if (peer.rejectRecipients.has(address.address)) {
             const err = Object.assign(new Error('5.1.1 No such user here'), { responseCode: 550 });
             callback(err);
+            return;
+          }
+          if (peer.deferRecipients.has(address.address)) {
+            callback(Object.assign(new Error('4.7.1 Try again later'), { responseCode: 451 }));
             return;
           }
           callback();

@@ -71,6 +71,7 @@ afterAll(async () => {
 beforeEach(() => {
   smtp.mails.length = 0;
   smtp.rejectRecipients.clear();
+  smtp.deferRecipients.clear();
   twilioPeer.requests.length = 0;
   twilioPeer.respond = () => undefined;
   robots.hits.length = 0;
@@ -104,10 +105,13 @@ describe('e-mail (nodemailer → smtp-server)', () => {
     }
   });
 
-  test('a mailbox refused with 550 is permanent; a server that is down is transient', async () => {
+  test('a mailbox refused with 550 is permanent; 451 and a server that is down are transient', async () => {
     const channels = createChannels(channelConfigFor({ smtp }), mkdtempSync(join(tmpdir(), 'duban-o-')));
     smtp.rejectRecipients.add('wang.lixin@wuli.example.cn');
     await expect(channels.get('email')!.send(message(wang, 'email'))).rejects.toMatchObject({ name: 'PermanentDeliveryError', code: 550 });
+    smtp.deferRecipients.add('zhang.jianguo@wuli.example.cn');
+    await expect(channels.get('email')!.send(message(zhang, 'email'))).rejects.toMatchObject({ name: 'TransientDeliveryError', code: 451 });
+    expect(smtp.mails).toHaveLength(0);
     await channels.close();
     const down = createChannels({ smtp: { host: '127.0.0.1', port: await freePort(), secure: false, from: FROM, timeoutMs: 2000 } }, mkdtempSync(join(tmpdir(), 'duban-o-')));
     await expect(down.get('email')!.send(message(wang, 'email'))).rejects.toBeInstanceOf(TransientDeliveryError);
