@@ -11,7 +11,21 @@ const TYPE_LABEL: Record<TimelineEntry['type'], string> = {
   deduction: '扣分', arrival: '到达现场', closureReport: '书面报结果', closed: '销案', explanationSubmitted: '提交情况说明',
   explanationAccepted: '情况说明采纳', explanationRejected: '情况说明不予采纳', deductionCancelled: '取消扣分',
   deadlineExtended: '延长期限', reassigned: '变更责任单位', cancelled: '撤销', notificationFailed: '通知失败',
-} as Record<TimelineEntry['type'], string>;
+  notificationDelivered: '短信已送达', notificationUndelivered: '短信未送达',
+};
+const STATUS_LABEL: Record<CaseView['status'], string> = { open: '办理中', closed: '已销案', cancelled: '已撤销' };
+const MILESTONE_LABEL: Record<string, string> = { arrival: '到达现场', closureReport: '书面报结果' };
+const STEP_LABEL: Record<string, string> = { pending: '期限内', urge: '已催办', supervise: '已督办', deduction: '已扣分' };
+const EXPLANATION_LABEL: Record<CaseView['explanation']['status'], string> = { none: '无', pending: '待审核', accepted: '已采纳', rejected: '不予采纳' };
+
+/** A stage in words for clerks, its code kept in brackets for ops and for `list --stage`. */
+function stageLabel(stage: string | null): string {
+  if (!stage) return '—';
+  if (stage === 'closed') return '已销案（closed）';
+  if (stage === 'cancelled') return '已撤销（cancelled）';
+  const [milestone = '', step = ''] = stage.split('.');
+  return `${MILESTONE_LABEL[milestone] ?? milestone}·${STEP_LABEL[step] ?? step}（${stage}）`;
+}
 
 interface Problem { title?: string; detail?: string; errors?: { field: string; message: string }[] }
 
@@ -46,15 +60,23 @@ function print(value: unknown, human: () => string): void {
   console.log(asJson ? JSON.stringify(value, null, 2) : human());
 }
 
+/** The entry's reason, or for a ladder step its milestone and the time the policy set for it. */
+function describe(e: TimelineEntry): string {
+  if (e.reason) return e.reason;
+  const parts = [e.milestone ? MILESTONE_LABEL[e.milestone] ?? e.milestone : '', e.dueAt ? `应于 ${formatShanghai(e.dueAt)}` : ''];
+  return parts.filter(Boolean).join(' ');
+}
+
 function caseTable(v: CaseView): string {
   const lines = [
     `案件 ${v.caseId}  ${LEVEL_LABEL[v.notice.level]}  责任单位 ${v.unit.name}（${v.unit.id}）`,
-    `状态 ${v.status}  阶段 ${v.stage}  期限 ${v.deadline ? formatShanghai(v.deadline) : '—'}${v.overdue ? '  已逾期' : ''}  政策版本 ${v.policyVersion}`,
+    `状态 ${STATUS_LABEL[v.status] ?? v.status}  阶段 ${stageLabel(v.stage)}  期限 ${v.deadline ? formatShanghai(v.deadline) : '—'}${v.overdue ? '  已逾期' : ''}  政策版本 ${v.policyVersion}`,
+    `到达 ${v.arrival ? `${v.arrival.leaderId} ${formatShanghai(v.arrival.arrivedAt)}${v.arrival.onTime ? '（按时）' : '（超时）'}` : '—'}  情况说明 ${EXPLANATION_LABEL[v.explanation.status] ?? v.explanation.status}  扣分 ${v.deductions.reduce((sum, d) => sum + d.points, 0)}`,
     '',
     '时间（北京时间）        事项            操作人            说明',
   ];
   for (const e of v.timeline) {
-    lines.push(`${formatShanghai(e.at).padEnd(22)}  ${(TYPE_LABEL[e.type] ?? e.type).padEnd(14, '　').slice(0, 8)}  ${e.actor.id.padEnd(16)}  ${e.reason ?? ''}`);
+    lines.push(`${formatShanghai(e.at).padEnd(22)}  ${(TYPE_LABEL[e.type] ?? e.type).padEnd(14, '　').slice(0, 8)}  ${e.actor.id.padEnd(16)}  ${describe(e)}`);
   }
   return lines.join('\n');
 }
@@ -95,7 +117,11 @@ program
   .option('--level <level>')
   .option('--unit <unitId>')
   .option('--stage <stage>')
-  .option('--overdue')
+  .option('--kind <kind>', 'escalatedVisit')
+  .option('--overdue', '只列已逾期')
+  .option('--not-overdue', '只列未逾期')
+  .option('--deadline-from <time>', '期限不早于（ISO 8601，带时区）')
+  .option('--deadline-to <time>', '期限不晚于（ISO 8601，带时区）')
   .option('--page-size <n>')
   .option('--page-token <token>')
   .action(async (o: Record<string, string | boolean | undefined>) => {
@@ -103,13 +129,17 @@ program
     if (o.level) q.set('level', String(o.level));
     if (o.unit) q.set('unitId', String(o.unit));
     if (o.stage) q.set('stage', String(o.stage));
+    if (o.kind) q.set('kind', String(o.kind));
     if (o.overdue) q.set('overdue', 'true');
+    if (o.notOverdue) q.set('overdue', 'false');
+    if (o.deadlineFrom) q.set('deadlineFrom', String(o.deadlineFrom));
+    if (o.deadlineTo) q.set('deadlineTo', String(o.deadlineTo));
     if (o.pageSize) q.set('pageSize', String(o.pageSize));
     if (o.pageToken) q.set('pageToken', String(o.pageToken));
     const r = (await api('GET', `/cases?${q.toString()}`)) as { cases: { caseId: string; level: Level | null; unitId: string | null; stage: string | null; deadline: string | null; overdue: boolean }[]; nextPageToken: string | null };
     print(r, () =>
       [
-        ...r.cases.map((c) => `${c.caseId.padEnd(28)} ${c.level ? LEVEL_LABEL[c.level] : ''}  ${(c.unitId ?? '').padEnd(14)} ${(c.stage ?? '').padEnd(24)} ${c.deadline ? formatShanghai(c.deadline) : '—'}${c.overdue ? '  已逾期' : ''}`),
+        ...r.cases.map((c) => `${c.caseId.padEnd(28)} ${c.level ? LEVEL_LABEL[c.level] : ''}  ${(c.unitId ?? '').padEnd(14)} ${stageLabel(c.stage).padEnd(28)} ${c.deadline ? formatShanghai(c.deadline) : '—'}${c.overdue ? '  已逾期' : ''}`),
         `共 ${r.cases.length} 件${r.nextPageToken ? `；下一页：--page-token ${r.nextPageToken}` : ''}`,
       ].join('\n'),
     );

@@ -1,5 +1,6 @@
 // The `duban` command line against a running API (a real port), a real dev server and worker.
 import { execFile } from 'node:child_process';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, expect, test } from 'vitest';
@@ -42,6 +43,8 @@ test('create, list, show, extend, arrive and close a case from the command line'
 
   const shown = (await duban('dev-viewer-key', 'show', `visit:${noticeId}`)).stdout;
   expect(shown).toContain(`案件 visit:${noticeId}  到市  责任单位 五里乡人民政府（wuli-gov）`);
+  expect(shown).toContain(`状态 办理中  阶段 到达现场·期限内（arrival.pending）  期限 ${formatShanghai(receivedAt.getTime() + 8 * 3_600_000)}`);
+  expect(shown).toContain('到达 —  情况说明 无  扣分 0');
   expect(shown).toMatch(/登记\s+dev-intake/);
   expect(shown).toMatch(/接人通知\s+duban/);
 
@@ -53,9 +56,28 @@ test('create, list, show, extend, arrive and close a case from the command line'
     code: 1,
     stderr: '422 Refused 已拒绝: leaderId: is not a principal leader or leader in charge of unit wuli-gov\n  leaderId: is not a principal leader or leader in charge of unit wuli-gov\n',
   });
-  expect((await duban('dev-unit-wuli-gov-key', 'arrive', `visit:${noticeId}`, '--leader', 'wuli-gov-zhang')).stdout).toContain('阶段 closureReport.pending');
+  expect((await duban('dev-unit-wuli-gov-key', 'arrive', `visit:${noticeId}`, '--leader', 'wuli-gov-zhang')).stdout).toContain('阶段 书面报结果·期限内（closureReport.pending）');
   const closed = JSON.parse((await duban('dev-unit-wuli-gov-key', '--json', 'close', `visit:${noticeId}`, '--result', '已接回')).stdout) as { status: string };
   expect(closed.status).toBe('closed');
+}, 90_000);
+
+test('list filters by overdue and a deadline range; the package bin runs the same program', async () => {
+  const noticeId = `CLI-R-${Date.now()}`;
+  const receivedAt = new Date(Date.now() - 60_000);
+  await duban('dev-intake-key', 'create', '--notice-id', noticeId, '--level', 'beijing', '--received-at', receivedAt.toISOString(), '--unit', 'dongcun', '--site', '国家信访局', '--headcount', '2', '--summary', '拆迁');
+  const deadline = receivedAt.getTime() + 24 * 3_600_000;
+  const args = ['list', '--unit', 'dongcun', '--not-overdue', '--deadline-from', new Date(deadline - 1000).toISOString(), '--deadline-to', new Date(deadline + 1000).toISOString()];
+  let out = '';
+  for (let i = 0; i < 20 && !out.includes(`visit:${noticeId}`); i++) {
+    if (i > 0) await new Promise((r) => setTimeout(r, 500));
+    out = (await duban('dev-supervisor-key', ...args)).stdout;
+  }
+  expect(out).toMatch(new RegExp(`visit:${noticeId}\\s+进京\\s+dongcun\\s+到达现场·期限内（arrival.pending）\\s+${formatShanghai(deadline)}`));
+  expect(out).toContain('共 1 件');
+  const overdue = (await duban('dev-supervisor-key', 'list', '--unit', 'dongcun', '--overdue')).stdout;
+  expect(overdue).not.toContain(`visit:${noticeId}`);
+  const viaBin = await run(join(ROOT, 'src/cli.ts'), ['--json', 'show', `visit:${noticeId}`], { cwd: ROOT, env: { ...process.env, DUBAN_API_URL: url, DUBAN_API_KEY: 'dev-viewer-key' } });
+  expect(JSON.parse(viaBin.stdout)).toMatchObject({ caseId: `visit:${noticeId}`, stage: 'arrival.pending', overdue: false });
 }, 90_000);
 
 test('without a key the command line says what to set', async () => {
