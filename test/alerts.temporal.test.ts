@@ -74,11 +74,11 @@ afterAll(async () => {
   await env?.teardown();
 });
 
-async function startCase(unitId = 'wuli-gov'): Promise<StartVisitResult> {
+async function startCase(unitId = 'wuli-gov', usePolicy = policy): Promise<StartVisitResult> {
   const c = await startEscalatedVisit(sampleNotice('city', await env.currentTimeMs(), { unitId }), {
     client: env.client,
     taskQueue: TASK_QUEUE,
-    policy,
+    policy: usePolicy,
     directory,
     actor: intake,
     now: await env.currentTimeMs(),
@@ -264,4 +264,13 @@ test('after a reassignment the old unit’s leader link is refused by the workfl
   expect(refused.status).toBe(422);
   expect(await refused.json()).toMatchObject({ type: 'InvalidInput', error: 'leaderId: is not a principal leader or leader in charge of unit dongcun' });
   expect((await view(c)).arrival).toBeNull();
+});
+
+test('the pinned policy’s audience decides who hears an event', async () => {
+  const c = await startCase('wuli-gov', { ...policy, version: 'audience-test', audience: { ...policy.audience, alert: ['principal', 'supervisor'] } });
+  await until('the alert to be sent', () => worker.logs.filter((l) => l.includes(`case=${c.caseId}`)).length, (n) => n >= 2);
+  await new Promise((r) => setTimeout(r, 300));
+  expect(worker.logs.filter((l) => l.includes(`case=${c.caseId}`)).sort()).toEqual([`email accepted alert case=${c.caseId} to=xfb-li`, `sms accepted alert case=${c.caseId} to=wuli-gov-zhang`]);
+  expect(smsTo('+8613800000102')).toHaveLength(0);
+  expect(mailTo('chen.xiaoyan@wuli.example.cn')).toBe(0);
 });
