@@ -2,7 +2,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { arrivalLinkFor, signArrivalToken, verifyArrivalToken } from '../src/arrivalLink.js';
+import { arrivalLinkFor, fileTokenStore, memoryTokenStore, signArrivalToken, verifyArrivalToken } from '../src/arrivalLink.js';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { ROOT } from '../src/config.js';
 import { AUDIENCE, NOTIFICATION_EVENTS, renderEmail, renderSms, smsSegments, type NotificationEvent, type NotifyRequest, type RecipientContext } from '../src/notifications.js';
 import { parsePolicy } from '../src/policy.js';
@@ -147,6 +149,18 @@ describe('arrival tokens', () => {
     const check = verifyArrivalToken(SECRET, token, NOW);
     expect(check.ok && check.claim.expiresAt).toBe(Date.parse(DEADLINE) + 24 * 3_600_000);
   });
+});
+
+test.each([
+  ['memory', memoryTokenStore()],
+  ['file', fileTokenStore(mkdtempSync(join(tmpdir(), 'duban-tokens-')))],
+])('used-token store (%s): a token is claimed once; a released one can be claimed again', async (_name, store) => {
+  const exp = Date.now() + 60_000;
+  expect(await store.claim('abc', exp)).toBe(true);
+  expect(await store.claim('abc', exp)).toBe(false);
+  expect(await store.claim('def', exp)).toBe(true);
+  await store.release('abc');
+  expect(await store.claim('abc', exp)).toBe(true);
 });
 
 describe('policy audience', () => {
