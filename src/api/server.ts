@@ -81,7 +81,37 @@ const listQuery = z
   .strict();
 export const previewBodySchema = z.object({ level: z.enum(LEVELS), receivedAt: instant }).strict();
 const problemSchema = z.object({ type: z.string(), title: z.string(), status: z.number(), detail: z.string(), errors: z.array(z.object({ field: z.string(), message: z.string() })) });
-const caseSchema = z.any().describe('CaseView: state, deadlines, policy version, timeline');
+// Response shapes document the API; a test checks a case read through the API equals the workflow's query, so no field is dropped.
+const at = z.string().describe('UTC ISO 8601');
+const actorOut = z.object({ id: z.string(), role: z.string() });
+const timelineEntrySchema = z
+  .object({ seq: z.number(), at, type: z.string(), milestone: z.string().optional(), actor: actorOut, reason: z.string().optional(), dueAt: at.optional(), detail: z.record(z.union([z.string(), z.number(), z.boolean()])).optional() });
+const caseSchema = z
+  .object({
+    caseId: z.string(),
+    kind: z.literal('escalatedVisit'),
+    notice: z.object({ noticeId: z.string(), level: z.enum(LEVELS), receivedAt: z.string(), unitId: z.string(), receptionSite: z.string(), headcount: z.number(), matterSummary: z.string() }),
+    unit: z.object({ id: z.string(), name: z.string(), leaders: z.array(z.object({ id: z.string(), role: z.string() })) }),
+    policyVersion: z.string(),
+    status: z.enum(['open', 'closed', 'cancelled']),
+    stage: z.string(),
+    milestone: z.string().nullable(),
+    deadline: at.nullable().describe("the current milestone's deadline, null when the case is over"),
+    overdue: z.boolean(),
+    arrival: z.object({ leaderId: z.string(), leaderRole: z.string(), arrivedAt: at, onTime: z.boolean() }).nullable(),
+    explanation: z.object({ status: z.enum(['none', 'pending', 'accepted', 'rejected']), milestone: z.string().nullable(), text: z.string().optional(), reason: z.string().optional() }),
+    closureReport: z.object({ result: z.string(), reportedAt: at }).nullable(),
+    deductions: z.array(z.object({ entryId: z.string(), milestone: z.string(), points: z.number(), at })),
+    waitingFor: z.object({ key: z.string(), kind: z.string(), dueAt: at }).nullable(),
+    deductionHeld: z.boolean(),
+    timeline: z.array(timelineEntrySchema),
+  })
+  .describe('CaseView: state, deadlines, policy version, timeline');
+const listSchema = z.object({
+  cases: z.array(z.object({ caseId: z.string(), kind: z.string().nullable(), level: z.string().nullable(), unitId: z.string().nullable(), stage: z.string().nullable(), deadline: at.nullable(), overdue: z.boolean() })),
+  nextPageToken: z.string().nullable().describe('opaque: pass it back as pageToken for the next page'),
+});
+const previewSchema = z.object({ policyVersion: z.string(), deadline: at, steps: z.array(z.object({ kind: z.string(), dueAt: at })) });
 
 /** Update bodies are the workflow's input schemas without `actor`: the actor always comes from the key. */
 const ACTIONS_ROUTES = [
@@ -179,7 +209,7 @@ export async function buildApiServer(deps: ApiDeps): Promise<FastifyInstance> {
       throw err;
     }
   };
-  const problemResponses = { 400: problemSchema, 401: problemSchema, 403: problemSchema, 404: problemSchema, 409: problemSchema, 422: problemSchema, 503: problemSchema };
+  const problemResponses = { 400: problemSchema, 401: problemSchema, 403: problemSchema, 404: problemSchema, 409: problemSchema, 413: problemSchema, 415: problemSchema, 422: problemSchema, 503: problemSchema };
 
   app.get('/healthz', { schema: { response: { 200: z.object({ status: z.literal('ok') }) } } }, () => ({ status: 'ok' as const }));
   app.get('/readyz', { schema: { response: { 200: z.object({ status: z.literal('ready') }), 503: problemSchema } } }, async () => {
@@ -219,7 +249,7 @@ export async function buildApiServer(deps: ApiDeps): Promise<FastifyInstance> {
     return view;
   });
 
-  app.get('/cases', { schema: { querystring: listQuery, response: { 200: z.any(), ...problemResponses } } }, async (request) => {
+  app.get('/cases', { schema: { querystring: listQuery, response: { 200: listSchema, ...problemResponses } } }, async (request) => {
     const principal = principalOf(request);
     allow(principal, 'list', request.query.unitId);
     const q = request.query;
@@ -276,7 +306,7 @@ export async function buildApiServer(deps: ApiDeps): Promise<FastifyInstance> {
     });
   }
 
-  app.post('/policy/preview', { schema: { body: previewBodySchema, response: { 200: z.any(), ...problemResponses } } }, (request) => {
+  app.post('/policy/preview', { schema: { body: previewBodySchema, response: { 200: previewSchema, ...problemResponses } } }, (request) => {
     allow(principalOf(request), 'preview');
     const receivedAt = Date.parse(request.body.receivedAt);
     const deadline = deadlineFor(deps.policy, 'arrival', request.body.level, receivedAt);
