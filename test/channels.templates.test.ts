@@ -2,13 +2,14 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { arrivalLinkFor, fileTokenStore, memoryTokenStore, signArrivalToken, verifyArrivalToken } from '../src/arrivalLink.js';
+import { arrivalLinkConfigFromEnv, arrivalLinkFor, fileTokenStore, memoryTokenStore, signArrivalToken, verifyArrivalToken } from '../src/arrivalLink.js';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { ROOT } from '../src/config.js';
 import { AUDIENCE, NOTIFICATION_EVENTS, renderEmail, renderSms, smsSegments, type NotificationEvent, type NotifyRequest, type RecipientContext } from '../src/notifications.js';
 import { parsePolicy } from '../src/policy.js';
 import { dingtalkSign } from '../activities/channels/robots.js';
+import { channelConfigFromEnv } from '../activities/channels/index.js';
 import { createHmac } from 'node:crypto';
 
 const SECRET = 'k'.repeat(43);
@@ -181,4 +182,45 @@ describe('policy audience', () => {
 test('DingTalk signature: HMAC-SHA256 keyed by the secret over timestamp + "\\n" + secret, base64', () => {
   const expected = createHmac('sha256', 'SEC123').update('1700000000000\nSEC123').digest('base64');
   expect(dingtalkSign('SEC123', 1_700_000_000_000)).toBe(expected);
+});
+
+describe('channel configuration from the environment', () => {
+  test('nothing set: every channel is the outbox, and the notes name the variables', () => {
+    const { config, notes } = channelConfigFromEnv({});
+    expect(config).toEqual({});
+    expect(notes).toEqual([
+      'sms → outbox (set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_FROM or TWILIO_MESSAGING_SERVICE_SID)',
+      'email → outbox (set SMTP_HOST and SMTP_FROM; SMTP_PORT, SMTP_SECURE, SMTP_USER, SMTP_PASS as needed)',
+      'wecom → outbox (set WECOM_WEBHOOK_URL)',
+      'dingtalk → outbox (set DINGTALK_WEBHOOK_URL, DINGTALK_SECRET)',
+    ]);
+    expect(arrivalLinkConfigFromEnv({})).toBeUndefined();
+  });
+  test('everything set', () => {
+    const env = {
+      TWILIO_ACCOUNT_SID: 'AC1',
+      TWILIO_AUTH_TOKEN: 'tok',
+      TWILIO_MESSAGING_SERVICE_SID: 'MG1',
+      SMTP_HOST: 'smtp.example.cn',
+      SMTP_SECURE: 'true',
+      SMTP_USER: 'u',
+      SMTP_PASS: 'p',
+      SMTP_FROM: '督办 <duban@example.cn>',
+      WECOM_WEBHOOK_URL: 'https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k',
+      DINGTALK_WEBHOOK_URL: 'https://oapi.dingtalk.com/robot/send?access_token=t',
+      DINGTALK_SECRET: 'SEC1',
+      DUBAN_PUBLIC_URL: 'https://duban.example.cn',
+      DUBAN_ARRIVAL_SECRET: 's'.repeat(32),
+    };
+    const { config, notes } = channelConfigFromEnv(env);
+    expect(notes).toEqual([]);
+    expect(config).toEqual({
+      twilio: { accountSid: 'AC1', authToken: 'tok', messagingServiceSid: 'MG1', statusCallbackBase: 'https://duban.example.cn' },
+      smtp: { host: 'smtp.example.cn', port: 465, secure: true, from: '督办 <duban@example.cn>', user: 'u', pass: 'p' },
+      wecom: { webhookUrl: env.WECOM_WEBHOOK_URL },
+      dingtalk: { webhookUrl: env.DINGTALK_WEBHOOK_URL, secret: 'SEC1' },
+    });
+    expect(arrivalLinkConfigFromEnv(env)).toEqual({ baseUrl: 'https://duban.example.cn', secret: 's'.repeat(32) });
+    expect(() => arrivalLinkConfigFromEnv({ ...env, DUBAN_ARRIVAL_SECRET: 'short' })).toThrow('DUBAN_ARRIVAL_SECRET must be at least 32 characters');
+  });
 });
