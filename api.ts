@@ -24,7 +24,18 @@ async function main(): Promise<void> {
     ...(process.env.TWILIO_AUTH_TOKEN ? { twilioAuthToken: process.env.TWILIO_AUTH_TOKEN } : {}),
     ...(process.env.DUBAN_ARRIVAL_SECRET ? { arrivalSecret: process.env.DUBAN_ARRIVAL_SECRET } : {}),
   });
-  const app = await buildApiServer({ client, namespace: config.namespace, taskQueue: config.taskQueue, policy, directory, keys, plugins: [delivery] });
+  const app = await buildApiServer({
+    client,
+    namespace: config.namespace,
+    taskQueue: config.taskQueue,
+    policy,
+    directory,
+    keys,
+    plugins: [delivery],
+    ...(process.env.DUBAN_API_TEMPORAL_TIMEOUT_MS ? { temporalTimeoutMs: Number(process.env.DUBAN_API_TEMPORAL_TIMEOUT_MS) } : {}),
+    // Several API processes behind one address must share it, or a page token from one is refused by another.
+    ...(process.env.DUBAN_API_PAGE_SECRET ? { pageTokenSecret: process.env.DUBAN_API_PAGE_SECRET } : {}),
+  });
   await app.listen({ host, port });
   console.log(`duban API on http://${host}:${port} (docs: /docs, OpenAPI: /openapi.json), ${keys.length} API keys`);
   const stop = (): void => void app.close().then(() => process.exit(0));

@@ -62,6 +62,7 @@ const VALID: Record<string, Record<string, unknown>> = {
 
 const hostile = fc.oneof(
   fc.string({ maxLength: 50 }),
+  fc.string({ minLength: 1001, maxLength: 12_000 }),
   fc.string({ minLength: 70_000, maxLength: 70_010 }),
   fc.integer(),
   fc.double(),
@@ -96,8 +97,10 @@ test('every endpoint refuses malformed input without a 5xx, and nothing is start
         // A hostile value can leave a body valid by chance (a string for a string field): only malformed bodies count.
         fc.pre(!SCHEMA[endpoint]!.safeParse(body).success);
         const res = await api.inject({ method: 'POST', url, headers: { authorization: 'Bearer dev-admin-key', 'content-type': 'application/json' }, payload: JSON.stringify(body) ?? 'null' });
-        expect(res.statusCode, `${url} ${JSON.stringify(body)?.slice(0, 200)} → ${res.body.slice(0, 300)}`).toBeLessThan(500);
-        if (res.statusCode >= 400) expect(res.headers['content-type']).toContain('application/problem+json');
+        // Refused as malformed (400) or too large (413): never accepted, never a 5xx.
+        expect([400, 413], `${url} ${JSON.stringify(body)?.slice(0, 200)} → ${res.statusCode} ${res.body.slice(0, 300)}`).toContain(res.statusCode);
+        expect(res.headers['content-type']).toContain('application/problem+json');
+        expect(res.body).not.toMatch(/\bat .+:\d+:\d+|node_modules|Error:/);
       }),
       { numRuns: 40, seed: 20261125, maxSkipsPerRun: 100 },
     );
@@ -106,6 +109,39 @@ test('every endpoint refuses malformed input without a 5xx, and nothing is start
     const res = await api.inject({ method: 'GET', url: `/cases?${q}`, headers: { authorization: 'Bearer dev-admin-key' } });
     expect(res.statusCode, `${q} → ${res.body}`).toBe(400);
   }
+
+  // Raw bodies that are not JSON, or JSON under another content type.
+  const posts = Object.keys(VALID).map((e) => (e.startsWith('/') ? e : `/cases/${encodeURIComponent(caseId)}/${e}`));
+  await fc.assert(
+    fc.asyncProperty(fc.constantFrom(...posts), fc.string({ maxLength: 200 }), fc.constantFrom('application/json', 'text/plain', 'application/x-www-form-urlencoded', 'application/json; charset=latin1'), async (url, raw, type) => {
+      fc.pre(!(type.startsWith('application/json') && (() => { try { JSON.parse(raw); return true; } catch { return false; } })()));
+      const res = await api.inject({ method: 'POST', url, headers: { authorization: 'Bearer dev-admin-key', 'content-type': type }, payload: raw });
+      expect([400, 415], `${url} ${type} ${JSON.stringify(raw)} → ${res.statusCode} ${res.body}`).toContain(res.statusCode);
+      expect(res.headers['content-type']).toContain('application/problem+json');
+    }),
+    { numRuns: 50, seed: 20261126, maxSkipsPerRun: 100 },
+  );
+
+  // Hostile query strings and case IDs: refused or answered, never a 5xx.
+  const filterValue = fc.oneof(fc.string({ maxLength: 40 }), fc.constantFrom('city', 'true', 'arrival.urge', 'escalatedVisit', '2026-11-25T10:00:00+08:00', 'AAAA', '0', '101', "' OR '1'='1", 'wuli-gov'));
+  const queryArb = fc.dictionary(fc.constantFrom('kind', 'level', 'unitId', 'stage', 'overdue', 'deadlineFrom', 'deadlineTo', 'pageSize', 'pageToken', 'x'), filterValue, { maxKeys: 4 });
+  await fc.assert(
+    fc.asyncProperty(queryArb, async (query) => {
+      const res = await api.inject({ method: 'GET', url: `/cases?${new URLSearchParams(query).toString()}`, headers: { authorization: 'Bearer dev-admin-key' } });
+      expect(res.statusCode, `${JSON.stringify(query)} → ${res.body.slice(0, 300)}`).toBeLessThan(500);
+      if (res.statusCode !== 200) expect(res.headers['content-type']).toContain('application/problem+json');
+    }),
+    { numRuns: 50, seed: 20261127 },
+  );
+  await fc.assert(
+    fc.asyncProperty(fc.oneof(fc.string({ maxLength: 80 }), fc.string({ maxLength: 70 }).map((s) => `visit:${s}`)), fc.constantFrom('', '/arrival', '/cancellation'), async (id, suffix) => {
+      const res = await api.inject({ method: suffix ? 'POST' : 'GET', url: `/cases/${encodeURIComponent(id)}${suffix}`, headers: { authorization: 'Bearer dev-admin-key' }, ...(suffix ? { payload: { reason: '撤销' } } : {}) });
+      expect(res.statusCode, `${id}${suffix} → ${res.body.slice(0, 300)}`).toBeLessThan(500);
+      expect(res.statusCode).not.toBe(200);
+    }),
+    { numRuns: 50, seed: 20261128 },
+  );
+
   const after = await h.env.client.workflow.getHandle(caseId).query(caseQuery);
   const changes = after.timeline.filter((e) => !['reminder', 'alert'].includes(e.type)).map((e) => e.type);
   expect(changes).toEqual(before.timeline.filter((e) => !['reminder', 'alert'].includes(e.type)).map((e) => e.type));

@@ -103,6 +103,14 @@ test('list filters by the search attributes and pages with an opaque token', asy
     if (seen.length < 3) await new Promise((r) => setTimeout(r, 300));
   }
   expect(seen.sort()).toEqual([...mine].sort());
+  // A token belongs to its query: another filter, a forged or a tampered token is refused before Temporal sees it.
+  const first = await call('GET', '/cases?unitId=dongcun&level=beijing&stage=arrival.pending&pageSize=2', KEY.supervisor);
+  const pageToken = first.json.nextPageToken as string;
+  expect(pageToken).toMatch(/^[A-Za-z0-9_-]+$/);
+  const tampered = `${pageToken.slice(0, -2)}${pageToken.endsWith('A') ? 'B' : 'A'}${pageToken.slice(-1)}`;
+  for (const q of [`unitId=wuli-gov&pageSize=2&pageToken=${pageToken}`, `unitId=dongcun&level=beijing&stage=arrival.pending&pageSize=2&pageToken=${tampered}`, 'pageToken=AAAAAAAAAAAAAAAAAAAAAAAAAAAA']) {
+    expect(await call('GET', `/cases?${q}`, KEY.supervisor)).toMatchObject({ status: 400, json: { errors: [{ field: 'pageToken', message: 'is not a nextPageToken of this list' }] } });
+  }
   const wrong = await call('GET', `/cases?level=province`, KEY.supervisor);
   expect(wrong.status).toBe(400);
   expect(wrong.json.errors[0].field).toBe('level');

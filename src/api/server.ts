@@ -4,6 +4,7 @@ import fastifySwaggerUi from '@fastify/swagger-ui';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { decodeTypedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes.js';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyPluginAsync, type FastifyRequest } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -47,6 +48,8 @@ export interface ApiDeps {
   logger?: boolean;
   /** Budget of each request's Temporal calls (ms, default 10 s): past it the caller gets a 503, not a hanging request. */
   temporalTimeoutMs?: number;
+  /** Signs list page tokens; random per process when absent (set it when several API processes serve one list). */
+  pageTokenSecret?: string;
 }
 
 export const BODY_LIMIT = 64 * 1024;
@@ -76,7 +79,7 @@ const listQuery = z
     deadlineFrom: instant.optional(),
     deadlineTo: instant.optional(),
     pageSize: z.coerce.number().int().min(1).max(100).default(20),
-    pageToken: z.string().max(2000).regex(/^[A-Za-z0-9+/=_-]*$/).optional(),
+    pageToken: z.string().max(4000).regex(/^[A-Za-z0-9_-]+$/, 'must be a nextPageToken of this list').optional(),
   })
   .strict();
 export const previewBodySchema = z.object({ level: z.enum(LEVELS), receivedAt: instant }).strict();
@@ -192,6 +195,18 @@ export async function buildApiServer(deps: ApiDeps): Promise<FastifyInstance> {
   const timeoutMs = deps.temporalTimeoutMs ?? 10_000;
   const temporal = <R>(fn: () => Promise<R>): Promise<R> => deps.client.withDeadline(Date.now() + timeoutMs, fn);
 
+  // Page tokens are Temporal's, signed with the list's query: a forged or foreign token is a 400 before it reaches
+  // Temporal (which would answer garbage with a retried UNKNOWN error), and a token never widens a unit key's list.
+  const pageSecret = deps.pageTokenSecret ?? randomBytes(32).toString('hex');
+  const pageMac = (query: string, token: Uint8Array): Buffer => createHmac('sha256', pageSecret).update(query).update('\0').update(token).digest().subarray(0, 16);
+  const sealPageToken = (query: string, token: Uint8Array): string => Buffer.concat([pageMac(query, token), Buffer.from(token)]).toString('base64url');
+  const openPageToken = (query: string, sealed: string): Buffer | null => {
+    const raw = Buffer.from(sealed, 'base64url');
+    if (raw.length <= 16) return null;
+    const token = raw.subarray(16);
+    return timingSafeEqual(raw.subarray(0, 16), pageMac(query, token)) ? token : null;
+  };
+
   const principalOf = (request: FastifyRequest): Principal => {
     const result = authenticate(deps.keys, request.headers);
     if (!result.ok) throw new Problem(401, 'Unauthorized 未认证', result.reason);
@@ -262,12 +277,15 @@ export async function buildApiServer(deps: ApiDeps): Promise<FastifyInstance> {
     if (q.overdue) clauses.push(`${overdueKey.name} = ${q.overdue}`);
     if (q.deadlineFrom) clauses.push(`${deadlineKey.name} >= '${new Date(q.deadlineFrom).toISOString()}'`);
     if (q.deadlineTo) clauses.push(`${deadlineKey.name} <= '${new Date(q.deadlineTo).toISOString()}'`);
+    const query = clauses.join(' AND ');
+    const pageToken = q.pageToken === undefined ? undefined : openPageToken(query, q.pageToken);
+    if (pageToken === null) throw new Problem(400, 'Invalid request 请求无效', 'pageToken: is not a nextPageToken of this list', [{ field: 'pageToken', message: 'is not a nextPageToken of this list' }]);
     const response = await temporal(() =>
       deps.client.workflowService.listWorkflowExecutions({
         namespace: deps.namespace,
-        query: clauses.join(' AND '),
+        query,
         pageSize: q.pageSize,
-        nextPageToken: q.pageToken ? Buffer.from(q.pageToken, 'base64url') : undefined,
+        nextPageToken: pageToken,
       }),
     );
     const cases = (response.executions ?? []).map((x) => {
@@ -282,7 +300,7 @@ export async function buildApiServer(deps: ApiDeps): Promise<FastifyInstance> {
         overdue: sa.get(overdueKey) ?? false,
       };
     });
-    const token = response.nextPageToken && response.nextPageToken.length > 0 ? Buffer.from(response.nextPageToken).toString('base64url') : null;
+    const token = response.nextPageToken && response.nextPageToken.length > 0 ? sealPageToken(query, response.nextPageToken) : null;
     return { cases, nextPageToken: token };
   });
 
