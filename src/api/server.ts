@@ -341,12 +341,13 @@ export async function buildApiServer(deps: ApiDeps): Promise<FastifyInstance> {
 /** The case right after start: a query needs the first workflow task to have run. */
 async function readCaseWhenReady(client: Client, caseId: string): Promise<CaseView> {
   const end = Date.now() + 10_000;
-  for (;;) {
+  // Short first pauses: the first workflow task usually completes within milliseconds, and a fixed 100 ms capped creates.
+  for (let pause = 5; ; pause = Math.min(pause * 2, 200)) {
     try {
       return await client.workflow.getHandle(caseId).query(caseQuery);
     } catch (err) {
       if (Date.now() > end) throw err;
-      await new Promise((r) => setTimeout(r, 100));
+      await new Promise((r) => setTimeout(r, pause));
     }
   }
 }
