@@ -250,10 +250,18 @@ describe('refusals', () => {
       expect(res.json()).toMatchObject({ status: 503, title: 'Temporarily unavailable 暂时不可用' });
       expect(Date.now() - began).toBeLessThan(9000);
     }
+    const began = Date.now();
     const ready = await offline.inject({ method: 'GET', url: '/readyz' });
     expect(ready.statusCode).toBe(503);
+    expect(ready.headers['retry-after']).toBe('5');
+    expect(Date.now() - began).toBeLessThan(3000);
     expect((await api.inject({ method: 'GET', url: '/readyz' })).statusCode).toBe(200);
+    expect((await offline.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
     await offline.close();
+    // Temporal up but without the API's namespace is not ready either.
+    const lost = await buildApiServer({ client: h.env.client, namespace: 'no-such-namespace', taskQueue: TASK_QUEUE, policy, directory, keys: loadApiKeys({}) });
+    expect(await lost.inject({ method: 'GET', url: '/readyz' })).toMatchObject({ statusCode: 503 });
+    await lost.close();
   }, 60_000);
 });
 

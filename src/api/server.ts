@@ -229,12 +229,13 @@ export async function buildApiServer(deps: ApiDeps): Promise<FastifyInstance> {
   app.get('/healthz', { schema: { response: { 200: z.object({ status: z.literal('ok') }) } } }, () => ({ status: 'ok' as const }));
   app.get('/readyz', { schema: { response: { 200: z.object({ status: z.literal('ready') }), 503: problemSchema } } }, async () => {
     // The deadline ends the SDK's retries; the timer bounds the answer to 2 s whatever its backoff does.
-    const probe = deps.client.withDeadline(Date.now() + 2000, () => deps.client.connection.workflowService.getSystemInfo({}));
+    // describeNamespace, not only a ping: a server without duban's namespace cannot take a case either.
+    const probe = deps.client.withDeadline(Date.now() + 2000, () => deps.client.connection.workflowService.describeNamespace({ namespace: deps.namespace }));
     const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(Object.assign(new Error('UNAVAILABLE: timed out'), { code: 14 })), 2000).unref());
     try {
       await Promise.race([probe, timeout]);
     } catch {
-      throw new Problem(503, 'Not ready 未就绪', 'Temporal is unreachable', [], 5);
+      throw new Problem(503, 'Not ready 未就绪', `Temporal is unreachable or has no namespace ${deps.namespace}`, [], 5);
     }
     return { status: 'ready' as const };
   });
