@@ -79,6 +79,28 @@ test('a case lives its whole life through the API; the actor always comes from t
   expect(late).toMatchObject({ status: 409, json: { errors: [{ field: 'status', message: 'case is closed' }] } });
 }, 60_000);
 
+test('a reassigned case follows its new unit: explanation, decision and cancel through the API', async () => {
+  const created = await call('POST', '/cases', KEY.supervisor, newNotice('wuli-gov'));
+  expect(created.status).toBe(201);
+  const caseId = created.json.caseId as string;
+  const moved = await call('POST', path(caseId, '/reassignment'), KEY.supervisor, { unitId: 'wuli-landres', reason: '属国土所职责' });
+  expect(moved).toMatchObject({ status: 200, json: { unit: { id: 'wuli-landres' } } });
+  // The old unit's key has lost the case; the new unit's key has it.
+  expect(await call('GET', path(caseId), KEY.unit)).toMatchObject({ status: 403, json: { detail: 'key dev-unit-wuli-gov may act only on cases of wuli-gov' } });
+  const explained = await call('POST', path(caseId, '/explanation'), KEY.otherUnit, { text: '领导在外地开会，已派分管领导前往' });
+  expect(explained).toMatchObject({ status: 200, json: { explanation: { status: 'pending' } } });
+  expect(explained.json.timeline.at(-1)).toMatchObject({ type: 'explanationSubmitted', actor: { id: 'dev-unit-wuli-landres', role: 'unit' } });
+  expect(await call('POST', path(caseId, '/explanation/decision'), KEY.otherUnit, { decision: 'accept', reason: '自己批准' })).toMatchObject({ status: 403 });
+  const rejected = await call('POST', path(caseId, '/explanation/decision'), KEY.admin, { decision: 'reject', reason: '理由不充分' });
+  expect(rejected).toMatchObject({ status: 200, json: { explanation: { status: 'rejected' } } });
+  const again = await call('POST', path(caseId, '/explanation/decision'), KEY.admin, { decision: 'accept', reason: '再议' });
+  expect(again).toMatchObject({ status: 409, json: { errors: [{ field: 'decision', message: 'no explanation awaits a decision' }] } });
+  const cancelled = await call('POST', path(caseId, '/cancellation'), KEY.admin, { reason: '重复登记' });
+  expect(cancelled).toMatchObject({ status: 200, json: { status: 'cancelled', stage: 'cancelled', deadline: null } });
+  expect(cancelled.json.timeline.map((e: { type: string }) => e.type)).toEqual(expect.arrayContaining(['registered', 'reassigned', 'explanationSubmitted', 'explanationRejected', 'cancelled']));
+  expect(await call('GET', path(caseId), KEY.otherUnit)).toMatchObject({ status: 200, json: { status: 'cancelled' } });
+}, 60_000);
+
 test('list filters by the search attributes and pages with an opaque token', async () => {
   const mine: string[] = [];
   for (let i = 0; i < 3; i++) {
@@ -148,7 +170,9 @@ test('list filters overdue, a deadline range and kind; a unit key sees only its 
   expect(got[1]).toContain(onTimeId);
   expect(got[1]).not.toContain(lateId);
   expect(got[2]).toEqual([onTimeId]);
-  expect([...got[3]!].sort()).toEqual([lateId, onTimeId].sort());
+  expect(got[3]).toEqual(expect.arrayContaining([lateId, onTimeId]));
+  const ownOnly = await call('GET', '/cases?pageSize=100', KEY.otherUnit);
+  expect(new Set((ownOnly.json.cases as { unitId: string }[]).map((c) => c.unitId))).toEqual(new Set(['wuli-landres']));
   const wrongKind = await call('GET', '/cases?kind=assignedCase', KEY.supervisor);
   expect(wrongKind).toMatchObject({ status: 400, json: { errors: [{ field: 'kind' }] } });
   const noRoute = await call('GET', '/nowhere', KEY.supervisor);
