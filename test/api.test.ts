@@ -241,6 +241,11 @@ describe('refusals', () => {
   test('no key → 401, unknown key → 401, both saying why', async () => {
     expect(await call('GET', '/cases', null)).toMatchObject({ status: 401, json: { detail: 'no API key: send Authorization: Bearer <key>' } });
     expect(await call('GET', '/cases', 'not-a-key')).toMatchObject({ status: 401, json: { detail: 'unknown API key' } });
+    // Key and role come before the body: no schema details for a caller without them, a role refusal even for a bad body.
+    expect(await call('POST', '/cases', null, { noticeId: 'x' })).toMatchObject({ status: 401 });
+    expect(await call('POST', '/cases', KEY.viewer, { noticeId: 'x' })).toMatchObject({ status: 403, json: { detail: 'role viewer may not create' } });
+    const viaHeader = await api.inject({ method: 'GET', url: '/cases?pageSize=1', headers: { 'x-api-key': KEY.viewer } });
+    expect(viaHeader.statusCode).toBe(200);
   });
   test('unknown fields, a body actor, bad timestamps and wrong types name the field; nothing is started', async () => {
     const notice = newNotice();

@@ -216,6 +216,19 @@ export async function buildApiServer(deps: ApiDeps): Promise<FastifyInstance> {
     const r = authorize(principal, action, unitId);
     if (!r.ok) throw new Problem(403, 'Forbidden 无权操作', r.reason);
   };
+  // Key and role are checked before the body is read or validated: a caller without them learns nothing of the schema.
+  const principals = new WeakMap<FastifyRequest, Principal>();
+  const guard = (action: Action) => (request: FastifyRequest, _reply: unknown, done: (err?: Error) => void): void => {
+    try {
+      const principal = principalOf(request);
+      allow(principal, action);
+      principals.set(request, principal);
+      done();
+    } catch (err) {
+      done(err as Error);
+    }
+  };
+  const principalFor = (request: FastifyRequest): Principal => principals.get(request) ?? principalOf(request);
   const readCase = async (caseId: string): Promise<CaseView> => {
     try {
       return await temporal(() => deps.client.workflow.getHandle(caseId).query(caseQuery));
@@ -240,8 +253,8 @@ export async function buildApiServer(deps: ApiDeps): Promise<FastifyInstance> {
     return { status: 'ready' as const };
   });
 
-  app.post('/cases', { schema: { body: noticeSchema, response: { 200: caseSchema, 201: caseSchema, ...problemResponses } } }, async (request, reply) => {
-    const principal = principalOf(request);
+  app.post('/cases', { onRequest: guard('create'), schema: { body: noticeSchema, response: { 200: caseSchema, 201: caseSchema, ...problemResponses } } }, async (request, reply) => {
+    const principal = principalFor(request);
     allow(principal, 'create', request.body.unitId);
     try {
       const { started, view } = await temporal(async () => {
@@ -257,16 +270,16 @@ export async function buildApiServer(deps: ApiDeps): Promise<FastifyInstance> {
     }
   });
 
-  app.get('/cases/:caseId', { schema: { params: caseIdParam, response: { 200: caseSchema, ...problemResponses } } }, async (request) => {
-    const principal = principalOf(request);
+  app.get('/cases/:caseId', { onRequest: guard('read'), schema: { params: caseIdParam, response: { 200: caseSchema, ...problemResponses } } }, async (request) => {
+    const principal = principalFor(request);
     allow(principal, 'read');
     const view = await readCase(request.params.caseId);
     allow(principal, 'read', view.unit.id);
     return view;
   });
 
-  app.get('/cases', { schema: { querystring: listQuery, response: { 200: listSchema, ...problemResponses } } }, async (request) => {
-    const principal = principalOf(request);
+  app.get('/cases', { onRequest: guard('list'), schema: { querystring: listQuery, response: { 200: listSchema, ...problemResponses } } }, async (request) => {
+    const principal = principalFor(request);
     allow(principal, 'list', request.query.unitId);
     const q = request.query;
     // Built only from validated enums, IDs and instants: no caller text reaches the query.
@@ -306,8 +319,8 @@ export async function buildApiServer(deps: ApiDeps): Promise<FastifyInstance> {
   });
 
   for (const route of ACTIONS_ROUTES) {
-    app.post(`/cases/:caseId/${route.path}`, { schema: { params: caseIdParam, body: route.body, response: { 200: caseSchema, ...problemResponses } } }, async (request) => {
-      const principal = principalOf(request);
+    app.post(`/cases/:caseId/${route.path}`, { onRequest: guard(route.action), schema: { params: caseIdParam, body: route.body, response: { 200: caseSchema, ...problemResponses } } }, async (request) => {
+      const principal = principalFor(request);
       allow(principal, route.action);
       const view = await readCase(request.params.caseId);
       allow(principal, route.action, view.unit.id);
@@ -325,8 +338,8 @@ export async function buildApiServer(deps: ApiDeps): Promise<FastifyInstance> {
     });
   }
 
-  app.post('/policy/preview', { schema: { body: previewBodySchema, response: { 200: previewSchema, ...problemResponses } } }, (request) => {
-    allow(principalOf(request), 'preview');
+  app.post('/policy/preview', { onRequest: guard('preview'), schema: { body: previewBodySchema, response: { 200: previewSchema, ...problemResponses } } }, (request) => {
+    allow(principalFor(request), 'preview');
     const receivedAt = Date.parse(request.body.receivedAt);
     const deadline = deadlineFor(deps.policy, 'arrival', request.body.level, receivedAt);
     const steps = plan(deps.policy, { milestone: 'arrival', level: request.body.level, startedAt: receivedAt, registeredAt: receivedAt, deadline, deadlineSetAt: receivedAt, explanation: 'none', done: {} }).steps;
