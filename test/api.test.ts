@@ -292,6 +292,22 @@ describe('refusals', () => {
     expect(await lost.inject({ method: 'GET', url: '/readyz' })).toMatchObject({ statusCode: 503 });
     await lost.close();
   }, 60_000);
+  test('no worker answering: 503, never a 500, and the registered notice is not lost', async () => {
+    // Temporal is up but nothing polls this task queue: the case starts, its first query cannot be answered.
+    const stalled = await buildApiServer({ client: h.env.client, namespace: h.env.namespace ?? 'default', taskQueue: 'nobody-polls', policy, directory, keys: loadApiKeys({}), temporalTimeoutMs: 3000 });
+    const notice = newNotice();
+    const caseId = `visit:${notice.noticeId as string}`;
+    const began = Date.now();
+    const first = await stalled.inject({ method: 'POST', url: '/cases', headers: { authorization: `Bearer ${KEY.intake}` }, payload: notice });
+    expect(first.statusCode, first.body).toBe(503);
+    expect(Date.now() - began).toBeLessThan(9000);
+    expect(first.headers['retry-after']).toBe('5');
+    const action = await stalled.inject({ method: 'POST', url: path(caseId, '/cancellation'), headers: { authorization: `Bearer ${KEY.admin}` }, payload: { reason: '撤销' } });
+    expect(action.statusCode, action.body).toBe(503);
+    expect((await h.env.client.workflow.getHandle(caseId).describe()).status.name).toBe('RUNNING');
+    await h.env.client.workflow.getHandle(caseId).terminate('test finished');
+    await stalled.close();
+  }, 30_000);
 });
 
 test('the policy preview is the workflow planner\'s own plan', async () => {

@@ -1,7 +1,7 @@
 // The intake and operations API: strict input, roles from API keys, idempotent create, problem+json errors.
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
-import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError, type Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { decodeTypedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes.js';
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
@@ -127,11 +127,16 @@ const ACTIONS_ROUTES = [
   { path: 'closure-report', action: 'closureReport', body: submitClosureReportSchema.omit({ actor: true }), update: submitClosureReportUpdate },
 ] as const;
 
+/** gRPC codes that mean "not now": UNAVAILABLE, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, and CANCELLED (only our deadline cancels). */
+const RETRY_LATER_CODES = new Set([14, 4, 8, 1]);
+
 function isTemporalUnavailable(err: unknown): boolean {
+  // The update's RPC timed out or was cancelled by the request's deadline: the worker or server did not answer in time.
+  if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) return true;
   const cause = (err as { cause?: Error })?.cause;
   const text = `${(err as Error)?.name ?? ''} ${(err as Error)?.message ?? ''} ${cause?.message ?? ''}`;
-  const code = (err as { code?: number })?.code ?? (err as { cause?: { code?: number } })?.cause?.code;
-  return code === 14 || code === 4 || /UNAVAILABLE|DEADLINE_EXCEEDED|ECONNREFUSED|Failed to connect|No connection established/i.test(text);
+  const code = (err as { code?: unknown })?.code ?? (err as { cause?: { code?: unknown } })?.cause?.code;
+  return (typeof code === 'number' && RETRY_LATER_CODES.has(code)) || /UNAVAILABLE|DEADLINE_EXCEEDED|ECONNREFUSED|Failed to connect|No connection established/i.test(text);
 }
 
 function problemFromUpdateFailure(err: WorkflowUpdateFailedError): Problem {
@@ -177,7 +182,7 @@ export async function buildApiServer(deps: ApiDeps): Promise<FastifyInstance> {
     else if (isTemporalUnavailable(err)) problem = new Problem(503, 'Temporarily unavailable 暂时不可用', 'Temporal is unreachable or did not answer in time; retry later (a repeated create is idempotent; read the case before repeating an action)', [], 5);
     else {
       request.log.error({ err }, 'unexpected error');
-      problem = new Problem(500, 'Internal error 内部错误', 'an unexpected error occurred; nothing was changed');
+      problem = new Problem(500, 'Internal error 内部错误', 'an unexpected error occurred; read the case before repeating the request');
     }
     if (problem.retryAfter !== undefined) void reply.header('Retry-After', String(problem.retryAfter));
     void reply
@@ -360,7 +365,8 @@ async function readCaseWhenReady(client: Client, caseId: string): Promise<CaseVi
     try {
       return await client.workflow.getHandle(caseId).query(caseQuery);
     } catch (err) {
-      if (Date.now() > end) throw err;
+      // Only an early query is worth repeating: an unreachable Temporal or a spent deadline ends the wait.
+      if (Date.now() > end || isTemporalUnavailable(err)) throw err;
       await new Promise((r) => setTimeout(r, pause));
     }
   }
