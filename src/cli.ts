@@ -60,6 +60,15 @@ function print(value: unknown, human: () => string): void {
   console.log(asJson ? JSON.stringify(value, null, 2) : human());
 }
 
+/** Terminal columns of a text: CJK and full-width characters take two. */
+function columns(text: string): number {
+  let n = 0;
+  for (const ch of text) n += /[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]/.test(ch) ? 2 : 1;
+  return n;
+}
+/** Pads to a column width, so that Chinese and Latin cells line up in a terminal. */
+const pad = (text: string, width: number): string => text + ' '.repeat(Math.max(1, width - columns(text)));
+
 /** The entry's reason, or for a ladder step its milestone and the time the policy set for it. */
 function describe(e: TimelineEntry): string {
   if (e.reason) return e.reason;
@@ -73,10 +82,10 @@ function caseTable(v: CaseView): string {
     `状态 ${STATUS_LABEL[v.status] ?? v.status}  阶段 ${stageLabel(v.stage)}  期限 ${v.deadline ? formatShanghai(v.deadline) : '—'}${v.overdue ? '  已逾期' : ''}  政策版本 ${v.policyVersion}`,
     `到达 ${v.arrival ? `${v.arrival.leaderId} ${formatShanghai(v.arrival.arrivedAt)}${v.arrival.onTime ? '（按时）' : '（超时）'}` : '—'}  情况说明 ${EXPLANATION_LABEL[v.explanation.status] ?? v.explanation.status}  扣分 ${v.deductions.reduce((sum, d) => sum + d.points, 0)}`,
     '',
-    '时间（北京时间）        事项            操作人            说明',
+    `${pad('时间（北京时间）', 26)}${pad('事项', 18)}${pad('操作人', 20)}说明`,
   ];
   for (const e of v.timeline) {
-    lines.push(`${formatShanghai(e.at).padEnd(22)}  ${(TYPE_LABEL[e.type] ?? e.type).padEnd(14, '　').slice(0, 8)}  ${e.actor.id.padEnd(16)}  ${describe(e)}`);
+    lines.push(`${pad(formatShanghai(e.at), 26)}${pad(TYPE_LABEL[e.type] ?? e.type, 18)}${pad(e.actor.id, 20)}${describe(e)}`);
   }
   return lines.join('\n');
 }
@@ -139,7 +148,8 @@ program
     const r = (await api('GET', `/cases?${q.toString()}`)) as { cases: { caseId: string; level: Level | null; unitId: string | null; stage: string | null; deadline: string | null; overdue: boolean }[]; nextPageToken: string | null };
     print(r, () =>
       [
-        ...r.cases.map((c) => `${c.caseId.padEnd(28)} ${c.level ? LEVEL_LABEL[c.level] : ''}  ${(c.unitId ?? '').padEnd(14)} ${stageLabel(c.stage).padEnd(28)} ${c.deadline ? formatShanghai(c.deadline) : '—'}${c.overdue ? '  已逾期' : ''}`),
+        ...(r.cases.length > 0 ? [`${pad('案件', 28)}${pad('级别', 6)}${pad('责任单位', 16)}${pad('阶段', 38)}期限（北京时间）`] : []),
+        ...r.cases.map((c) => `${pad(c.caseId, 28)}${pad(c.level ? LEVEL_LABEL[c.level] : '', 6)}${pad(c.unitId ?? '', 16)}${pad(stageLabel(c.stage), 38)}${c.deadline ? formatShanghai(c.deadline) : '—'}${c.overdue ? '  已逾期' : ''}`),
         `共 ${r.cases.length} 件${r.nextPageToken ? `；下一页：--page-token ${r.nextPageToken}` : ''}`,
       ].join('\n'),
     );
