@@ -115,6 +115,7 @@ async function main(): Promise<void> {
   console.log(`duban is running — Temporal ${config.temporalAddress}, namespace ${config.namespace}, task queue ${config.taskQueue}`);
   if (!external) console.log(`Web UI: http://localhost:${UI_PORT}/namespaces/${config.namespace}/workflows`);
   console.log(`API: http://localhost:${process.env.DUBAN_API_PORT ?? 8080} (docs /docs; local keys in config/api-keys.dev.json, e.g. Authorization: Bearer dev-supervisor-key)`);
+  console.log(`  command line: DUBAN_API_URL=http://localhost:${process.env.DUBAN_API_PORT ?? 8080} DUBAN_API_KEY=dev-supervisor-key npm run -s duban -- list (fake local keys: dev-intake-key, dev-unit-wuli-gov-key, dev-supervisor-key, dev-admin-key, dev-viewer-key)`);
   console.log(`Outbox: ${config.outboxDir}`);
   console.log(`Codec server: http://localhost:${CODEC_PORT} — payloads are encrypted; to read cases in the Web UI, sign in at http://localhost:${CODEC_PORT}/login with an API key whose role may read cases, and turn on "Include cross-origin credentials" in the Web UI's codec settings`);
   console.log('Watch a whole ladder: make demo (in another terminal). Ctrl-C stops everything.');
