@@ -83,6 +83,11 @@ test('a reassigned case follows its new unit: explanation, decision and cancel t
   const created = await call('POST', '/cases', KEY.supervisor, newNotice('wuli-gov'));
   expect(created.status).toBe(201);
   const caseId = created.json.caseId as string;
+  // Refusals by the workflow's own rules come back as 422 naming the field.
+  const ghost = await call('POST', path(caseId, '/reassignment'), KEY.supervisor, { unitId: 'ghost', reason: '改派' });
+  expect(ghost).toMatchObject({ status: 422, json: { errors: [{ field: 'unitId' }] } });
+  const future = await call('POST', path(caseId, '/arrival'), KEY.unit, { leaderId: 'wuli-gov-zhang', arrivedAt: new Date(Date.now() + 3_600_000).toISOString() });
+  expect(future).toMatchObject({ status: 422, json: { errors: [{ field: 'arrivedAt' }] } });
   const moved = await call('POST', path(caseId, '/reassignment'), KEY.supervisor, { unitId: 'wuli-landres', reason: '属国土所职责' });
   expect(moved).toMatchObject({ status: 200, json: { unit: { id: 'wuli-landres' } } });
   // The old unit's key has lost the case; the new unit's key has it.
