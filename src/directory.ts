@@ -38,7 +38,21 @@ export type Unit = z.infer<typeof unitSchema>;
 
 export const directorySchema = z
   .object({
-    office: z.object({ id, name: z.string().min(1).max(100) }).strict(),
+    office: z
+      .object({
+        id,
+        name: z.string().min(1).max(100),
+        /** 文号 of the office's 催办单 / 督办单: {year} and {number} are filled in, e.g. 五信督〔{year}〕{number}号 → 五信督〔2026〕12号. */
+        documentNumberFormat: z
+          .string()
+          .min(1)
+          .max(40)
+          .refine((f) => f.includes('{year}') && f.includes('{number}'), 'must contain {year} and {number}')
+          .default('〔{year}〕{number}号'),
+        /** Who receives the quarterly circular by e-mail; empty: the supervisors who have an e-mail address. */
+        circularRecipients: z.array(z.string().email()).max(50).default([]),
+      })
+      .strict(),
     units: z.array(unitSchema).min(1),
     supervisors: z.array(personSchema.extend({ role: z.literal('supervisor') })).min(1),
   })

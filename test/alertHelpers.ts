@@ -379,7 +379,7 @@ export async function startPrism(): Promise<PrismPeer> {
 export function alertDirectory(overrides: { phones?: Partial<Record<'zhang' | 'wang' | 'chen', string>> } = {}): Directory {
   const phones = { zhang: '+8613800000101', wang: '+8613800000102', chen: '+8613800000103', ...overrides.phones };
   return {
-    office: { id: 'wuli-xfb', name: '五里乡信访办' },
+    office: { id: 'wuli-xfb', name: '五里乡信访办', documentNumberFormat: '〔{year}〕{number}号', circularRecipients: [] },
     units: [
       {
         id: 'wuli-gov',
