@@ -54,7 +54,7 @@ async function main(): Promise<void> {
     connection,
     namespace: config.namespace,
     taskQueue: config.taskQueue,
-    activities: { directory: () => directory, client, taskQueue: config.taskQueue, outboxDir: config.outboxDir, log: activityLog(logger), channelSet, ...(arrivalLinks ? { arrivalLinks } : {}) },
+    activities: { directory: () => directory, client, taskQueue: config.taskQueue, outboxDir: config.outboxDir, dataDir: config.dataDir, log: activityLog(logger), channelSet, ...(arrivalLinks ? { arrivalLinks } : {}) },
     dataConverter,
   });
   console.log(`duban worker: namespace ${config.namespace}, task queue ${config.taskQueue}, ${config.temporalAddress}, payloads encrypted with key ${codec.codec.currentKeyId} (${codec.source})`);

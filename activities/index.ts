@@ -9,6 +9,8 @@ import { ErrorType } from '../src/errors.js';
 import { addLedgerEntrySignal, type LedgerEntry } from '../src/messages.js';
 import { createChannels, type ChannelConfig, type ChannelSet } from './channels/index.js';
 import { TransientDeliveryError, deliver } from './channels/deliver.js';
+import { createCircularActivities } from './circular.js';
+import { createDocumentActivities } from './documents.js';
 
 export { recipientsFor } from './channels/deliver.js';
 
@@ -21,6 +23,8 @@ export interface ActivityDeps {
   client: Client;
   taskQueue: string;
   outboxDir: string;
+  /** Official documents go to dataDir/documents, circulars to dataDir/circulars. Default: the outbox's parent (data/). */
+  dataDir?: string;
   log?: (line: string) => void;
   /** SMS, e-mail and robot credentials (activities/channels/index.ts channelConfigFromEnv); absent: everything goes to the outbox. */
   channels?: ChannelConfig;
@@ -36,6 +40,8 @@ export function createActivities(deps: ActivityDeps): DubanActivities {
   const log = deps.log ?? ((line: string) => console.log(line));
   const channels = deps.channelSet ?? createChannels(deps.channels ?? {}, deps.outboxDir);
   return {
+    ...createDocumentActivities(deps),
+    ...createCircularActivities(deps),
     async notify(request) {
       const ctx = Context.current();
       // Keep the heartbeat going while a slow provider answers; each checkpoint carries the progress so far.

@@ -4,31 +4,10 @@ import { join } from 'node:path';
 import { startEscalatedVisit } from '../src/cases.js';
 import { createDataConverter } from '../src/codec.js';
 import { ROOT, loadConfig, loadDirectoryFile, loadPolicyFile } from '../src/config.js';
-import { caseQuery, reportArrivalUpdate, submitClosureReportUpdate, type CaseView, type TimelineEntry } from '../src/messages.js';
+import { caseQuery, reportArrivalUpdate, submitClosureReportUpdate, type CaseView } from '../src/messages.js';
+import { TIMELINE_LABEL as LABEL } from '../src/labels.js';
 import { formatShanghai } from '../src/time.js';
 
-const LABEL: Record<TimelineEntry['type'], string> = {
-  registered: '登记',
-  alert: '接人通知',
-  reminder: '到期提醒',
-  urge: '催办',
-  supervise: '督办',
-  overdueReminder: '逾期提醒',
-  deduction: '扣分',
-  arrival: '到达现场',
-  closureReport: '书面报结果',
-  closed: '销案',
-  explanationSubmitted: '提交情况说明',
-  explanationAccepted: '情况说明采纳',
-  explanationRejected: '情况说明不予采纳',
-  deductionCancelled: '取消扣分',
-  deadlineExtended: '延长期限',
-  reassigned: '变更责任单位',
-  cancelled: '撤销',
-  notificationFailed: '通知失败',
-  notificationDelivered: '短信已送达',
-  notificationUndelivered: '短信未送达',
-};
 
 const config = loadConfig();
 const policy = loadPolicyFile(join(ROOT, 'config/policy.demo.json'));

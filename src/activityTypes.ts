@@ -1,5 +1,7 @@
 // The activities' interface: workflows type their proxies with it and never import activity code.
+import type { CircularActivities } from './circular/types.js';
 import type { UnitSnapshot } from './directory.js';
+import type { DocumentActivities } from './documents/types.js';
 import type { LedgerEntry } from './messages.js';
 import type { NotifyRequest } from './notifications.js';
 
@@ -22,7 +24,7 @@ export interface NotifyResult {
   reports?: DeliveryResult[];
 }
 
-export interface DubanActivities {
+export interface DubanActivities extends DocumentActivities, CircularActivities {
   notify(request: NotifyRequest): Promise<NotifyResult>;
   lookupUnit(unitId: string): Promise<UnitSnapshot>;
   recordLedgerEntry(entry: LedgerEntry): Promise<void>;

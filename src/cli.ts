@@ -4,15 +4,9 @@ import { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { LEVEL_LABEL, type Level } from './domain.js';
 import type { CaseView, TimelineEntry } from './messages.js';
+import { TIMELINE_LABEL as TYPE_LABEL } from './labels.js';
 import { formatShanghai } from './time.js';
 
-const TYPE_LABEL: Record<TimelineEntry['type'], string> = {
-  registered: '登记', alert: '接人通知', reminder: '到期提醒', urge: '催办', supervise: '督办', overdueReminder: '逾期提醒',
-  deduction: '扣分', arrival: '到达现场', closureReport: '书面报结果', closed: '销案', explanationSubmitted: '提交情况说明',
-  explanationAccepted: '情况说明采纳', explanationRejected: '情况说明不予采纳', deductionCancelled: '取消扣分',
-  deadlineExtended: '延长期限', reassigned: '变更责任单位', cancelled: '撤销', notificationFailed: '通知失败',
-  notificationDelivered: '短信已送达', notificationUndelivered: '短信未送达',
-};
 const STATUS_LABEL: Record<CaseView['status'], string> = { open: '办理中', closed: '已销案', cancelled: '已撤销' };
 const MILESTONE_LABEL: Record<string, string> = { arrival: '到达现场', closureReport: '书面报结果' };
 const STEP_LABEL: Record<string, string> = { pending: '期限内', urge: '已催办', supervise: '已督办', deduction: '已扣分' };

@@ -67,7 +67,11 @@ export type TimelineType =
   | 'closed'
   | 'notificationFailed'
   | 'notificationDelivered'
-  | 'notificationUndelivered';
+  | 'notificationUndelivered'
+  /** A numbered 催办单 / 督办单 was issued; detail names the document (documentId, documentNumber). */
+  | 'documentIssued'
+  /** The unit's ledger for the year was already closed: the deduction could not be entered. */
+  | 'ledgerRefused';
 
 export interface TimelineEntry {
   seq: number;

@@ -452,6 +452,7 @@ export async function startAlertWorker(env: TestWorkflowEnvironment, options: Al
       client: env.client,
       taskQueue: options.taskQueue,
       outboxDir,
+      dataDir: mkdtempSync(join(tmpdir(), 'duban-alerts-data-')),
       log: (l) => logs.push(l),
       channels: options.channels,
       ...(options.arrivalLinks ? { arrivalLinks: options.arrivalLinks } : {}),

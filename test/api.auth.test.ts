@@ -53,9 +53,9 @@ describe('authorize', () => {
   test('a viewer reads and never acts; only supervisors and admins decide, extend, reassign or cancel', () => {
     for (const action of ACTIONS) {
       const viewer = authorize(p('viewer'), action).ok;
-      expect(viewer, action).toBe(['read', 'list', 'preview'].includes(action));
+      expect(viewer, action).toBe(['read', 'list', 'preview', 'readLedger', 'readDocuments', 'readCircular'].includes(action));
     }
-    for (const action of ['decideExplanation', 'extend', 'reassign', 'cancel'] as const) {
+    for (const action of ['decideExplanation', 'extend', 'reassign', 'cancel', 'writeLedger', 'runCircular'] as const) {
       expect(API_ROLES.filter((r) => authorize(p(r, ['wuli-gov']), action, 'wuli-gov').ok)).toEqual(['supervisor', 'admin']);
     }
     expect(() => actorOf(p('viewer'))).toThrow();
@@ -68,6 +68,15 @@ describe('authorize', () => {
       expect(authorize(unit, action, 'wuli-landres')).toEqual({ ok: false, reason: 'key k-unit may act only on cases of wuli-gov, dongcun' });
     }
     for (const action of ACTING) expect(authorize(p('admin'), action, 'wuli-landres').ok).toBe(true);
+  });
+  test('ledgers, documents and circulars: a unit reads its own ledger and documents, never a circular; only supervisors and admins write a ledger or run a circular', () => {
+    const unit = p('unit', ['wuli-gov']);
+    expect(authorize(unit, 'readLedger', 'wuli-gov').ok).toBe(true);
+    expect(authorize(unit, 'readLedger', 'dongcun')).toEqual({ ok: false, reason: 'key k-unit may act only on cases of wuli-gov' });
+    expect(authorize(unit, 'readDocuments', 'wuli-gov').ok).toBe(true);
+    expect(API_ROLES.filter((r) => authorize(p(r, ['wuli-gov']), 'readCircular').ok)).toEqual(['supervisor', 'admin', 'viewer']);
+    expect(API_ROLES.filter((r) => authorize(p(r, ['wuli-gov']), 'writeLedger', 'wuli-gov').ok)).toEqual(['supervisor', 'admin']);
+    expect(API_ROLES.filter((r) => authorize(p(r, ['wuli-gov']), 'runCircular').ok)).toEqual(['supervisor', 'admin']);
   });
   test('canReadCases: every role reads (a unit key its own units)', () => {
     expect(API_ROLES.filter((r) => canReadCases(p(r)))).toEqual([...API_ROLES]);

@@ -1,7 +1,7 @@
 // Shared test wiring: real Temporal servers from the project's .venv, a real worker, the real outbox.
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startEscalatedVisit, type StartVisitResult } from '../src/cases.js';
@@ -51,6 +51,8 @@ export interface Harness {
   terminateOpen(): Promise<void>;
   worker: Worker;
   outboxDir: string;
+  /** The worker's data/: documents/ and circulars/ are written here. */
+  dataDir: string;
   logs: string[];
   stop(): Promise<void>;
 }
@@ -58,13 +60,16 @@ export interface Harness {
 /** Starts a real worker on the environment; stop() shuts it down and tears the server down. */
 export async function startHarness(env: TestWorkflowEnvironment): Promise<Harness> {
   await ensureNamespace(env.connection, env.namespace ?? 'default');
-  const outboxDir = mkdtempSync(join(tmpdir(), 'duban-outbox-'));
+  // Documents and circulars go under dataDir, so each harness keeps its own files.
+  const dataDir = mkdtempSync(join(tmpdir(), 'duban-data-'));
+  const outboxDir = join(dataDir, 'outbox');
+  mkdirSync(outboxDir);
   const logs: string[] = [];
   const worker = await createDubanWorker({
     connection: env.nativeConnection,
     namespace: env.namespace ?? 'default',
     taskQueue: TASK_QUEUE,
-    activities: { directory: () => directory, client: env.client, taskQueue: TASK_QUEUE, outboxDir, log: (l) => logs.push(l) },
+    activities: { directory: () => directory, client: env.client, taskQueue: TASK_QUEUE, outboxDir, dataDir, log: (l) => logs.push(l) },
   });
   const running = worker.run();
   const started: StartVisitResult[] = [];
@@ -79,6 +84,7 @@ export async function startHarness(env: TestWorkflowEnvironment): Promise<Harnes
     },
     worker,
     outboxDir,
+    dataDir,
     logs,
     async stop() {
       worker.shutdown();

@@ -9,7 +9,10 @@ import type { Actor } from '../domain.js';
 export const API_ROLES = ['intake', 'unit', 'supervisor', 'admin', 'viewer'] as const;
 export type ApiRole = (typeof API_ROLES)[number];
 
-export const ACTIONS = ['create', 'read', 'list', 'preview', 'arrival', 'explanation', 'closureReport', 'decideExplanation', 'extend', 'reassign', 'cancel'] as const;
+export const ACTIONS = [
+  'create', 'read', 'list', 'preview', 'arrival', 'explanation', 'closureReport', 'decideExplanation', 'extend', 'reassign', 'cancel',
+  'readLedger', 'writeLedger', 'readDocuments', 'readCircular', 'runCircular',
+] as const;
 export type Action = (typeof ACTIONS)[number];
 
 const keyRecordSchema = z
@@ -80,6 +83,12 @@ const ALLOWED: Record<Action, readonly ApiRole[]> = {
   extend: ['supervisor', 'admin'],
   reassign: ['supervisor', 'admin'],
   cancel: ['supervisor', 'admin'],
+  // A unit reads its own ledger and its cases' documents; reversals, notes and the year-end close are supervisors'.
+  readLedger: ['unit', 'supervisor', 'admin', 'viewer'],
+  writeLedger: ['supervisor', 'admin'],
+  readDocuments: ['unit', 'supervisor', 'admin', 'viewer'],
+  readCircular: ['supervisor', 'admin', 'viewer'],
+  runCircular: ['supervisor', 'admin'],
 };
 
 /** May this principal do the action on a case of this unit? A unit key acts only on its own units. */

@@ -9,6 +9,7 @@ import Fastify, { type FastifyInstance, type FastifyPluginAsync, type FastifyReq
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { NoticeConflictError, startEscalatedVisit } from '../cases.js';
+import { loadConfig } from '../config.js';
 import type { Directory } from '../directory.js';
 import { LEVELS, type Stage } from '../domain.js';
 import { ErrorType, InputError, type FieldIssue } from '../errors.js';
@@ -35,6 +36,10 @@ import {
 import type { Policy } from '../policy.js';
 import { deadlineKey, kindKey, levelKey, overdueKey, stageKey, unitKey } from '../searchAttributes.js';
 import { actorOf, authenticate, authorize, type Action, type ApiKeyRecord, type Principal } from './auth.js';
+import { Problem, problemResponses, problemSchema, type RouteKit, type RoutesOf } from './kit.js';
+import { circularRoutes } from './circularRoutes.js';
+import { documentRoutes } from './documentRoutes.js';
+import { ledgerRoutes } from './ledgerRoutes.js';
 
 export interface ApiDeps {
   client: Client;
@@ -48,23 +53,13 @@ export interface ApiDeps {
   logger?: boolean;
   /** Budget of each request's Temporal calls (ms, default 10 s): past it the caller gets a 503, not a hanging request. */
   temporalTimeoutMs?: number;
+  /** Where official documents and circulars are stored (data/ by default: src/config.ts dataDir). */
+  dataDir?: string;
   /** Signs list page tokens; random per process when absent (set it when several API processes serve one list). */
   pageTokenSecret?: string;
 }
 
 export const BODY_LIMIT = 64 * 1024;
-
-class Problem extends Error {
-  constructor(
-    readonly status: number,
-    readonly title: string,
-    readonly detail: string,
-    readonly errors: FieldIssue[] = [],
-    readonly retryAfter?: number,
-  ) {
-    super(detail);
-  }
-}
 
 const caseIdParam = z.object({ caseId: z.string().regex(/^visit:[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'must be visit:<noticeId>') }).strict();
 const instant = z.string().datetime({ offset: true, message: 'must be an ISO 8601 time with an offset, e.g. 2026-11-25T09:30:00+08:00' });
@@ -83,7 +78,6 @@ const listQuery = z
   })
   .strict();
 export const previewBodySchema = z.object({ level: z.enum(LEVELS), receivedAt: instant }).strict();
-const problemSchema = z.object({ type: z.string(), title: z.string(), status: z.number(), detail: z.string(), errors: z.array(z.object({ field: z.string(), message: z.string() })) });
 // Response shapes document the API; a test checks a case read through the API equals the workflow's query, so no field is dropped.
 const at = z.string().describe('UTC ISO 8601');
 const actorOut = z.object({ id: z.string(), role: z.string() });
@@ -242,7 +236,6 @@ export async function buildApiServer(deps: ApiDeps): Promise<FastifyInstance> {
       throw err;
     }
   };
-  const problemResponses = { 400: problemSchema, 401: problemSchema, 403: problemSchema, 404: problemSchema, 409: problemSchema, 413: problemSchema, 415: problemSchema, 422: problemSchema, 503: problemSchema };
 
   app.get('/healthz', { schema: { response: { 200: z.object({ status: z.literal('ok') }) } } }, () => ({ status: 'ok' as const }));
   app.get('/readyz', { schema: { response: { 200: z.object({ status: z.literal('ready') }), 503: problemSchema } } }, async () => {
@@ -352,6 +345,11 @@ export async function buildApiServer(deps: ApiDeps): Promise<FastifyInstance> {
   });
 
   app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
+
+  // Ledgers, official documents and circulars: each in its own module, sharing auth, deadlines and problem answers.
+  const kit: RouteKit = { client: deps.client, namespace: deps.namespace, taskQueue: deps.taskQueue, directory: deps.directory, dataDir: deps.dataDir ?? loadConfig().dataDir, temporal, guard, principalFor, allow, readCase };
+  const routeModules: RoutesOf[] = [ledgerRoutes, documentRoutes, circularRoutes];
+  for (const routes of routeModules) routes(app, kit);
 
   for (const plugin of deps.plugins ?? []) await app.register(plugin);
   return app;

@@ -1,0 +1,11 @@
+// Chinese labels of timeline entries, shared by the CLI and the demo.
+import type { TimelineType } from './messages.js';
+
+export const TIMELINE_LABEL: Record<TimelineType, string> = {
+  registered: '登记', alert: '接人通知', reminder: '到期提醒', urge: '催办', supervise: '督办', overdueReminder: '逾期提醒',
+  deduction: '扣分', arrival: '到达现场', closureReport: '书面报结果', closed: '销案', explanationSubmitted: '提交情况说明',
+  explanationAccepted: '情况说明采纳', explanationRejected: '情况说明不予采纳', deductionCancelled: '取消扣分',
+  deadlineExtended: '延长期限', reassigned: '变更责任单位', cancelled: '撤销', notificationFailed: '通知失败',
+  notificationDelivered: '短信已送达', notificationUndelivered: '短信未送达',
+  documentIssued: '制发文书', ledgerRefused: '年度台账已关账',
+};
