@@ -169,3 +169,7 @@ export interface LedgerView {
 
 export const addLedgerEntrySignal = defineSignal<[LedgerEntry]>('addLedgerEntry');
 export const ledgerQuery = defineQuery<LedgerView>('ledger');
+
+// Official documents (催办单 / 督办单): the office-year register of document numbers.
+
+// The quarterly circular (季度通报).

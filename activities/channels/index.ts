@@ -20,6 +20,8 @@ export interface ChannelSet {
   /** A configured channel, or undefined when it has no credentials (the outbox is used instead). */
   get(name: ChannelName): DeliveryChannel | undefined;
   outbox: DeliveryChannel;
+  /** The SMTP settings, when e-mail is configured: reports (the circular) mail their own attachments with them. */
+  smtp?: SmtpConfig;
   close(): Promise<void>;
 }
 
@@ -54,6 +56,7 @@ export function createChannels(config: ChannelConfig, outboxDir: string): Channe
   return {
     get: (name) => built.get(name),
     outbox,
+    ...(config.smtp ? { smtp: config.smtp } : {}),
     async close() {
       for (const c of built.values()) await c.close?.();
     },
