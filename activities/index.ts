@@ -1,12 +1,13 @@
 // All of duban's I/O, built from its dependencies so tests pass real local peers in.
 import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
-import type { Client } from '@temporalio/client';
+import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import type { ArrivalLinkConfig } from '../src/arrivalLink.js';
 import type { DubanActivities } from '../src/activityTypes.js';
 import { findUnit, unitSnapshot, type Directory } from '../src/directory.js';
-import { ledgerIdFor, shanghaiYear } from '../src/domain.js';
+import { shanghaiYear } from '../src/domain.js';
 import { ErrorType } from '../src/errors.js';
-import { addLedgerEntrySignal, type LedgerEntry } from '../src/messages.js';
+import { executeLedgerUpdate } from '../src/ledgerClient.js';
+import { addLedgerEntryUpdate, type LedgerEntry } from '../src/messages.js';
 import { createChannels, type ChannelConfig, type ChannelSet } from './channels/index.js';
 import { TransientDeliveryError, deliver } from './channels/deliver.js';
 import { createCircularActivities } from './circular.js';
@@ -83,13 +84,16 @@ export function createActivities(deps: ActivityDeps): DubanActivities {
 
     async recordLedgerEntry(entry: LedgerEntry) {
       const year = shanghaiYear(Date.parse(entry.at));
-      await deps.client.workflow.signalWithStart('unitYearLedger', {
-        workflowId: ledgerIdFor(entry.unitId, year),
-        taskQueue: deps.taskQueue,
-        args: [{ unitId: entry.unitId, year }],
-        signal: addLedgerEntrySignal,
-        signalArgs: [entry],
-      });
+      try {
+        await executeLedgerUpdate({ client: deps.client, taskQueue: deps.taskQueue, unitId: entry.unitId, year }, addLedgerEntryUpdate, entry);
+      } catch (err) {
+        // A closed year is final (the case records the refusal); other refusals keep their type for the caller's retry policy.
+        if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure && err.cause.type) {
+          const nonRetryable = err.cause.type === (ErrorType.LedgerClosed as string);
+          throw ApplicationFailure.create({ type: err.cause.type, message: err.cause.message, nonRetryable, details: err.cause.details ?? [] });
+        }
+        throw err;
+      }
     },
   };
 }

@@ -138,19 +138,45 @@ export type DeliveryReceipt = z.infer<typeof deliveryReceiptSchema>;
 export const deliveryReceiptSignal = defineSignal<[DeliveryReceipt]>('deliveryReceipt');
 
 // The unit-year score ledger.
+export const LEDGER_KINDS = ['deduction', 'reversal', 'note'] as const;
+export type LedgerKind = (typeof LEDGER_KINDS)[number];
+
 export interface LedgerEntry {
-  /** Idempotency key: the same entry ID is recorded once, whatever the retries. */
+  /** Idempotency key: the same entry ID is recorded once, whatever the retries (a known ID is ignored, whatever the body). */
   entryId: string;
-  kind: 'deduction' | 'reversal' | 'note';
+  kind: LedgerKind;
   unitId: string;
-  caseId: string;
-  milestone: Milestone;
-  level: Level;
+  /** The case the entry concerns: always for deductions and reversals; a note may concern none. */
+  caseId?: string;
+  /** Deductions and reversals only. */
+  milestone?: Milestone;
+  /** Deductions and reversals only: the visit's level (到区/到市/进京). */
+  level?: Level;
+  /** Points deducted (deduction) or given back (reversal), never negative; a note carries 0. */
   points: number;
   /** UTC ISO */
   at: string;
   actor: Actor;
+  /** The deduction's grounds, the reversal's reason, or the note's text. */
   reason?: string;
+  /** A reversal's deduction (its entryId). */
+  reverses?: string;
+}
+
+/** The year-end close: after it the ledger takes no new entry (ErrorType.LedgerClosed). */
+export interface LedgerClosure {
+  /** UTC ISO */
+  at: string;
+  actor: Actor;
+  reason: string;
+}
+
+/** A deduction sent by the old addLedgerEntry signal that the ledger could not take (signals cannot answer). */
+export interface LedgerRefusal {
+  entryId: string;
+  /** UTC ISO, when it was refused. */
+  at: string;
+  message: string;
 }
 
 export interface LedgerInput {
@@ -158,16 +184,82 @@ export interface LedgerInput {
   year: number;
   /** Carried across continue-as-new. */
   entries?: LedgerEntry[];
+  /** Carried: request IDs of reversals, notes and the close already handled, with the entry ID they made ('close' for the close). */
+  requests?: Record<string, string>;
+  /** Carried: the year-end close. */
+  closed?: LedgerClosure | null;
+  /** Carried: refused signals (the latest 100). */
+  refused?: LedgerRefusal[];
+  /** Continue as new after this many handled messages in one run (default 1000), or sooner when Temporal suggests it. */
+  continueAsNewAfter?: number;
+}
+
+export interface LedgerTotals {
+  /** Net points deducted: deductions minus reversals. */
+  points: number;
+  /** Number of deduction entries. */
+  deductions: number;
+  /** Number of reversal entries. */
+  reversals: number;
+  /** Number of notes. */
+  notes: number;
+  /** Net points per level of the visits. */
+  byLevel: Record<Level, number>;
+  /** Gross points per kind: deducted, given back, and 0 for notes. */
+  byKind: Record<LedgerKind, number>;
 }
 
 export interface LedgerView {
   unitId: string;
   year: number;
+  /** In the order recorded. */
   entries: LedgerEntry[];
-  totalPoints: number;
+  totals: LedgerTotals;
+  closed: LedgerClosure | null;
+  refused: LedgerRefusal[];
 }
 
+const ledgerEntryId = z
+  .string()
+  .min(1, 'is required')
+  .max(200)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._:/-]*$/, 'must be letters, digits, dot, dash, underscore, colon or slash');
+const ledgerMilestone = z.enum(['arrival', 'closureReport'] as const satisfies readonly Milestone[]);
+
+/** A deduction as the case workflow enters it (through recordLedgerEntry). */
+export const deductionEntrySchema = z
+  .object({
+    entryId: ledgerEntryId,
+    kind: z.literal('deduction'),
+    unitId: id,
+    caseId: z.string().min(1, 'is required').max(100),
+    milestone: ledgerMilestone,
+    level: z.enum(LEVELS),
+    points: z.number().positive('must be more than 0').max(100),
+    at: instant,
+    actor: actorSchema,
+    reason: z.string().trim().min(1, 'is required').max(1000).optional(),
+  })
+  .strict();
+/** Gives a deduction's points back; the reversal's entry ID is `<deduction's entryId>/reversal` (one per deduction). */
+export const reverseLedgerEntrySchema = z.object({ requestId: id, entryId: ledgerEntryId, reason, actor: actorSchema }).strict();
+/** A note of 0 points; its entry ID is `note/<requestId>`. */
+export const addLedgerNoteSchema = z
+  .object({ requestId: id, text: z.string().trim().min(1, 'is required').max(2000), caseId: z.string().min(1).max(100).optional(), actor: actorSchema })
+  .strict();
+export const closeLedgerSchema = z.object({ requestId: id, reason, actor: actorSchema }).strict();
+
+export type ReverseLedgerEntryInput = z.infer<typeof reverseLedgerEntrySchema>;
+export type AddLedgerNoteInput = z.infer<typeof addLedgerNoteSchema>;
+export type CloseLedgerInput = z.infer<typeof closeLedgerSchema>;
+
+/** Old path of deductions (histories recorded before the update): same rules, refusals kept in LedgerView.refused. */
 export const addLedgerEntrySignal = defineSignal<[LedgerEntry]>('addLedgerEntry');
+/** A deduction; a known entryId answers the current view without adding anything. */
+export const addLedgerEntryUpdate = defineUpdate<LedgerView, [LedgerEntry]>('addLedgerDeduction');
+export const reverseLedgerEntryUpdate = defineUpdate<LedgerView, [ReverseLedgerEntryInput]>('reverseLedgerEntry');
+export const addLedgerNoteUpdate = defineUpdate<LedgerView, [AddLedgerNoteInput]>('addLedgerNote');
+export const closeLedgerUpdate = defineUpdate<LedgerView, [CloseLedgerInput]>('closeLedger');
 export const ledgerQuery = defineQuery<LedgerView>('ledger');
 
 // Official documents (催办单 / 督办单): the office-year register of document numbers.
