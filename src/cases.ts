@@ -6,7 +6,7 @@ import { caseIdForNotice, type Actor } from './domain.js';
 import { InputError, fieldIssues } from './errors.js';
 import { CLOCK_SKEW_MS, caseQuery, noticeSchema, type CaseView, type EscalatedVisitInput, type Notice } from './messages.js';
 import type { Policy } from './policy.js';
-import { deadlineKey, kindKey, levelKey, overdueKey, stageKey, unitKey } from './searchAttributes.js';
+import { deadlineKey, kindKey, levelKey, overdueKey, receivedAtKey, stageKey, unitKey } from './searchAttributes.js';
 import { deadlineFor } from './ladder.js';
 
 export interface StartVisitOptions {
@@ -73,6 +73,7 @@ export async function startEscalatedVisit(raw: unknown, options: StartVisitOptio
         { key: stageKey, value: 'arrival.pending' },
         { key: deadlineKey, value: new Date(deadline) },
         { key: overdueKey, value: false },
+        { key: receivedAtKey, value: new Date(notice.receivedAt) },
       ],
     });
     return { caseId, created: true, handle };

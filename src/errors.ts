@@ -9,6 +9,8 @@ export enum ErrorType {
   InvalidState = 'InvalidState',
   PolicyInvalid = 'PolicyInvalid',
   LedgerClosed = 'LedgerClosed',
+  /** The mail server refused the circular for good (bad address, relaying denied): not retried. */
+  CircularMailRefused = 'CircularMailRefused',
 }
 
 export interface FieldIssue {

@@ -265,3 +265,5 @@ export const ledgerQuery = defineQuery<LedgerView>('ledger');
 // Official documents (催办单 / 督办单): the office-year register of document numbers.
 
 // The quarterly circular (季度通报).
+/** The circular workflow's state: collecting → rendering → mailing → done, with its figures and files. */
+export const circularQuery = defineQuery<import('./circular/types.js').CircularView>('circular');

@@ -7,8 +7,10 @@ export const unitKey = defineSearchAttributeKey('DubanUnit', SearchAttributeType
 export const stageKey = defineSearchAttributeKey('DubanStage', SearchAttributeType.KEYWORD);
 export const deadlineKey = defineSearchAttributeKey('DubanDeadline', SearchAttributeType.DATETIME);
 export const overdueKey = defineSearchAttributeKey('DubanOverdue', SearchAttributeType.BOOL);
+/** When the notice was received (set at start): the circular lists a period's cases by it. */
+export const receivedAtKey = defineSearchAttributeKey('DubanReceivedAt', SearchAttributeType.DATETIME);
 
-export const SEARCH_ATTRIBUTE_KEYS = [kindKey, levelKey, unitKey, stageKey, deadlineKey, overdueKey];
+export const SEARCH_ATTRIBUTE_KEYS = [kindKey, levelKey, unitKey, stageKey, deadlineKey, overdueKey, receivedAtKey];
 
 /** The dev server's --search-attribute arguments. */
 export function searchAttributeArgs(): string[] {

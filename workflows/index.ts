@@ -2,3 +2,4 @@ export { escalatedVisit } from './escalatedVisit.js';
 export { unitYearLedger } from './unitYearLedger.js';
 export { documentRegister } from './documentRegister.js';
 export { quarterlyCircular } from './quarterlyCircular.js';
+export { circular } from './quarterlyCircular.js';
