@@ -1,4 +1,146 @@
-// Placeholder until the ledger routes land (issue 5).
-import type { RoutesOf } from './kit.js';
+// The unit-year score ledger over HTTP: a unit reads its own year; supervisors and admins reverse deductions, add notes and close the year.
+import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { findUnit } from '../directory.js';
+import { ledgerIdFor } from '../domain.js';
+import { ErrorType, type FieldIssue } from '../errors.js';
+import { emptyLedgerView } from '../ledger.js';
+import { executeLedgerUpdate, readLedger } from '../ledgerClient.js';
+import { addLedgerNoteSchema, addLedgerNoteUpdate, closeLedgerSchema, closeLedgerUpdate, reverseLedgerEntrySchema, reverseLedgerEntryUpdate, type LedgerView } from '../messages.js';
+import { actorOf } from './auth.js';
+import { Problem, problemResponses, type RoutesOf } from './kit.js';
 
-export const ledgerRoutes: RoutesOf = () => undefined;
+const ledgerParams = z
+  .object({
+    unitId: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'must be a unit ID: 1–64 letters, digits, dot, dash or underscore'),
+    year: z.coerce.number({ invalid_type_error: 'must be a year such as 2026' }).int('must be a year such as 2026').min(2000, 'must be 2000 or later').max(2100, 'must be 2100 or earlier'),
+  })
+  .strict();
+const requestId = reverseLedgerEntrySchema.shape.requestId.optional().describe('idempotency key: a repeat with the same requestId answers the ledger without acting again; absent: a new one each time');
+const reversalBody = reverseLedgerEntrySchema.omit({ actor: true, requestId: true }).extend({ requestId }).strict();
+const noteBody = addLedgerNoteSchema.omit({ actor: true, requestId: true }).extend({ requestId }).strict();
+const closeBody = closeLedgerSchema.omit({ actor: true, requestId: true }).extend({ requestId }).strict();
+
+// Response shapes document the API; every field of LedgerView is listed so none is dropped by the serializer.
+const at = z.string().describe('UTC ISO 8601');
+const actorOut = z.object({ id: z.string(), role: z.string() });
+const entrySchema = z.object({
+  entryId: z.string(),
+  kind: z.enum(['deduction', 'reversal', 'note']),
+  unitId: z.string(),
+  caseId: z.string().optional(),
+  milestone: z.enum(['arrival', 'closureReport']).optional(),
+  level: z.enum(['district', 'city', 'beijing']).optional(),
+  points: z.number().describe('points deducted (deduction) or given back (reversal); 0 for a note'),
+  at,
+  actor: actorOut,
+  reason: z.string().optional().describe("the deduction's grounds, the reversal's reason, or the note's text"),
+  reverses: z.string().optional().describe("a reversal's deduction (entryId)"),
+});
+const perLevel = z.object({ district: z.number(), city: z.number(), beijing: z.number() });
+export const ledgerViewSchema = z
+  .object({
+    unitId: z.string(),
+    year: z.number(),
+    entries: z.array(entrySchema),
+    totals: z.object({
+      points: z.number().describe('net points deducted: deductions minus reversals'),
+      deductions: z.number().describe('number of deductions'),
+      reversals: z.number().describe('number of reversals'),
+      notes: z.number().describe('number of notes'),
+      byLevel: perLevel.describe('net points per level of the visits'),
+      byKind: z.object({ deduction: z.number(), reversal: z.number(), note: z.number() }).describe('gross points per kind'),
+    }),
+    closed: z.object({ at, actor: actorOut, reason: z.string() }).nullable().describe('the year-end close; null while the year is open'),
+    refused: z.array(z.object({ entryId: z.string(), at, message: z.string() })).describe('deductions sent by the old signal path that the ledger refused'),
+  })
+  .describe('LedgerView: entries in order, totals, the year-end close');
+
+/** The ledger's refusal as a problem: bad input 422, not allowed 403, closed year or state 409. */
+function problemFromLedgerFailure(err: WorkflowUpdateFailedError): Problem {
+  const cause = err.cause;
+  if (!(cause instanceof ApplicationFailure)) return new Problem(422, 'Refused 已拒绝', cause?.message ?? 'the ledger refused the action');
+  const issues = Array.isArray(cause.details?.[0]) ? (cause.details[0] as FieldIssue[]) : [];
+  if (cause.type === (ErrorType.LedgerClosed as string)) return new Problem(409, 'Ledger closed 台账已结账', cause.message, issues);
+  if (cause.type === (ErrorType.InvalidState as string)) return new Problem(409, 'Conflict with the ledger state 与台账状态冲突', cause.message, issues);
+  if (cause.type === (ErrorType.NotAllowed as string)) return new Problem(403, 'Forbidden 无权操作', cause.message, issues);
+  return new Problem(422, 'Refused 已拒绝', cause.message, issues);
+}
+
+export const ledgerRoutes: RoutesOf = (app, kit) => {
+  const requireUnit = (unitId: string): void => {
+    if (!findUnit(kit.directory, unitId)) throw new Problem(404, 'Not found 单位不存在', `no unit ${unitId} in the directory`, [{ field: 'unitId', message: 'is not a unit of the directory' }]);
+  };
+  const writing = async (run: () => Promise<LedgerView>): Promise<LedgerView> => {
+    try {
+      return await kit.temporal(run);
+    } catch (err) {
+      if (err instanceof WorkflowUpdateFailedError) throw problemFromLedgerFailure(err);
+      throw err;
+    }
+  };
+
+  app.get(
+    '/ledgers/:unitId/:year',
+    { onRequest: kit.guard('readLedger'), schema: { params: ledgerParams, response: { 200: ledgerViewSchema, ...problemResponses } } },
+    async (request) => {
+      const { unitId, year } = request.params;
+      kit.allow(kit.principalFor(request), 'readLedger', unitId);
+      const view = await kit.temporal(() => readLedger(kit.client, unitId, year));
+      if (view) return view;
+      // A year without a ledger yet has had no entry: its empty view, for units of the directory.
+      requireUnit(unitId);
+      return emptyLedgerView(unitId, year);
+    },
+  );
+
+  app.post(
+    '/ledgers/:unitId/:year/reversals',
+    { onRequest: kit.guard('writeLedger'), schema: { params: ledgerParams, body: reversalBody, response: { 200: ledgerViewSchema, ...problemResponses } } },
+    async (request) => {
+      const { unitId, year } = request.params;
+      const principal = kit.principalFor(request);
+      kit.allow(principal, 'writeLedger', unitId);
+      const input = { ...request.body, requestId: request.body.requestId ?? randomUUID(), actor: actorOf(principal) };
+      // A reversal needs a deduction, so it never starts a ledger: no ledger means no such deduction.
+      return writing(async () => {
+        try {
+          return await kit.client.workflow.getHandle(ledgerIdFor(unitId, year)).executeUpdate(reverseLedgerEntryUpdate, { args: [input] });
+        } catch (err) {
+          if (!(err instanceof WorkflowNotFoundError)) throw err;
+          const message = `no deduction ${input.entryId} in the ${year} ledger of ${unitId}`;
+          throw new Problem(422, 'Refused 已拒绝', `entryId: ${message}`, [{ field: 'entryId', message }]);
+        }
+      });
+    },
+  );
+
+  app.post(
+    '/ledgers/:unitId/:year/notes',
+    { onRequest: kit.guard('writeLedger'), schema: { params: ledgerParams, body: noteBody, response: { 200: ledgerViewSchema, ...problemResponses } } },
+    async (request) => {
+      const { unitId, year } = request.params;
+      const principal = kit.principalFor(request);
+      kit.allow(principal, 'writeLedger', unitId);
+      requireUnit(unitId);
+      const input = { ...request.body, requestId: request.body.requestId ?? randomUUID(), actor: actorOf(principal) };
+      return writing(() => executeLedgerUpdate({ client: kit.client, taskQueue: kit.taskQueue, unitId, year }, addLedgerNoteUpdate, input));
+    },
+  );
+
+  app.post(
+    '/ledgers/:unitId/:year/close',
+    { onRequest: kit.guard('writeLedger'), schema: { params: ledgerParams, body: closeBody, response: { 200: ledgerViewSchema, ...problemResponses } } },
+    async (request) => {
+      const { unitId, year } = request.params;
+      const principal = kit.principalFor(request);
+      kit.allow(principal, 'writeLedger', unitId);
+      requireUnit(unitId);
+      const input = { ...request.body, requestId: request.body.requestId ?? randomUUID(), actor: actorOf(principal) };
+      // A year without deductions can be closed too: the close starts its ledger.
+      return writing(() => executeLedgerUpdate({ client: kit.client, taskQueue: kit.taskQueue, unitId, year }, closeLedgerUpdate, input));
+    },
+  );
+};
