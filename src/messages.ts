@@ -263,6 +263,48 @@ export const closeLedgerUpdate = defineUpdate<LedgerView, [CloseLedgerInput]>('c
 export const ledgerQuery = defineQuery<LedgerView>('ledger');
 
 // Official documents (催办单 / 督办单): the office-year register of document numbers.
+export const documentNumberRequestSchema = z
+  .object({
+    /** `${caseId}/${milestone}/${kind}`: the same key always gets the same number. */
+    key: z.string().min(1).max(200),
+    caseId: z.string().regex(/^visit:[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'must be visit:<noticeId>'),
+    milestone: z.enum(['arrival', 'closureReport']),
+    kind: z.enum(['urge', 'supervise']),
+  })
+  .strict()
+  .refine((r) => r.key === `${r.caseId}/${r.milestone}/${r.kind}`, { message: 'must be <caseId>/<milestone>/<kind>', path: ['key'] });
+export type DocumentNumberRequest = z.infer<typeof documentNumberRequestSchema>;
+
+export interface DocumentRegisterInput {
+  officeId: string;
+  /** Year of issue in Asia/Shanghai: numbers start at 1 each year. */
+  year: number;
+  /** Carried across continue-as-new: the last number given. */
+  lastNumber?: number;
+  /** Carried across continue-as-new: key → number, so a retry after it still gets its number. */
+  issued?: Record<string, number>;
+}
+
+export interface IssuedNumber {
+  key: string;
+  officeId: string;
+  year: number;
+  number: number;
+  /** True when the key had its number already (a retry): nothing new was given. */
+  repeated: boolean;
+}
+
+export interface DocumentRegisterView {
+  officeId: string;
+  year: number;
+  lastNumber: number;
+  /** key → number, in order of issue. */
+  issued: Record<string, number>;
+}
+
+export const issueDocumentNumberUpdate = defineUpdate<IssuedNumber, [DocumentNumberRequest]>('issueDocumentNumber');
+export const documentRegisterQuery = defineQuery<DocumentRegisterView>('documentRegister');
+
 
 // The quarterly circular (季度通报).
 /** The circular workflow's state: collecting → rendering → mailing → done, with its figures and files. */

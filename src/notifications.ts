@@ -52,6 +52,18 @@ export interface NotifyRequest {
   detail?: Record<string, string | number>;
   /** Roles that hear this event, from the case's pinned policy; absent in requests recorded before it existed (AUDIENCE then). */
   audience?: PersonRole[];
+  /** The step's 催办单 / 督办单: e-mail attaches the file, the other channels name its 文号. */
+  documents?: NoticeDocument[];
+}
+
+export interface NoticeDocument {
+  documentId: string;
+  /** 文号, e.g. 五信督〔2026〕1号. */
+  documentNumber: string;
+  /** Attachment name, e.g. 催办单（五信督〔2026〕1号）.docx. */
+  fileName: string;
+  /** Where the worker stored it (dataDir/documents/…): the e-mail channel reads it from there. */
+  path?: string;
 }
 
 const EVENT_TITLE: Record<NotificationEvent, string> = {
@@ -73,8 +85,18 @@ export function notificationTitle(event: NotificationEvent): string {
   return EVENT_TITLE[event];
 }
 
-/** The message body in simplified Chinese, deadline in Beijing time. */
+/** "催办单（五信督〔2026〕1号）": the documents of a request by name, as people see them. */
+export function documentNames(req: NotifyRequest): string {
+  return (req.documents ?? []).map((d) => d.fileName.replace(/\.docx$/i, '')).join('、');
+}
+
+/** The message body in simplified Chinese, deadline in Beijing time; a step's document is named after it. */
 export function renderNotification(req: NotifyRequest): string {
+  const names = documentNames(req);
+  return names ? `${renderBody(req)}已制发${names}。` : renderBody(req);
+}
+
+function renderBody(req: NotifyRequest): string {
   const level = LEVEL_LABEL[req.level];
   const due = req.deadline ? `北京时间${formatShanghai(req.deadline)}` : '';
   const what = req.milestone ? MILESTONE_LABEL[req.milestone] : '';
@@ -144,8 +166,17 @@ function smsNext(req: NotifyRequest, to: RecipientContext): string {
   return '';
 }
 
-/** The SMS text: short, no names, no matter; the deadline in Beijing time. */
+/** The SMS text: short, no names, no matter; the deadline in Beijing time; a step's document by its 文号. */
 export function renderSms(req: NotifyRequest, to: RecipientContext): string {
+  const numbers = (req.documents ?? []).map((d) => d.documentNumber).join('、');
+  const text = renderSmsBody(req, to);
+  if (!numbers) return text;
+  const no = `案件号${req.caseId}。`;
+  const at = text.indexOf(no);
+  return at < 0 ? `${text}文号${numbers}。` : `${text.slice(0, at + no.length)}文号${numbers}。${text.slice(at + no.length)}`;
+}
+
+function renderSmsBody(req: NotifyRequest, to: RecipientContext): string {
   const unit = req.unitName;
   const level = LEVEL_LABEL[req.level];
   const due = req.deadline ? `北京时间${formatShanghaiShort(req.deadline)}` : '';
@@ -231,6 +262,8 @@ function fieldsOf(req: NotifyRequest, to: RecipientContext): Field[] {
   ];
   if (req.milestone) fields.push({ label: '当前事项', value: MILESTONE_LABEL[req.milestone] });
   if (req.deadline) fields.push({ label: '期限', value: `北京时间${formatShanghai(req.deadline)}` });
+  const names = documentNames(req);
+  if (names) fields.push({ label: '文书', value: names });
   fields.push({ label: '下一步', value: nextStep(req, to) });
   if (to.arrivalLink) fields.push({ label: '报告到达', value: to.arrivalLink, href: to.arrivalLink });
   return fields;

@@ -12,6 +12,8 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { DubanActivities } from '../src/activityTypes.js';
+import { documentKey } from '../src/documents/numbering.js';
+import type { DocumentKind } from '../src/documents/types.js';
 import { SYSTEM_ACTOR, caseIdForNotice, shanghaiYear, type Actor, type Milestone, type Stage } from '../src/domain.js';
 import { ErrorType, businessFailure, fieldIssues, invalidInput } from '../src/errors.js';
 import { deadlineFor, nextStep, plan, type MilestoneFacts, type PlannedStep } from '../src/ladder.js';
@@ -63,6 +65,15 @@ const { lookupUnit, recordLedgerEntry } = proxyActivities<DubanActivities>({
     nonRetryableErrorTypes: [ErrorType.InvalidInput, ErrorType.UnknownUnit, ErrorType.LedgerClosed],
   },
 });
+
+// 催办单 / 督办单: numbered in the office-year register and rendered; a failure is recorded and the ladder goes on.
+const { issueOfficialDocument } = proxyActivities<DubanActivities>({
+  startToCloseTimeout: '30s',
+  scheduleToCloseTimeout: '5m',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', nonRetryableErrorTypes: [ErrorType.InvalidInput] },
+});
+/** Histories recorded before 催办 and 督办 issued numbered documents. */
+const OFFICIAL_DOCUMENTS_PATCH = 'official-documents';
 
 const SUPERVISING_ROLES: readonly Actor['role'][] = ['supervisor', 'admin'];
 const REPORTING_ROLES: readonly Actor['role'][] = ['unit', 'supervisor', 'admin', 'intake'];
@@ -120,7 +131,7 @@ export async function escalatedVisit(input: EscalatedVisitInput): Promise<CaseVi
     return full;
   };
 
-  const queueNotice = (event: AudienceEvent, key: string, detail?: NotifyRequest['detail']): void => {
+  const queueNotice = (event: AudienceEvent, key: string, detail?: NotifyRequest['detail'], documents?: NotifyRequest['documents']): void => {
     outgoing.push({
       caseId,
       key,
@@ -132,6 +143,7 @@ export async function escalatedVisit(input: EscalatedVisitInput): Promise<CaseVi
       deadline: status === 'open' ? iso(facts.deadline) : null,
       receptionSite: notice.receptionSite,
       ...(detail ? { detail } : {}),
+      ...(documents && documents.length > 0 ? { documents } : {}),
       audience: policy.audience[event],
     });
   };
@@ -420,6 +432,49 @@ export async function escalatedVisit(input: EscalatedVisitInput): Promise<CaseVi
     }
   };
 
+  // The step's 催办单 / 督办单, before its notice goes out, so the e-mail can carry it; undefined when it failed.
+  const issueDocument = async (step: PlannedStep, kind: DocumentKind, now: number): Promise<NotifyRequest['documents']> => {
+    const nextKind = kind === 'urge' ? 'supervise' : 'deduction';
+    const next = plan(policy, facts).steps.find((s) => s.kind === nextKind && s.doneAt === undefined);
+    const key = documentKey(caseId, step.milestone, kind);
+    try {
+      const doc = await issueOfficialDocument({
+        key,
+        caseId,
+        kind,
+        milestone: step.milestone,
+        level: notice.level,
+        unitId: unit.id,
+        unitName: unit.name,
+        receptionSite: notice.receptionSite,
+        headcount: notice.headcount,
+        receivedAt: iso(receivedAt),
+        ...(step.milestone === 'closureReport' && arrival ? { arrivedAt: arrival.arrivedAt } : {}),
+        deadline: iso(facts.deadline),
+        newTimeLimit: next ? iso(next.dueAt) : null,
+        points: ladderSpecFor(policy, step.milestone, notice.level).points,
+        issuedAt: iso(now),
+      });
+      record({
+        type: 'documentIssued',
+        milestone: step.milestone,
+        actor: SYSTEM_ACTOR,
+        detail: { documentId: doc.documentId, documentNumber: doc.documentNumber, kind, fileName: doc.fileName, number: doc.number, year: doc.year },
+      });
+      return [{ documentId: doc.documentId, documentNumber: doc.documentNumber, fileName: doc.fileName, ...(doc.path ? { path: doc.path } : {}) }];
+    } catch (err) {
+      // Like a lost alert: visible to supervisors, and the step's notice still goes out (without the document).
+      record({
+        type: 'notificationFailed',
+        milestone: step.milestone,
+        actor: SYSTEM_ACTOR,
+        reason: `${kind === 'urge' ? '催办单' : '督办单'}制发失败：${err instanceof ActivityFailure && err.cause ? err.cause.message : err instanceof Error ? err.message : String(err)}`,
+        detail: { event: kind, key, document: kind },
+      });
+      return undefined;
+    }
+  };
+
   const executeStep = async (step: PlannedStep): Promise<void> => {
     const now = Date.now();
     facts = { ...facts, done: { ...facts.done, [step.key]: now } };
@@ -439,6 +494,8 @@ export async function escalatedVisit(input: EscalatedVisitInput): Promise<CaseVi
       });
       deductions.push(entry);
       queueNotice('deduction', step.key, { points: spec.points, year: shanghaiYear(now) });
+    } else if ((step.kind === 'urge' || step.kind === 'supervise') && patched(OFFICIAL_DOCUMENTS_PATCH)) {
+      queueNotice(step.kind, step.key, undefined, await issueDocument(step, step.kind, now));
     } else {
       queueNotice(step.kind, step.key);
     }

@@ -1,10 +1,11 @@
 // E-mail over SMTP with nodemailer: UTF-8 subject, a plain-text part and an HTML part.
 import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import nodemailer from 'nodemailer';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
 import type { Person } from '../../src/directory.js';
 import { maskPersonalData } from '../../src/log.js';
-import { renderEmail } from '../../src/notifications.js';
+import { renderEmail, type NotifyRequest } from '../../src/notifications.js';
 import { PermanentDeliveryError, TransientDeliveryError, type DeliveryChannel, type OutgoingMessage, type SendReceipt } from './types.js';
 
 export interface SmtpConfig {
@@ -50,6 +51,22 @@ export function classifySmtpError(err: unknown): PermanentDeliveryError | Transi
   return new TransientDeliveryError('email', `SMTP unreachable${e.code ? ` (${e.code})` : ''}: ${message}`, e.code);
 }
 
+const DOCX = 'application/vnd.openxmlformats-officedocument.wordprocessingml.document';
+
+/** The step's 催办单 / 督办单 as attachments; one that cannot be read is left out (the text still names it). */
+export async function documentAttachments(request: NotifyRequest): Promise<{ filename: string; content: Buffer; contentType: string }[]> {
+  const out: { filename: string; content: Buffer; contentType: string }[] = [];
+  for (const d of request.documents ?? []) {
+    if (!d.path) continue;
+    try {
+      out.push({ filename: d.fileName, content: await readFile(d.path), contentType: DOCX });
+    } catch {
+      // The alert matters more than its attachment: it goes out, and the document stays downloadable from the API.
+    }
+  }
+  return out;
+}
+
 export function createEmailChannel(config: SmtpConfig): DeliveryChannel {
   const timeout = config.timeoutMs ?? 15_000;
   const transport = nodemailer.createTransport({
@@ -69,6 +86,7 @@ export function createEmailChannel(config: SmtpConfig): DeliveryChannel {
     async send(message: OutgoingMessage): Promise<SendReceipt> {
       const { subject, text, html } = renderEmail(message.request, message.context);
       const messageId = messageIdFor(message.idempotencyKey, config.from);
+      const attachments = await documentAttachments(message.request);
       let info: SMTPTransport.SentMessageInfo;
       try {
         info = await transport.sendMail({
@@ -78,6 +96,7 @@ export function createEmailChannel(config: SmtpConfig): DeliveryChannel {
           text,
           html,
           messageId,
+          ...(attachments.length > 0 ? { attachments } : {}),
           headers: { 'X-Duban-Idempotency-Key': message.idempotencyKey },
         });
       } catch (err) {

@@ -1,0 +1,310 @@
+// 催办单 / 督办单 under time skipping: numbered per office and year without gaps, rendered, stored, in the timeline,
+// attached to the 催办 e-mail (a real SMTP peer), and a failed document does not stop the ladder.
+import { ApplicationFailure } from '@temporalio/common';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { Worker } from '@temporalio/worker';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { createActivities } from '../activities/index.js';
+import { issueDocumentNumber } from '../activities/documents.js';
+import type { OutboxMessage } from '../activities/outbox.js';
+import { startEscalatedVisit, type StartVisitResult } from '../src/cases.js';
+import type { Directory } from '../src/directory.js';
+import { shanghaiYear } from '../src/domain.js';
+import { documentRegisterQuery, reportArrivalUpdate, type CaseView, type TimelineEntry } from '../src/messages.js';
+import { workflowsPath } from '../worker.js';
+import { alertDirectory, channelConfigFor, startSmtpPeer, until, type SmtpPeer } from './alertHelpers.js';
+import { docxParagraphs } from './docxText.js';
+import { H, S, TASK_QUEUE, createTimeSkippingEnv, hoursOf, intake, policy, sampleNotice, skipTo, startHarness, startVisit, unitActor, view, waitForStep, type Harness } from './helpers.js';
+
+const D = 24 * H;
+let h: Harness;
+let smtp: SmtpPeer;
+const extraWorkers: { worker: Worker; running: Promise<void> }[] = [];
+beforeAll(async () => {
+  [h, smtp] = await Promise.all([createTimeSkippingEnv().then(startHarness), startSmtpPeer()]);
+}, 60_000);
+afterEach(async () => {
+  await h.terminateOpen();
+});
+afterAll(async () => {
+  for (const w of extraWorkers) {
+    w.worker.shutdown();
+    await w.running;
+  }
+  await smtp?.stop();
+  await h?.stop();
+});
+
+/** "2026年11月25日 09:00" in Beijing time, written out here independently of src/time.ts. */
+function local(ms: number): string {
+  const d = new Date(ms + 8 * H);
+  const p2 = (n: number): string => String(n).padStart(2, '0');
+  const sec = d.getUTCSeconds() ? `:${p2(d.getUTCSeconds())}` : '';
+  return `${d.getUTCFullYear()}年${p2(d.getUTCMonth() + 1)}月${p2(d.getUTCDate())}日 ${p2(d.getUTCHours())}:${p2(d.getUTCMinutes())}${sec}`;
+}
+function dateOfIssue(ms: number): string {
+  const d = new Date(ms + 8 * H);
+  return `${d.getUTCFullYear()}年${d.getUTCMonth() + 1}月${d.getUTCDate()}日`;
+}
+
+/** Numbers given so far per year of issue in the harness's office (the tests below run in order). */
+const given = new Map<number, number>();
+const nextNumber = (year: number): number => {
+  const n = (given.get(year) ?? 0) + 1;
+  given.set(year, n);
+  return n;
+};
+
+const docs = (v: CaseView): TimelineEntry[] => v.timeline.filter((e) => e.type === 'documentIssued');
+const docFile = (dataDir: string, e: TimelineEntry): string => join(dataDir, 'documents', String(e.detail!.year), `${String(e.detail!.documentId)}.docx`);
+/** The notice is received now (local times then print with seconds, as the document does). */
+const roundNow = (): Promise<number> => h.env.currentTimeMs();
+
+async function neverArrives(): Promise<{ c: StartVisitResult; t0: number; v: CaseView }> {
+  const t0 = await roundNow();
+  const c = await startVisit(h, sampleNotice('district', t0));
+  await waitForStep(c, `arrival.reminder.1h@${t0 + 3 * H}`);
+  await skipTo(h, t0, 5.5);
+  return { c, t0, v: await view(c) };
+}
+
+describe('numbered documents at 催办 and 督办', () => {
+  test('a district case that never arrives: 催办单 at 3 h and 督办单 at 5 h, numbered 1 and 2, stored as DOCX', async () => {
+    const { c, t0, v } = await neverArrives();
+    expect(hoursOf(v)).toEqual([
+      ['registered', 0],
+      ['alert', 0],
+      ['reminder', 2],
+      ['reminder', 2.5],
+      ['urge', 3],
+      ['documentIssued', 3],
+      ['overdueReminder', 4],
+      ['overdueReminder', 5],
+      ['supervise', 5],
+      ['documentIssued', 5],
+    ]);
+    const [urgeDoc, superviseDoc] = docs(v);
+    const urge = v.timeline.find((e) => e.type === 'urge')!;
+    const supervise = v.timeline.find((e) => e.type === 'supervise')!;
+    // Issued right after its step (within a second of workflow time), before the step's notice.
+    expect(Date.parse(urgeDoc!.at) - Date.parse(urge.at)).toBeGreaterThanOrEqual(0);
+    expect(Date.parse(urgeDoc!.at) - Date.parse(urge.at)).toBeLessThan(S);
+    expect(Date.parse(superviseDoc!.at) - Date.parse(supervise.at)).toBeLessThan(S);
+
+    const y1 = shanghaiYear(t0 + 3 * H);
+    const y2 = shanghaiYear(t0 + 5 * H);
+    const n1 = nextNumber(y1);
+    const n2 = nextNumber(y2);
+    expect(urgeDoc).toMatchObject({
+      milestone: 'arrival',
+      actor: { id: 'duban', role: 'system' },
+      detail: {
+        documentId: `wuli-xfb-${y1}-${String(n1).padStart(4, '0')}`,
+        documentNumber: `五信督〔${y1}〕${n1}号`,
+        kind: 'urge',
+        fileName: `催办单（五信督〔${y1}〕${n1}号）.docx`,
+        number: n1,
+        year: y1,
+      },
+    });
+    expect(superviseDoc!.detail).toEqual({
+      documentId: `wuli-xfb-${y2}-${String(n2).padStart(4, '0')}`,
+      documentNumber: `五信督〔${y2}〕${n2}号`,
+      kind: 'supervise',
+      fileName: `督办单（五信督〔${y2}〕${n2}号）.docx`,
+      number: n2,
+      year: y2,
+    });
+    if (y1 === y2) expect([n1, n2]).toEqual([1, 2]);
+
+    expect(await docxParagraphs(readFileSync(docFile(h.dataDir, urgeDoc!)))).toEqual([
+      '关于五里乡人民政府到区接人逾期的催办单',
+      `五信督〔${y1}〕${n1}号`,
+      '五里乡人民政府：',
+      `${local(t0)}，本办接到通知：你单位有群众12人到区上访，现在市信访局接待大厅。按规定，你单位主要领导或分管领导应于${local(t0 + 3 * H)}前到达现场接回。截至${local(t0 + 3 * H)}，你单位领导仍未到达现场，已超过规定时限。`,
+      `现予催办。请你单位主要领导或分管领导立即到达市信访局接待大厅接回，最迟于${local(t0 + 5 * H)}前到达；逾期仍未到达的，将予督办。`,
+      `案件号：${c.caseId}`,
+      '五里乡信访办',
+      dateOfIssue(t0 + 3 * H),
+    ]);
+    expect(await docxParagraphs(readFileSync(docFile(h.dataDir, superviseDoc!)))).toEqual([
+      '关于五里乡人民政府到区接人逾期的督办单',
+      `五信督〔${y2}〕${n2}号`,
+      '五里乡人民政府：',
+      `${local(t0)}，本办接到通知：你单位有群众12人到区上访，现在市信访局接待大厅。按规定，你单位主要领导或分管领导应于${local(t0 + 3 * H)}前到达现场接回。截至${local(t0 + 3 * H)}，你单位领导仍未到达现场，已超过规定时限。`,
+      `经催办仍未到达，现予督办。请你单位主要领导或分管领导立即到达市信访局接待大厅接回，最迟于${local(t0 + 9 * H)}前到达；确有特殊情况的，请于期限前提交情况说明。逾期未到达又无情况说明的，将在年终考核中扣1分。`,
+      `案件号：${c.caseId}`,
+      '五里乡信访办',
+      dateOfIssue(t0 + 5 * H),
+    ]);
+    // The matter summary (free text) stays out of the document; only headcount and site.
+    const all = (await docxParagraphs(readFileSync(docFile(h.dataDir, urgeDoc!)))).join('\n');
+    expect(all).not.toContain('征地补偿款');
+
+    // The step's notice names the document (outbox: the leaders' SMS and e-mail without credentials).
+    const urged = outboxOf(h.outboxDir).filter((m) => m.caseId === c.caseId && m.event === 'urge');
+    expect(urged.map((m) => m.recipientId).sort()).toEqual(['wuli-gov-wang', 'wuli-gov-zhang', 'xfb-li']);
+    for (const m of urged) expect(m.text.endsWith(`已制发催办单（五信督〔${y1}〕${n1}号）。`)).toBe(true);
+  }, 60_000);
+
+  test('a second case continues the office-year numbering: 3 and 4, no gap, no repeat', async () => {
+    const { t0, v } = await neverArrives();
+    const y1 = shanghaiYear(t0 + 3 * H);
+    const y2 = shanghaiYear(t0 + 5 * H);
+    const expected = [
+      [nextNumber(y1), y1],
+      [nextNumber(y2), y2],
+    ];
+    expect(docs(v).map((e) => [e.detail!.number, e.detail!.year])).toEqual(expected);
+    if (y1 === y2) expect(expected.map(([n]) => n)).toEqual([3, 4]);
+    expect(docs(v).map((e) => e.detail!.documentNumber)).toEqual(expected.map(([n, y]) => `五信督〔${y}〕${n}号`));
+    const files = readdirSync(join(h.dataDir, 'documents', String(y1))).sort();
+    if (y1 === y2) expect(files).toEqual([1, 2, 3, 4].map((n) => `wuli-xfb-${y1}-000${n}.docx`));
+  }, 60_000);
+
+  test('closure report overdue: the 催办单 names the arrival and the written closure report', async () => {
+    const t0 = await roundNow();
+    const c = await startVisit(h, sampleNotice('district', t0));
+    await waitForStep(c, `arrival.reminder.1h@${t0 + 3 * H}`);
+    await skipTo(h, t0, 1);
+    await c.handle.executeUpdate(reportArrivalUpdate, { args: [{ leaderId: 'wuli-gov-wang', arrivedAt: new Date(t0 + H).toISOString(), actor: unitActor }] });
+    const deadline = t0 + H + 15 * D;
+    await skipTo(h, t0, 1 + 15 * 24 + 1);
+    const v = await view(c);
+    expect(hoursOf(v).slice(-3)).toEqual([
+      ['reminder', 1 + 14 * 24],
+      ['urge', 1 + 15 * 24],
+      ['documentIssued', 1 + 15 * 24],
+    ]);
+    const [doc] = docs(v);
+    const year = shanghaiYear(deadline);
+    const n = nextNumber(year);
+    expect(doc).toMatchObject({ milestone: 'closureReport', detail: { kind: 'urge', number: n, documentNumber: `五信督〔${year}〕${n}号` } });
+    expect(await docxParagraphs(readFileSync(docFile(h.dataDir, doc!)))).toEqual([
+      '关于五里乡人民政府书面报结果逾期的催办单',
+      `五信督〔${year}〕${n}号`,
+      '五里乡人民政府：',
+      `${local(t0)}，本办接到通知：你单位有群众12人到区上访（市信访局接待大厅）。你单位领导已于${local(t0 + H)}到达现场。按规定，你单位应于${local(deadline)}前书面报结果销案。截至${local(deadline)}，你单位仍未书面报结果，已超过规定时限。`,
+      `现予催办。请你单位立即书面报结果销案，最迟于${local(deadline + 3 * D)}前报送；逾期仍未报送的，将予督办。`,
+      `案件号：${c.caseId}`,
+      '五里乡信访办',
+      dateOfIssue(deadline),
+    ]);
+  }, 60_000);
+
+  test('the register: a retried key gets its number again; a new key the next one; a wrong key is refused naming the field', async () => {
+    const t = await h.env.currentTimeMs();
+    const year = shanghaiYear(t);
+    const deps = { client: h.env.client, taskQueue: TASK_QUEUE };
+    const register = h.env.client.workflow.getHandle(`docreg:wuli-xfb:${year}`);
+    const before = await register.query(documentRegisterQuery);
+    expect(before.lastNumber).toBe(given.get(year));
+    const [firstKey, firstNumber] = Object.entries(before.issued)[0]!;
+    const [caseId, milestone, kind] = firstKey.split('/') as [string, 'arrival', 'urge'];
+    expect(await issueDocumentNumber(deps, 'wuli-xfb', year, { key: firstKey, caseId, milestone, kind })).toEqual({ key: firstKey, officeId: 'wuli-xfb', year, number: firstNumber, repeated: true });
+
+    const key = 'visit:N-retry/arrival/supervise';
+    const next = before.lastNumber + 1;
+    const once = await issueDocumentNumber(deps, 'wuli-xfb', year, { key, caseId: 'visit:N-retry', milestone: 'arrival', kind: 'supervise' });
+    const twice = await issueDocumentNumber(deps, 'wuli-xfb', year, { key, caseId: 'visit:N-retry', milestone: 'arrival', kind: 'supervise' });
+    expect(once).toEqual({ key, officeId: 'wuli-xfb', year, number: next, repeated: false });
+    expect(twice).toEqual({ ...once, repeated: true });
+    given.set(year, next);
+
+    const wrong = issueDocumentNumber(deps, 'wuli-xfb', year, { key: 'visit:N-retry/arrival/urge', caseId: 'visit:N-other', milestone: 'arrival', kind: 'urge' });
+    await expect(wrong).rejects.toThrow(WorkflowUpdateFailedError);
+    await expect(wrong).rejects.toMatchObject({ cause: { message: 'key: must be <caseId>/<milestone>/<kind>' } });
+    expect((await register.query(documentRegisterQuery)).lastNumber).toBe(next);
+  }, 60_000);
+
+  test('a register that does not exist yet is started once, even by two callers at the same moment: 1 and 2', async () => {
+    const deps = { client: h.env.client, taskQueue: TASK_QUEUE };
+    const results = await Promise.all(
+      (['urge', 'supervise'] as const).map((kind) => issueDocumentNumber(deps, 'race-xfb', 2031, { key: `visit:N-race/arrival/${kind}`, caseId: 'visit:N-race', milestone: 'arrival', kind })),
+    );
+    expect(results.map((r) => r.number).sort()).toEqual([1, 2]);
+    expect(results.every((r) => !r.repeated && r.year === 2031)).toBe(true);
+    const state = await h.env.client.workflow.getHandle('docreg:race-xfb:2031').query(documentRegisterQuery);
+    expect(state).toMatchObject({ officeId: 'race-xfb', year: 2031, lastNumber: 2 });
+  }, 60_000);
+});
+
+function outboxOf(dir: string): OutboxMessage[] {
+  return readdirSync(dir).map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as OutboxMessage);
+}
+
+async function extraWorker(taskQueue: string, directory: Directory, override: Partial<ReturnType<typeof createActivities>> = {}, smtpPeer?: SmtpPeer): Promise<{ dataDir: string; outboxDir: string }> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'duban-docs-'));
+  const outboxDir = join(dataDir, 'outbox');
+  mkdirSync(outboxDir);
+  const activities = createActivities({ directory: () => directory, client: h.env.client, taskQueue, outboxDir, dataDir, log: () => undefined, ...(smtpPeer ? { channels: channelConfigFor({ smtp: smtpPeer }) } : {}) });
+  const worker = await Worker.create({ connection: h.env.nativeConnection, namespace: h.env.namespace ?? 'default', taskQueue, workflowsPath, activities: { ...activities, ...override } });
+  extraWorkers.push({ worker, running: worker.run() });
+  return { dataDir, outboxDir };
+}
+
+async function startOn(taskQueue: string, directory: Directory, t0: number): Promise<StartVisitResult> {
+  const c = await startEscalatedVisit(sampleNotice('district', t0), { client: h.env.client, taskQueue, policy, directory, actor: intake, now: await h.env.currentTimeMs() });
+  h.started.push(c);
+  return c;
+}
+
+test('the 催办 e-mail carries the 催办单 as a DOCX attachment, byte for byte the stored file', async () => {
+  const directory: Directory = { ...alertDirectory(), office: { ...alertDirectory().office, id: 'mail-xfb' } };
+  const { dataDir } = await extraWorker('duban-docs-mail', directory, {}, smtp);
+  const t0 = await roundNow();
+  const c = await startOn('duban-docs-mail', directory, t0);
+  await waitForStep(c, `arrival.reminder.1h@${t0 + 3 * H}`);
+  await skipTo(h, t0, 3.5);
+  const v = await view(c);
+  const [doc] = docs(v);
+  const year = shanghaiYear(t0 + 3 * H);
+  expect(doc!.detail).toEqual({ documentId: `mail-xfb-${year}-0001`, documentNumber: `〔${year}〕1号`, kind: 'urge', fileName: `催办单（〔${year}〕1号）.docx`, number: 1, year });
+  const stored = docFile(dataDir, doc!);
+  expect(existsSync(stored)).toBe(true);
+  // The supervisor hears 催办 by e-mail (the leaders' SMS has no credentials here and goes to the outbox).
+  const mails = await until('the urge e-mail', () => smtp.mails.filter((m) => m.parsed.subject?.startsWith('【督办】催办通知') && m.parsed.text?.includes(c.caseId) === true), (m) => m.length >= 1);
+  expect(mails.map((m) => m.envelopeTo)).toEqual([['li.weidong@xfb.example.cn']]);
+  const mail = mails[0]!.parsed;
+  expect(mail.attachments.map((a) => [a.filename, a.contentType])).toEqual([[`催办单（〔${year}〕1号）.docx`, 'application/vnd.openxmlformats-officedocument.wordprocessingml.document']]);
+  expect(Buffer.compare(mail.attachments[0]!.content, readFileSync(stored))).toBe(0);
+  expect(mail.text).toContain(`文书：催办单（〔${year}〕1号）`);
+  // The alert at 0 h had no document and no attachment.
+  const alert = smtp.mails.find((m) => m.parsed.subject?.startsWith('【督办】接人通知') && m.parsed.text?.includes(c.caseId) === true);
+  expect(alert?.parsed.attachments).toEqual([]);
+}, 60_000);
+
+test('a document that cannot be issued is recorded as a failure; the 催办 notice still goes out and the ladder goes on', async () => {
+  const failing = {
+    issueOfficialDocument: () => Promise.reject(ApplicationFailure.create({ type: 'DocumentStoreFailed', message: '文书存储不可用', nonRetryable: true })),
+  };
+  const { outboxDir } = await extraWorker('duban-docs-fail', alertDirectory(), failing);
+  const t0 = await roundNow();
+  const c = await startOn('duban-docs-fail', alertDirectory(), t0);
+  await waitForStep(c, `arrival.reminder.1h@${t0 + 3 * H}`);
+  await skipTo(h, t0, 5.5);
+  const v = await view(c);
+  expect(hoursOf(v)).toEqual([
+    ['registered', 0],
+    ['alert', 0],
+    ['reminder', 2],
+    ['reminder', 2.5],
+    ['urge', 3],
+    ['notificationFailed', 3],
+    ['overdueReminder', 4],
+    ['overdueReminder', 5],
+    ['supervise', 5],
+    ['notificationFailed', 5],
+  ]);
+  expect(v.timeline.filter((e) => e.type === 'notificationFailed')).toMatchObject([
+    { milestone: 'arrival', reason: '催办单制发失败：文书存储不可用', detail: { event: 'urge', key: `${c.caseId}/arrival/urge`, document: 'urge' } },
+    { milestone: 'arrival', reason: '督办单制发失败：文书存储不可用', detail: { event: 'supervise', key: `${c.caseId}/arrival/supervise`, document: 'supervise' } },
+  ]);
+  expect(v.stage).toBe('arrival.supervise');
+  const urged = outboxOf(outboxDir).filter((m) => m.caseId === c.caseId && m.event === 'urge');
+  expect(urged.map((m) => m.recipientId).sort()).toEqual(['wuli-gov-wang', 'wuli-gov-zhang', 'xfb-li']);
+  for (const m of urged) expect(m.text).not.toContain('已制发');
+}, 60_000);
