@@ -18,7 +18,7 @@ import {
   type LedgerView,
 } from '../src/messages.js';
 import type { DubanActivities } from '../src/activityTypes.js';
-import { TASK_QUEUE, createTimeSkippingEnv, directory, startHarness, supervisor, unitActor, type Harness } from './helpers.js';
+import { H, TASK_QUEUE, createTimeSkippingEnv, directory, sampleNotice, skipTo, startHarness, startVisit, supervisor, unitActor, view, type Harness } from './helpers.js';
 
 let h: Harness;
 let activities: DubanActivities;
@@ -100,6 +100,36 @@ describe('entries are idempotent by entry ID', () => {
     // A deduction in the first second of the Shanghai year goes to next year's ledger.
     await activities.recordLedgerEntry(deduction(unitId, 3, { at: '2025-12-31T16:00:00.000Z' }));
     expect((await handle(unitId, 2026).query(ledgerQuery)).entries.map((e) => e.entryId)).toEqual(['visit:T-3/arrival/deduction']);
+  });
+
+  test('a real case that never arrives enters its deduction once, and a retry of the activity adds nothing', async () => {
+    const t0 = await h.env.currentTimeMs();
+    const c = await startVisit(h, sampleNotice('district', t0));
+    const deadline = Date.now() + 20_000;
+    while ((await view(c)).waitingFor === null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+    await skipTo(h, t0, 10);
+    const v = await view(c);
+    const at = v.deductions[0]!.at;
+    const expected: LedgerEntry = {
+      entryId: `${c.caseId}/arrival/deduction`,
+      kind: 'deduction',
+      unitId: 'wuli-gov',
+      caseId: c.caseId,
+      milestone: 'arrival',
+      level: 'district',
+      points: 1,
+      at,
+      actor: SYSTEM_ACTOR,
+      reason: '接人逾期，经催办、督办仍未办结且无情况说明',
+    };
+    // The district ladder deducts at 9 h (within a second of its due moment).
+    expect(Date.parse(v.timeline.find((e) => e.type === 'deduction')!.dueAt!) - t0).toBe(9 * H);
+    expect(Date.parse(at) - t0 - 9 * H).toBeLessThan(1000);
+    const l = handle('wuli-gov', shanghaiYear(Date.parse(at)));
+    expect((await l.query(ledgerQuery)).entries.filter((e) => e.caseId === c.caseId)).toEqual([expected]);
+    await activities.recordLedgerEntry(expected);
+    expect((await l.query(ledgerQuery)).entries.filter((e) => e.caseId === c.caseId)).toEqual([expected]);
+    await h.terminateOpen();
   });
 
   test('a deduction must be duban\'s, of this unit and of this year (the field is named)', async () => {
