@@ -1,7 +1,8 @@
-// One-shot set-up for a cluster: registers duban's namespace and search attributes, retrying until Temporal answers.
+// One-shot set-up for a cluster: registers duban's namespace, search attributes and the circular's Schedule, retrying until Temporal answers.
 import { Connection } from '@temporalio/client';
 import { loadConfig } from '../src/config.js';
-import { ensureNamespace } from '../src/temporal.js';
+import { ensureCircularSchedule } from '../src/circular/schedule.js';
+import { connectClient, ensureNamespace } from '../src/temporal.js';
 
 const config = loadConfig();
 const end = Date.now() + 120_000;
@@ -10,7 +11,10 @@ for (;;) {
     const connection = await Connection.connect({ address: config.temporalAddress, connectTimeout: 2000 });
     await ensureNamespace(connection, config.namespace);
     await connection.close();
-    console.log(`namespace ${config.namespace} and search attributes ready on ${config.temporalAddress}`);
+    const client = await connectClient(config.temporalAddress, config.namespace);
+    await ensureCircularSchedule(client, { taskQueue: config.taskQueue });
+    await client.connection.close();
+    console.log(`namespace ${config.namespace}, search attributes and the quarterly circular's schedule ready on ${config.temporalAddress}`);
     break;
   } catch (err) {
     if (Date.now() > end) {

@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { ROOT, loadConfig, loadDirectoryFile, loadPolicyFile, temporalCliPath } from '../src/config.js';
 import { CodecConfigError, loadCodec } from '../src/codec.js';
 import { searchAttributeArgs } from '../src/searchAttributes.js';
-import { ensureNamespace } from '../src/temporal.js';
+import { ensureCircularSchedule } from '../src/circular/schedule.js';
+import { connectClient, ensureNamespace } from '../src/temporal.js';
 
 interface ChildSpec {
   name: string;
@@ -107,6 +108,10 @@ async function main(): Promise<void> {
   const connection = await connectWithRetry(config.temporalAddress, 30_000);
   await ensureNamespace(connection, config.namespace);
   await connection.close();
+  // The quarterly circular's Schedule (created, or brought up to date): 00:00 Shanghai on each quarter's first day.
+  const client = await connectClient(config.temporalAddress, config.namespace);
+  await ensureCircularSchedule(client, { taskQueue: config.taskQueue });
+  await client.connection.close();
   launch({ name: 'duban worker', command: process.execPath, args: ['--import', 'tsx', join(ROOT, 'worker.ts')] });
   launch({ name: 'codec server', command: process.execPath, args: ['--import', 'tsx', join(ROOT, 'codec-server.ts')] });
   launch({ name: 'duban API', command: process.execPath, args: ['--import', 'tsx', join(ROOT, 'api.ts')] });
