@@ -279,6 +279,18 @@ test('continue-as-new with a small threshold keeps every entry, request and refu
   expect(await runsOf(ledgerIdFor(unitId, 2025))).toBe(6);
 });
 
+test('concurrent deductions across continue-as-new: each entry once, none lost', async () => {
+  const unitId = freshUnit();
+  await startLedger(unitId, 2025, { continueAsNewAfter: 3 });
+  // 30 updates at once, 20 distinct entry IDs (every third repeats one): the client follows the ledger to its newest run.
+  const ids = Array.from({ length: 30 }, (_, i) => (i % 3 === 2 ? i - 1 : i));
+  await Promise.all(ids.map((n) => handle(unitId, 2025).executeUpdate(addLedgerEntryUpdate, { args: [deduction(unitId, n)] })));
+  const view = await handle(unitId, 2025).query(ledgerQuery);
+  expect(view.entries.map((e) => e.entryId).sort()).toEqual([...new Set(ids)].map((n) => `visit:T-${n}/arrival/deduction`).sort());
+  expect(view.totals.points).toBe(40);
+  expect(await runsOf(ledgerIdFor(unitId, 2025))).toBeGreaterThan(1);
+});
+
 describe('the year-end close', () => {
   test('a closed year refuses every new entry with LedgerClosed naming the year; known IDs still answer; a signal is kept as refused', async () => {
     const unitId = freshUnit();
