@@ -91,7 +91,7 @@ export function defineLevelScenarios(x: LevelExpectation): void {
       expect(urged.stage).toBe('arrival.urge');
       expect(urged.overdue).toBe(true);
       const arrived = await arrive(c, t0, x.deadline + 0.5);
-      expect(hoursOf(arrived)).toEqual([['registered', 0], ['alert', 0], ...reminders, ['urge', x.deadline], ['arrival', x.deadline + 0.5]]);
+      expect(hoursOf(arrived)).toEqual([['registered', 0], ['alert', 0], ...reminders, ['urge', x.deadline], ['documentIssued', x.deadline], ['arrival', x.deadline + 0.5]]);
       expect(arrived.arrival!.onTime).toBe(false);
       expect(arrived.overdue).toBe(false);
       expectStepsOnTime(arrived);
@@ -103,7 +103,17 @@ export function defineLevelScenarios(x: LevelExpectation): void {
       await waitForStep(c, `arrival.reminder.${x.deadline - x.reminders[0]!}h@${t0 + x.deadline * H}`);
       const arrived = await arrive(c, t0, x.supervise + 0.5);
       expect(hoursOf(arrived)).toEqual(
-        [['registered', 0], ['alert', 0], ...reminders, ['urge', x.deadline], ...overdueUntil(x.supervise), ['supervise', x.supervise], ['arrival', x.supervise + 0.5]],
+        [
+          ['registered', 0],
+          ['alert', 0],
+          ...reminders,
+          ['urge', x.deadline],
+          ['documentIssued', x.deadline],
+          ...overdueUntil(x.supervise),
+          ['supervise', x.supervise],
+          ['documentIssued', x.supervise],
+          ['arrival', x.supervise + 0.5],
+        ],
       );
       expect(arrived.deductions).toEqual([]);
       expectStepsOnTime(arrived);
@@ -120,8 +130,10 @@ export function defineLevelScenarios(x: LevelExpectation): void {
         ['alert', 0],
         ...reminders,
         ['urge', x.deadline],
+        ['documentIssued', x.deadline],
         ...overdueUntil(x.supervise),
         ['supervise', x.supervise],
+        ['documentIssued', x.supervise],
         ...x.overdueReminders.filter((o) => o > x.supervise).map((o): [string, number] => ['overdueReminder', o]),
         ['deduction', x.deduction],
       ]);

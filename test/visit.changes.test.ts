@@ -62,9 +62,11 @@ test('an extension before the deadline moves every later step to the new deadlin
     ['reminder', 4],
     ['reminder', 4.5],
     ['urge', 5],
+    ['documentIssued', 5],
     ['overdueReminder', 6],
     ['overdueReminder', 7],
     ['supervise', 7],
+    ['documentIssued', 7],
     ['overdueReminder', 8],
     ['overdueReminder', 9],
     ['overdueReminder', 10],
@@ -92,12 +94,14 @@ test('an extension after 催办: 催办 stays done, fresh reminders before the n
     ['reminder', 2],
     ['reminder', 2.5],
     ['urge', 3],
+    ['documentIssued', 3],
     ['deadlineExtended', 3.5],
     ['reminder', 5],
     ['reminder', 5.5],
     ['overdueReminder', 7],
     ['overdueReminder', 8],
     ['supervise', 8],
+    ['documentIssued', 8],
   ]);
 });
 
@@ -155,7 +159,7 @@ test('a notice registered after its deadline: 催办 at once, 督办 and deducti
   const c = await startVisit(h, sampleNotice('district', t0));
   const v0 = await waitForStep(c, 'arrival.overdueReminder.1');
   const registered = Date.parse(v0.timeline[0]!.at);
-  expect(v0.timeline.map((e) => e.type)).toEqual(['registered', 'alert', 'urge']);
+  expect(v0.timeline.map((e) => e.type)).toEqual(['registered', 'alert', 'urge', 'documentIssued']);
   expect(Date.parse(v0.timeline[2]!.dueAt!)).toBe(registered);
   await h.env.sleep(registered + 6 * H + 1000 - (await h.env.currentTimeMs()));
   const v = await view(c);
@@ -204,10 +208,12 @@ test('an overdue closure report climbs its own ladder: 15 d deadline, 催办, �
     ['reminder', 12],
     ['reminder', 14],
     ['urge', 15],
+    ['documentIssued', 15],
     ['overdueReminder', 16],
     ['overdueReminder', 17],
     ['overdueReminder', 18],
     ['supervise', 18],
+    ['documentIssued', 18],
     ['overdueReminder', 19],
     ['overdueReminder', 20],
     ['deduction', 25],

@@ -455,8 +455,10 @@ export async function escalatedVisit(input: EscalatedVisitInput): Promise<CaseVi
         points: ladderSpecFor(policy, step.milestone, notice.level).points,
         issuedAt: iso(now),
       });
+      // Dated at its step: the document's date of issue, whatever the activity took.
       record({
         type: 'documentIssued',
+        at: iso(now),
         milestone: step.milestone,
         actor: SYSTEM_ACTOR,
         detail: { documentId: doc.documentId, documentNumber: doc.documentNumber, kind, fileName: doc.fileName, number: doc.number, year: doc.year },
