@@ -1,5 +1,6 @@
 // The ledger routes of the API on a real worker (time-skipping server): reads, reversals, notes, the close, roles and refusals.
-/* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment -- responses are read as untyped JSON */
+/* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-argument, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-return -- responses are read as untyped JSON */
+import SwaggerParser from '@apidevtools/swagger-parser';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createActivities } from '../activities/index.js';
@@ -156,4 +157,19 @@ describe('writes: supervisors and admins only, the actor from the key', () => {
     await expect(record(deduction('wuli-gov', 5))).rejects.toMatchObject({ type: 'LedgerClosed', nonRetryable: true, message: `year: ${message}` });
     expect(await call('GET', '/ledgers/wuli-gov/2025', KEY.unit)).toEqual(closed);
   });
+});
+
+test('the OpenAPI document is valid and lists the ledger routes with their parameters and bodies', async () => {
+  const doc = (await call('GET', '/openapi.json', null)).json;
+  await expect(SwaggerParser.validate(structuredClone(doc))).resolves.toBeTruthy();
+  const ledgerPaths = Object.keys(doc.paths).filter((p) => p.startsWith('/ledgers/'));
+  expect(ledgerPaths.sort()).toEqual(['/ledgers/{unitId}/{year}', '/ledgers/{unitId}/{year}/close', '/ledgers/{unitId}/{year}/notes', '/ledgers/{unitId}/{year}/reversals']);
+  expect(doc.paths['/ledgers/{unitId}/{year}'].get.parameters.map((p: any) => [p.in, p.name, p.required])).toEqual([
+    ['path', 'unitId', true],
+    ['path', 'year', true],
+  ]);
+  const reversalBody = doc.paths['/ledgers/{unitId}/{year}/reversals'].post.requestBody.content['application/json'].schema;
+  expect(reversalBody.required).toEqual(['entryId', 'reason']);
+  expect(Object.keys(reversalBody.properties)).toEqual(['entryId', 'reason', 'requestId']);
+  expect(Object.keys(doc.paths['/ledgers/{unitId}/{year}'].get.responses)).toEqual(['200', '400', '401', '403', '404', '409', '413', '415', '422', '503']);
 });
