@@ -2,7 +2,7 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { existsSync } from 'node:fs';
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { shanghaiYear } from '../src/domain.js';
 import { ErrorType } from '../src/errors.js';
@@ -45,7 +45,39 @@ export async function issueDocumentNumber(
   } catch (err) {
     if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
   }
-  return update();
+  try {
+    return await update();
+  } catch (err) {
+    // Started once and closed since (terminated by hand): a fresh run would give its numbers again, so none is given.
+    if (err instanceof WorkflowNotFoundError) {
+      throw ApplicationFailure.create({ type: ErrorType.DocumentRegisterClosed, message: `document register ${workflowId} is closed: no number is given twice`, nonRetryable: true });
+    }
+    throw err;
+  }
+}
+
+/** Beside each DOCX, <documentId>.json names the key it was issued for: a number is never reused for another key. */
+interface DocumentRecord {
+  documentId: string;
+  key: string;
+  documentNumber: string;
+  fileName: string;
+  issuedAt: string;
+}
+
+async function writeAtomically(path: string, bytes: Buffer | string): Promise<void> {
+  const tmp = `${path}.${process.pid}.${Date.now()}.tmp`;
+  await writeFile(tmp, bytes);
+  await rename(tmp, path);
+}
+
+async function readRecord(path: string): Promise<DocumentRecord | undefined> {
+  try {
+    return JSON.parse(await readFile(path, 'utf8')) as DocumentRecord;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
 }
 
 export function createDocumentActivities(deps: ActivityDeps): DocumentActivities {
@@ -68,16 +100,23 @@ export function createDocumentActivities(deps: ActivityDeps): DocumentActivities
       const documentId = documentIdFor(office.id, year, number);
       const documentNumber = formatDocumentNumber(office.documentNumberFormat, year, number);
       const path = documentPath(documentsDir, year, documentId);
-      // Same key → same number → same file: a retry finds it and leaves it as first written.
-      if (!existsSync(path)) {
-        const bytes = await renderOfficialNotice({ ...request, documentNumber, officeName: office.name });
-        await mkdir(dirname(path), { recursive: true });
-        const tmp = `${path}.${process.pid}.${Date.now()}.tmp`;
-        await writeFile(tmp, bytes);
-        await rename(tmp, path);
+      const recordPath = path.replace(/\.docx$/, '.json');
+      const fileName = documentFileName(request.kind, documentNumber);
+      // Same key → same number → same file: a retry finds it and leaves it as first written. A file of another key
+      // (a register started afresh over an old data directory) is never overwritten: the document fails instead.
+      await mkdir(dirname(path), { recursive: true });
+      const existing = await readRecord(recordPath);
+      if (existing ? existing.key !== request.key : existsSync(path)) {
+        throw ApplicationFailure.create({
+          type: ErrorType.DocumentNumberTaken,
+          message: `文号${documentNumber}已有文书（${documentId}），不予重复使用`,
+          nonRetryable: true,
+        });
       }
+      if (!existing) await writeAtomically(recordPath, JSON.stringify({ documentId, key: request.key, documentNumber, fileName, issuedAt: request.issuedAt } satisfies DocumentRecord));
+      if (!existsSync(path)) await writeAtomically(path, await renderOfficialNotice({ ...request, documentNumber, officeName: office.name }));
       (deps.log ?? console.log)(`document issued ${documentId} kind=${request.kind} case=${request.caseId}`);
-      return { documentId, documentNumber, number, year, kind: request.kind, milestone: request.milestone, fileName: documentFileName(request.kind, documentNumber), path };
+      return { documentId, documentNumber, number, year, kind: request.kind, milestone: request.milestone, fileName, path };
     },
   };
 }

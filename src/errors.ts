@@ -9,6 +9,10 @@ export enum ErrorType {
   InvalidState = 'InvalidState',
   PolicyInvalid = 'PolicyInvalid',
   LedgerClosed = 'LedgerClosed',
+  /** A 文号 already belongs to another document on disk (a register started afresh over an old data directory). */
+  DocumentNumberTaken = 'DocumentNumberTaken',
+  /** The office-year register of document numbers was closed (terminated): it is never started again. */
+  DocumentRegisterClosed = 'DocumentRegisterClosed',
   /** The mail server refused the circular for good (bad address, relaying denied): not retried. */
   CircularMailRefused = 'CircularMailRefused',
 }

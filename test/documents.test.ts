@@ -3,7 +3,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
@@ -12,12 +12,13 @@ import { issueDocumentNumber } from '../activities/documents.js';
 import type { OutboxMessage } from '../activities/outbox.js';
 import { startEscalatedVisit, type StartVisitResult } from '../src/cases.js';
 import type { Directory } from '../src/directory.js';
+import type { OfficialDocumentRequest } from '../src/documents/types.js';
 import { shanghaiYear } from '../src/domain.js';
 import { documentRegisterQuery, reportArrivalUpdate, type CaseView, type TimelineEntry } from '../src/messages.js';
 import { workflowsPath } from '../worker.js';
 import { alertDirectory, channelConfigFor, startSmtpPeer, until, type SmtpPeer } from './alertHelpers.js';
 import { docxParagraphs } from './docxText.js';
-import { H, TASK_QUEUE, createTimeSkippingEnv, hoursOf, intake, policy, sampleNotice, skipTo, startHarness, startVisit, unitActor, view, waitForStep, type Harness } from './helpers.js';
+import { H, TASK_QUEUE, createTimeSkippingEnv, directory, hoursOf, intake, policy, sampleNotice, skipTo, startHarness, startVisit, unitActor, view, waitForStep, type Harness } from './helpers.js';
 
 const D = 24 * H;
 let h: Harness;
@@ -163,7 +164,7 @@ describe('numbered documents at 催办 and 督办', () => {
     if (y1 === y2) expect(expected.map(([n]) => n)).toEqual([3, 4]);
     expect(docs(v).map((e) => e.detail!.documentNumber)).toEqual(expected.map(([n, y]) => `五信督〔${y}〕${n}号`));
     const files = readdirSync(join(h.dataDir, 'documents', String(y1))).sort();
-    if (y1 === y2) expect(files).toEqual([1, 2, 3, 4].map((n) => `wuli-xfb-${y1}-000${n}.docx`));
+    if (y1 === y2) expect(files).toEqual([1, 2, 3, 4].flatMap((n) => [`wuli-xfb-${y1}-000${n}.docx`, `wuli-xfb-${y1}-000${n}.json`]));
   }, 60_000);
 
   test('closure report overdue: the 催办单 names the arrival and the written closure report', async () => {
@@ -231,6 +232,64 @@ describe('numbered documents at 催办 and 督办', () => {
     const state = await h.env.client.workflow.getHandle('docreg:race-xfb:2031').query(documentRegisterQuery);
     expect(state).toMatchObject({ officeId: 'race-xfb', year: 2031, lastNumber: 2 });
   }, 60_000);
+});
+
+describe('the activity on its own: files and the register', () => {
+  const request = (caseId: string, year: number): OfficialDocumentRequest => ({
+    key: `${caseId}/arrival/urge`,
+    caseId,
+    kind: 'urge',
+    milestone: 'arrival',
+    level: 'city',
+    unitId: 'wuli-gov',
+    unitName: '五里乡人民政府',
+    receptionSite: '市信访局接待大厅',
+    headcount: 3,
+    receivedAt: `${year}-03-01T01:00:00.000Z`,
+    deadline: `${year}-03-01T09:00:00.000Z`,
+    newTimeLimit: `${year}-03-01T13:00:00.000Z`,
+    points: 2,
+    issuedAt: `${year}-03-01T09:00:00.000Z`,
+  });
+  const activitiesFor = (officeId: string, dataDir: string): ReturnType<typeof createActivities> =>
+    createActivities({ directory: () => ({ ...directory, office: { ...directory.office, id: officeId } }), client: h.env.client, taskQueue: TASK_QUEUE, outboxDir: join(dataDir, 'outbox'), dataDir, log: () => undefined });
+
+  test('a retried activity returns the same document and leaves the file as first written', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'duban-docs-retry-'));
+    const a = activitiesFor('retry-xfb', dataDir);
+    const first = await a.issueOfficialDocument(request('visit:N-file-1', 2032));
+    const bytes = readFileSync(first.path!);
+    const again = await a.issueOfficialDocument(request('visit:N-file-1', 2032));
+    expect(again).toEqual(first);
+    expect(first).toMatchObject({ documentId: 'retry-xfb-2032-0001', documentNumber: '五信督〔2032〕1号', number: 1, year: 2032, fileName: '催办单（五信督〔2032〕1号）.docx' });
+    expect(first.path).toBe(join(dataDir, 'documents', '2032', 'retry-xfb-2032-0001.docx'));
+    expect(Buffer.compare(readFileSync(first.path!), bytes)).toBe(0);
+    expect(readdirSync(join(dataDir, 'documents', '2032')).sort()).toEqual(['retry-xfb-2032-0001.docx', 'retry-xfb-2032-0001.json']);
+    const second = await a.issueOfficialDocument(request('visit:N-file-2', 2032));
+    expect(second.number).toBe(2);
+  }, 30_000);
+
+  test('a number whose file belongs to another key is refused, never overwritten (a register started afresh over old files)', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'duban-docs-taken-'));
+    mkdirSync(join(dataDir, 'documents', '2033'), { recursive: true });
+    const old = join(dataDir, 'documents', '2033', 'taken-xfb-2033-0001');
+    writeFileSync(`${old}.json`, JSON.stringify({ documentId: 'taken-xfb-2033-0001', key: 'visit:N-old/arrival/urge' }));
+    writeFileSync(`${old}.docx`, 'the old document');
+    const a = activitiesFor('taken-xfb', dataDir);
+    await expect(a.issueOfficialDocument(request('visit:N-new', 2033))).rejects.toMatchObject({ type: 'DocumentNumberTaken', nonRetryable: true, message: '文号五信督〔2033〕1号已有文书（taken-xfb-2033-0001），不予重复使用' });
+    expect(readFileSync(`${old}.docx`, 'utf8')).toBe('the old document');
+  }, 30_000);
+
+  test('a register that was ended is not started again: no number is given twice', async () => {
+    const deps = { client: h.env.client, taskQueue: TASK_QUEUE };
+    const req = (n: number) => ({ key: `visit:N-end-${n}/arrival/urge`, caseId: `visit:N-end-${n}`, milestone: 'arrival' as const, kind: 'urge' as const });
+    expect((await issueDocumentNumber(deps, 'ended-xfb', 2034, req(1))).number).toBe(1);
+    await h.env.client.workflow.getHandle('docreg:ended-xfb:2034').terminate('test: the register is gone');
+    const refused = await issueDocumentNumber(deps, 'ended-xfb', 2034, req(2)).catch((err: unknown) => err);
+    expect(refused).toMatchObject({ type: 'DocumentRegisterClosed', nonRetryable: true, message: 'document register docreg:ended-xfb:2034 is closed: no number is given twice' });
+    const { status } = await h.env.client.workflow.getHandle('docreg:ended-xfb:2034').describe();
+    expect(status.name).toBe('TERMINATED');
+  }, 30_000);
 });
 
 function outboxOf(dir: string): OutboxMessage[] {

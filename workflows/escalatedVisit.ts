@@ -70,7 +70,7 @@ const { lookupUnit, recordLedgerEntry } = proxyActivities<DubanActivities>({
 const { issueOfficialDocument } = proxyActivities<DubanActivities>({
   startToCloseTimeout: '30s',
   scheduleToCloseTimeout: '5m',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', nonRetryableErrorTypes: [ErrorType.InvalidInput] },
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', nonRetryableErrorTypes: [ErrorType.InvalidInput, ErrorType.DocumentNumberTaken, ErrorType.DocumentRegisterClosed] },
 });
 /** Histories recorded before 催办 and 督办 issued numbered documents. */
 const OFFICIAL_DOCUMENTS_PATCH = 'official-documents';
