@@ -280,6 +280,21 @@ describe('the activity on its own: files and the register', () => {
     expect(readFileSync(`${old}.docx`, 'utf8')).toBe('the old document');
   }, 30_000);
 
+  test('the register continues as new when its history grows, carrying the counter and every key: 1…450 without a gap', async () => {
+    const deps = { client: h.env.client, taskQueue: TASK_QUEUE };
+    const req = (n: number) => ({ key: `visit:N-can-${n}/arrival/urge`, caseId: `visit:N-can-${n}`, milestone: 'arrival' as const, kind: 'urge' as const });
+    const handle = h.env.client.workflow.getHandle('docreg:can-xfb:2035');
+    const numbers = [(await issueDocumentNumber(deps, 'can-xfb', 2035, req(1))).number];
+    const firstRunId = (await handle.describe()).runId;
+    for (let n = 2; n <= 450; n++) numbers.push((await issueDocumentNumber(deps, 'can-xfb', 2035, req(n))).number);
+    expect(numbers).toEqual(Array.from({ length: 450 }, (_, i) => i + 1));
+    expect((await h.env.client.workflow.getHandle('docreg:can-xfb:2035', firstRunId).describe()).status.name).toBe('CONTINUED_AS_NEW');
+    expect((await handle.describe()).runId).not.toBe(firstRunId);
+    expect(await issueDocumentNumber(deps, 'can-xfb', 2035, req(1))).toMatchObject({ number: 1, repeated: true });
+    expect(await issueDocumentNumber(deps, 'can-xfb', 2035, req(451))).toMatchObject({ number: 451, repeated: false });
+    expect(Object.keys((await handle.query(documentRegisterQuery)).issued)).toHaveLength(451);
+  }, 120_000);
+
   test('a register that was ended is not started again: no number is given twice', async () => {
     const deps = { client: h.env.client, taskQueue: TASK_QUEUE };
     const req = (n: number) => ({ key: `visit:N-end-${n}/arrival/urge`, caseId: `visit:N-end-${n}`, milestone: 'arrival' as const, kind: 'urge' as const });
