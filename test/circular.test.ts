@@ -2,12 +2,14 @@
 // through the real aggregation), plus the pure period, aggregation and rendering rules with exact values.
 import { Client } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { MockActivityEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import ExcelJS from 'exceljs';
 import { mkdtempSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { circularRecipients, createCircularActivities } from '../activities/circular.js';
 import { createActivities } from '../activities/index.js';
 import { aggregateCircular } from '../src/circular/aggregate.js';
 import { circularIdFor, circularTitle, localDateStart, periodText, quarterOf, quarterPeriod, quarterReportedAt, rangePeriod } from '../src/circular/period.js';
@@ -132,6 +134,33 @@ describe('aggregation and rendering', () => {
       '五里乡信访办',
       '2026年10月8日',
     ]);
+  });
+});
+
+describe('mail', () => {
+  it('goes to the office list, else to the supervisors with an e-mail address', () => {
+    expect(circularRecipients(directory)).toEqual(['li.weidong@xfb.example.cn']);
+    expect(circularRecipients({ ...directory, office: { ...directory.office, circularRecipients: [] }, supervisors: [...directory.supervisors, { id: 'xfb-wu', name: '吴', role: 'supervisor', channels: ['sms'], phone: '+8613800000902' }] })).toEqual(['li.weidong@xfb.example.cn']);
+  });
+
+  it('is sent once: a retry after a send (the worker died before completing) sends nothing', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'duban-circular-mail-'));
+    const outboxDir = join(dir, 'outbox');
+    const acts = createCircularActivities({ directory: () => directory, client: undefined as never, taskQueue: 'x', outboxDir, dataDir: dir, log: () => undefined });
+    const figures = aggregateCircular(views, { circularId: '2026-Q3', period: q3, cutoff, units });
+    const request = { circularId: '2026-Q3', period: q3, requestedBy: { id: 'duban', role: 'system' as const }, mail: true };
+    const env = new MockActivityEnvironment();
+    const run = <A, R>(fn: (a: A) => Promise<R>, a: A): Promise<R> => env.run<[A], R, (a: A) => Promise<R>>(fn, a);
+    const files = await run(acts.renderCircular.bind(acts), { request, figures });
+    expect(files.map((f) => [f.name, f.downloadName, f.bytes > 0])).toEqual([
+      ['circular-2026-Q3.xlsx', '2026年第三季度信访督办情况通报.xlsx', true],
+      ['circular-2026-Q3.docx', '2026年第三季度信访督办情况通报.docx', true],
+    ]);
+    const first = await run(acts.mailCircular.bind(acts), { request, figures, files });
+    const second = await run(acts.mailCircular.bind(acts), { request, figures, files });
+    expect(first).toEqual({ channel: 'outbox', to: ['li.weidong@xfb.example.cn'], messageId: 'circular_2026-Q3.json', duplicate: false });
+    expect(second).toEqual({ ...first, duplicate: true });
+    expect(readdirSync(outboxDir)).toEqual(['circular_2026-Q3.json']);
   });
 });
 
