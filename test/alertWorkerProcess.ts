@@ -22,6 +22,7 @@ const worker = await createDubanWorker({
     client,
     taskQueue,
     outboxDir: mkdtempSync(join(tmpdir(), 'duban-crash-outbox-')),
+    dataDir: mkdtempSync(join(tmpdir(), 'duban-crash-data-')), // documents/ of its own, not the shared tmpdir
     log: (line) => console.log(line),
     channels: {
       twilio: { accountSid: TWILIO_SID, authToken: TWILIO_TOKEN, from: TWILIO_FROM, apiBaseUrl: process.env.ALERT_TWILIO_BASE!, timeoutMs: 30_000 },

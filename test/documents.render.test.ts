@@ -5,10 +5,11 @@ import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { documentAttachments } from '../activities/channels/email.js';
 import { contentDisposition } from '../src/api/documentRoutes.js';
+import { arrivalLinkFor } from '../src/arrivalLink.js';
 import { DOCUMENT_ID_PATTERN, documentFileName, documentIdFor, formatDocumentNumber } from '../src/documents/numbering.js';
 import { chineseDate, renderOfficialNotice, type OfficialNoticeFacts } from '../src/documents/officialNotice.js';
 import { documentNumberRequestSchema } from '../src/messages.js';
-import { renderChat, renderEmail, renderNotification, renderSms, type NotifyRequest, type RecipientContext } from '../src/notifications.js';
+import { renderChat, renderEmail, renderNotification, renderSms, smsSegments, type NotifyRequest, type RecipientContext } from '../src/notifications.js';
 import { docxParagraphs } from './docxText.js';
 
 const facts = (over: Partial<OfficialNoticeFacts> = {}): OfficialNoticeFacts => ({
@@ -119,6 +120,14 @@ describe('notices name the document', () => {
     expect(renderEmail(request([doc]), leader).text).toContain('\n文书：催办单（五信督〔2026〕1号）\n');
     expect(renderChat(request([doc]), leader)).toContain('\n文书：催办单（五信督〔2026〕1号）\n');
     expect(renderEmail(request(), leader).text).not.toContain('文书');
+  });
+
+  test('the 文号 costs no extra SMS part: worst-case 催办/督办 stay at 3 parts with the arrival link, 2 without', () => {
+    const link = arrivalLinkFor({ baseUrl: 'https://duban.example.cn', secret: 'k'.repeat(43) }, 'visit:N-2026-000123', 'wuli-gov-zhang', '2026-11-25T09:30:00Z', Date.parse('2026-11-25T01:30:00Z'));
+    for (const event of ['urge', 'supervise'] as const) {
+      const worst: NotifyRequest = { ...request([{ ...doc, documentNumber: '五信督〔2026〕1234号' }]), caseId: 'visit:N-2026-000123', event, unitName: '五里乡国土资源所', level: 'beijing', receptionSite: '国家信访局来访接待司接待大厅' };
+      expect([event, smsSegments(renderSms(worst, { ...leader, arrivalLink: link })).segments, smsSegments(renderSms(worst, leader)).segments]).toEqual([event, 3, 2]);
+    }
   });
 
   test('attachments: the stored file as DOCX; a file that cannot be read is left out', async () => {

@@ -117,7 +117,7 @@ export async function startEncryptedWorker(
     connection: env.nativeConnection,
     namespace: env.namespace ?? 'default',
     taskQueue: TASK_QUEUE,
-    activities: { directory: () => options.directory, client: options.client, taskQueue: TASK_QUEUE, outboxDir, ...(options.log ? { log: options.log } : {}) },
+    activities: { directory: () => options.directory, client: options.client, taskQueue: TASK_QUEUE, outboxDir, dataDir: mkdtempSync(join(tmpdir(), 'duban-privacy-data-')), ...(options.log ? { log: options.log } : {}) },
     dataConverter: options.dataConverter,
   });
   const running = worker.run();
