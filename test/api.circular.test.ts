@@ -163,7 +163,7 @@ describe('circulars on demand', () => {
     expect(xlsx.status).toBe(200);
     expect(xlsx.headers['content-type']).toBe(XLSX);
     const [y, m, d] = localDateOf(Date.now());
-    const name = `${y}年${m}月${d}日至${y}年${m}月${d}日信访督办情况通报.xlsx`;
+    const name = `${y}年${m}月${d}日信访督办情况通报.xlsx`;
     expect(xlsx.headers['content-disposition']).toBe(`attachment; filename="circular-${rangeId}.xlsx"; filename*=UTF-8''${encodeURIComponent(name)}`);
     const rows = await xlsxRows(xlsx.raw);
     expect(rows.filter((r) => r[0] === '东村村委会' || r[0] === '合计')).toEqual([
@@ -179,6 +179,24 @@ describe('circulars on demand', () => {
     expect([missing.status, missing.json.errors]).toEqual([404, [{ field: 'name', message: 'is not a file of this circular' }]]);
     const traversal = await call('GET', `/circulars/${rangeId}/files/..%2Ffigures.json`, KEY.viewer);
     expect([traversal.status, traversal.json.errors[0].field]).toEqual([400, 'name']);
+  }, 60_000);
+
+  it('a circular whose mail the server refused for good is failed (files kept) and can be run again', async () => {
+    smtp.rejectRecipients.add('li.weidong@xfb.example.cn');
+    const id = 'range-20260701-20260701';
+    const started = await call('POST', '/circulars', KEY.supervisor, { from: '2026-07-01', to: '2026-07-02', mail: true });
+    expect([started.status, started.json.circularId]).toEqual([202, id]);
+    const failed = await until('the refused circular', () => call('GET', `/circulars/${id}`, KEY.viewer), (r) => r.json?.status === 'failed');
+    expect([failed.json.mail, failed.json.figures.total.escalated, failed.json.files.length]).toEqual([null, 0, 2]);
+    const described = await env.client.workflow.getHandle(`circular:${id}`).describe();
+    expect(described.status.name).toBe('FAILED');
+
+    smtp.rejectRecipients.delete('li.weidong@xfb.example.cn');
+    const again = await call('POST', '/circulars', KEY.supervisor, { from: '2026-07-01', to: '2026-07-02', mail: true });
+    expect([again.status, again.json.created]).toEqual([202, true]);
+    const done = await until('the circular run again', () => call('GET', `/circulars/${id}`, KEY.viewer), (r) => r.json?.status === 'done');
+    expect(done.json.mail).toMatchObject({ channel: 'email', to: ['li.weidong@xfb.example.cn'], duplicate: false });
+    expect(smtp.mails.filter((m) => m.parsed.subject === '关于2026年7月1日信访督办情况的通报')).toHaveLength(1);
   }, 60_000);
 
   it('a quarter: mailed over SMTP to the office recipients with both files attached', async () => {

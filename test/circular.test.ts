@@ -91,6 +91,7 @@ describe('periods in Asia/Shanghai', () => {
     expect(periodText(r)).toBe('2026年10月1日至2026年12月31日');
     expect(circularTitle(r)).toBe('关于2026年10月1日至2026年12月31日信访督办情况的通报');
     expect(circularTitle(quarterPeriod('2026-Q4'))).toBe('关于2026年第四季度信访督办情况的通报');
+    expect(periodText(rangePeriod('2026-07-01', '2026-07-02'))).toBe('2026年7月1日');
     expect(localDateStart('2026-02-30')).toBeNull();
     expect(localDateStart('2026-2-3')).toBeNull();
   });

@@ -85,9 +85,11 @@ export const CIRCULAR_ID_PATTERN = /^(\d{4}-Q[1-4]|range-\d{8}-\d{8})$/;
 
 const cn = ([y, m, d]: [number, number, number]): string => `${y}年${m}月${d}日`;
 
-/** "2026年10月1日至2026年12月31日": the first and last local day of the period. */
+/** "2026年10月1日至2026年12月31日": the first and last local day of the period (one day: just that day). */
 export function periodText(period: CircularPeriod): string {
-  return `${cn(localDateOf(Date.parse(period.from)))}至${cn(localDateOf(Date.parse(period.to) - 1))}`;
+  const first = cn(localDateOf(Date.parse(period.from)));
+  const last = cn(localDateOf(Date.parse(period.to) - 1));
+  return first === last ? first : `${first}至${last}`;
 }
 
 /** "2026年第四季度", or the period's days for a range. */
