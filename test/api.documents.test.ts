@@ -2,7 +2,7 @@
 // content type and RFC 5987 file name, unit scoping, and refusals as problems.
 /* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment -- responses are read as untyped JSON */
 import type { FastifyInstance } from 'fastify';
-import { readFileSync } from 'node:fs';
+import { readFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { loadApiKeys } from '../src/api/auth.js';
@@ -89,7 +89,7 @@ test('download: the DOCX bytes as stored, with its content type and the Chinese 
   expect((await docxParagraphs(res.body)).slice(0, 3)).toEqual([`关于五里乡人民政府到区接人逾期的催办单`, `五信督〔${year}〕1号`, '五里乡人民政府：']);
 }, 30_000);
 
-test('refusals: another unit\'s key 403, no key 401, intake 403, unknown document or case 404, a path in the ID 400', async () => {
+test('refusals: another unit\'s key 403, no key 401, intake 403, unknown document, case or file 404, a path in the ID 400', async () => {
   const other = await get(docsUrl(caseId), KEY.otherUnit);
   expect(other.status).toBe(403);
   expect(other.headers['content-type']).toContain('application/problem+json');
@@ -107,6 +107,17 @@ test('refusals: another unit\'s key 403, no key 401, intake 403, unknown documen
     expect([bad, res.status]).toEqual([bad, 400]);
     expect(res.json.errors).toEqual([{ field: 'documentId', message: 'must be a document ID such as wuli-xfb-2026-0001' }]);
   }
+  // Recorded in the timeline but gone from the data directory: 404 naming the file, never a 500.
+  const stored = join(h.dataDir, 'documents', String(year), `wuli-xfb-${year}-0002.docx`);
+  renameSync(stored, `${stored}.away`);
+  try {
+    const gone = await get(docsUrl(caseId, `/wuli-xfb-${year}-0002`), KEY.supervisor);
+    expect(gone.status).toBe(404);
+    expect(gone.json).toMatchObject({ status: 404, errors: [{ field: 'documentId', message: 'file is missing' }] });
+  } finally {
+    renameSync(`${stored}.away`, stored);
+  }
+  expect((await get(docsUrl(caseId, `/wuli-xfb-${year}-0002`), KEY.supervisor)).status).toBe(200);
   // A dot segment is resolved away before routing: it never reaches the document route.
   const dots = await get(docsUrl(caseId, '/%2E%2E'), KEY.supervisor);
   expect(dots.status).toBe(404);
