@@ -383,3 +383,32 @@ test('a document that cannot be issued is recorded as a failure; the 催办 noti
   expect(urged.map((m) => m.recipientId).sort()).toEqual(['wuli-gov-wang', 'wuli-gov-zhang', 'xfb-li']);
   for (const m of urged) expect(m.text).not.toContain('已制发');
 }, 60_000);
+
+test('an arrival reported while the 催办单 is being issued does not change what the 催办 notice says', async () => {
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  let entered!: () => void;
+  const inside = new Promise<void>((r) => (entered = r));
+  const real = createActivities({ directory: () => directory, client: h.env.client, taskQueue: 'duban-docs-slow', outboxDir: mkdtempSync(join(tmpdir(), 'duban-docs-slow-o-')), dataDir: mkdtempSync(join(tmpdir(), 'duban-docs-slow-')), log: () => undefined });
+  const slow = {
+    issueOfficialDocument: async (req: OfficialDocumentRequest) => {
+      entered();
+      await gate;
+      return real.issueOfficialDocument(req);
+    },
+  };
+  const { outboxDir } = await extraWorker('duban-docs-slow', { ...directory, office: { ...directory.office, id: 'slow-xfb' } }, slow);
+  const t0 = await roundNow();
+  const c = await startOn('duban-docs-slow', directory, t0);
+  await waitForStep(c, `arrival.reminder.1h@${t0 + 3 * H}`);
+  const skipping = skipTo(h, t0, 3);
+  await inside;
+  await skipping;
+  const arrived = await c.handle.executeUpdate(reportArrivalUpdate, { args: [{ leaderId: 'wuli-gov-wang', arrivedAt: new Date(t0 + 3 * H).toISOString(), actor: unitActor }] });
+  expect(arrived.milestone).toBe('closureReport');
+  release();
+  const v = await until('the document', () => view(c), (x) => docs(x).length === 1);
+  expect(v.timeline.map((e) => e.type)).toEqual(['registered', 'alert', 'reminder', 'reminder', 'urge', 'arrival', 'documentIssued']);
+  const urged = await until('the urge notices', () => outboxOf(outboxDir).filter((m) => m.caseId === c.caseId && m.event === 'urge'), (m) => m.length === 3);
+  for (const m of urged) expect(m.text).toMatch(/^【督办】五里乡人民政府：到达现场已超过期限（北京时间.*），现予催办，请立即办理。案件号.*。已制发催办单（五信督〔\d{4}〕1号）。$/);
+}, 60_000);

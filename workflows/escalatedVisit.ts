@@ -131,8 +131,8 @@ export async function escalatedVisit(input: EscalatedVisitInput): Promise<CaseVi
     return full;
   };
 
-  const queueNotice = (event: AudienceEvent, key: string, detail?: NotifyRequest['detail'], documents?: NotifyRequest['documents']): void => {
-    outgoing.push({
+  const queueNotice = (event: AudienceEvent, key: string, detail?: NotifyRequest['detail']): NotifyRequest => {
+    const request: NotifyRequest = {
       caseId,
       key,
       event,
@@ -143,9 +143,10 @@ export async function escalatedVisit(input: EscalatedVisitInput): Promise<CaseVi
       deadline: status === 'open' ? iso(facts.deadline) : null,
       receptionSite: notice.receptionSite,
       ...(detail ? { detail } : {}),
-      ...(documents && documents.length > 0 ? { documents } : {}),
       audience: policy.audience[event],
-    });
+    };
+    outgoing.push(request);
+    return request;
   };
 
   const stage = (): Stage => {
@@ -497,7 +498,10 @@ export async function escalatedVisit(input: EscalatedVisitInput): Promise<CaseVi
       deductions.push(entry);
       queueNotice('deduction', step.key, { points: spec.points, year: shanghaiYear(now) });
     } else if ((step.kind === 'urge' || step.kind === 'supervise') && patched(OFFICIAL_DOCUMENTS_PATCH)) {
-      queueNotice(step.kind, step.key, undefined, await issueDocument(step, step.kind, now));
+      // Queued first, so an update during the document's activity (an arrival) cannot change what this notice says.
+      const request = queueNotice(step.kind, step.key);
+      const documents = await issueDocument(step, step.kind, now);
+      if (documents) request.documents = documents;
     } else {
       queueNotice(step.kind, step.key);
     }
