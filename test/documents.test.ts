@@ -389,7 +389,8 @@ test('an arrival reported while the 催办单 is being issued does not change wh
   const gate = new Promise<void>((r) => (release = r));
   let entered!: () => void;
   const inside = new Promise<void>((r) => (entered = r));
-  const real = createActivities({ directory: () => directory, client: h.env.client, taskQueue: 'duban-docs-slow', outboxDir: mkdtempSync(join(tmpdir(), 'duban-docs-slow-o-')), dataDir: mkdtempSync(join(tmpdir(), 'duban-docs-slow-')), log: () => undefined });
+  const slowDirectory: Directory = { ...directory, office: { ...directory.office, id: 'slow-xfb' } };
+  const real = createActivities({ directory: () => slowDirectory, client: h.env.client, taskQueue: 'duban-docs-slow', outboxDir: mkdtempSync(join(tmpdir(), 'duban-docs-slow-o-')), dataDir: mkdtempSync(join(tmpdir(), 'duban-docs-slow-')), log: () => undefined });
   const slow = {
     issueOfficialDocument: async (req: OfficialDocumentRequest) => {
       entered();
@@ -397,7 +398,7 @@ test('an arrival reported while the 催办单 is being issued does not change wh
       return real.issueOfficialDocument(req);
     },
   };
-  const { outboxDir } = await extraWorker('duban-docs-slow', { ...directory, office: { ...directory.office, id: 'slow-xfb' } }, slow);
+  const { outboxDir } = await extraWorker('duban-docs-slow', slowDirectory, slow);
   const t0 = await roundNow();
   const c = await startOn('duban-docs-slow', directory, t0);
   await waitForStep(c, `arrival.reminder.1h@${t0 + 3 * H}`);
