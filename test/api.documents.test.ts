@@ -123,3 +123,16 @@ test('refusals: another unit\'s key 403, no key 401, intake 403, unknown documen
   expect(dots.status).toBe(404);
   expect(dots.headers['content-type']).toContain('application/problem+json');
 }, 30_000);
+
+test('OpenAPI describes both routes: parameters, the list schema, the DOCX answer and the problems', async () => {
+  const res = await api.inject({ method: 'GET', url: '/openapi.json' });
+  expect(res.statusCode).toBe(200);
+  const doc = JSON.parse(res.body) as { paths: Record<string, Record<string, { parameters?: { name: string }[]; responses: Record<string, unknown> }>> };
+  const list = doc.paths['/cases/{caseId}/documents']!.get!;
+  const one = doc.paths['/cases/{caseId}/documents/{documentId}']!.get!;
+  expect(list.parameters!.map((p) => p.name)).toEqual(['caseId']);
+  expect(one.parameters!.map((p) => p.name)).toEqual(['caseId', 'documentId']);
+  expect(Object.keys(list.responses)).toEqual(expect.arrayContaining(['200', '401', '403', '404']));
+  expect(Object.keys(one.responses)).toEqual(expect.arrayContaining(['200', '400', '403', '404']));
+  expect(JSON.stringify(list.responses['200'])).toContain('documentNumber');
+});
