@@ -91,8 +91,8 @@ export function createDocumentActivities(deps: ActivityDeps): DocumentActivities
       try {
         ({ number } = await issueDocumentNumber(deps, office.id, year, request));
       } catch (err) {
-        // The register refused the request (its validator): no retry can change that.
-        if (err instanceof WorkflowUpdateFailedError) {
+        // The register's validator refused the request: no retry can change that. Anything else is retried.
+        if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure && err.cause.type === ErrorType.InvalidInput) {
           throw ApplicationFailure.create({ type: ErrorType.InvalidInput, message: `document register refused: ${err.cause?.message ?? err.message}`, nonRetryable: true });
         }
         throw err;

@@ -269,6 +269,15 @@ describe('the activity on its own: files and the register', () => {
     expect(second.number).toBe(2);
   }, 30_000);
 
+  test('a request the register refuses (a key not made of its fields) fails for good, naming the field', async () => {
+    const a = activitiesFor('refuse-xfb', mkdtempSync(join(tmpdir(), 'duban-docs-refuse-')));
+    await expect(a.issueOfficialDocument({ ...request('visit:N-r', 2036), key: 'visit:N-other/arrival/urge' })).rejects.toMatchObject({
+      type: 'InvalidInput',
+      nonRetryable: true,
+      message: 'document register refused: key: must be <caseId>/<milestone>/<kind>',
+    });
+  }, 30_000);
+
   test('a number whose file belongs to another key is refused, never overwritten (a register started afresh over old files)', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'duban-docs-taken-'));
     mkdirSync(join(dataDir, 'documents', '2033'), { recursive: true });
