@@ -16,7 +16,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['workflows/**/*.ts', 'src/ladder.ts', 'src/policy.ts', 'src/domain.ts', 'src/duration.ts', 'src/messages.ts', 'src/errors.ts', 'src/searchAttributes.ts', 'src/notifications.ts', 'src/time.ts', 'src/directory.ts', 'src/activityTypes.ts'],
+    files: ['workflows/**/*.ts', 'src/ladder.ts', 'src/policy.ts', 'src/domain.ts', 'src/duration.ts', 'src/messages.ts', 'src/errors.ts', 'src/searchAttributes.ts', 'src/notifications.ts', 'src/time.ts', 'src/directory.ts', 'src/activityTypes.ts', 'src/ledger.ts', 'src/documents/numbering.ts', 'src/documents/types.ts', 'src/circular/period.ts', 'src/circular/types.ts'],
     rules: {
       'no-restricted-imports': [
         'error',

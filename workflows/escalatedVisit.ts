@@ -486,17 +486,29 @@ export async function escalatedVisit(input: EscalatedVisitInput): Promise<CaseVi
     if (step.kind === 'deduction') {
       const entryId = `${caseId}/${step.milestone}/deduction`;
       const entry = { entryId, milestone: step.milestone, points: spec.points, at: iso(now) };
-      await recordLedgerEntry({
-        ...entry,
-        kind: 'deduction',
-        unitId: unit.id,
-        caseId,
-        level: notice.level,
-        actor: SYSTEM_ACTOR,
-        reason: `${step.milestone === 'arrival' ? '接人' : '报结'}逾期，经催办、督办仍未办结且无情况说明`,
-      });
-      deductions.push(entry);
-      queueNotice('deduction', step.key, { points: spec.points, year: shanghaiYear(now) });
+      try {
+        await recordLedgerEntry({
+          ...entry,
+          kind: 'deduction',
+          unitId: unit.id,
+          caseId,
+          level: notice.level,
+          actor: SYSTEM_ACTOR,
+          reason: `${step.milestone === 'arrival' ? '接人' : '报结'}逾期，经催办、督办仍未办结且无情况说明`,
+        });
+        deductions.push(entry);
+        queueNotice('deduction', step.key, { points: spec.points, year: shanghaiYear(now) });
+      } catch (err) {
+        // A year closed while this deduction waited (its activity was delayed past the year-end close): the case goes on, supervisors see why.
+        if (!(err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.type === ErrorType.LedgerClosed)) throw err;
+        record({
+          type: 'ledgerRefused',
+          milestone: step.milestone,
+          actor: SYSTEM_ACTOR,
+          reason: `年度台账已关账，扣分未能记入：${err.cause.message}`,
+          detail: { entryId, points: spec.points, year: shanghaiYear(now) },
+        });
+      }
     } else if ((step.kind === 'urge' || step.kind === 'supervise') && patched(OFFICIAL_DOCUMENTS_PATCH)) {
       // Queued first, so an update during the document's activity (an arrival) cannot change what this notice says.
       const request = queueNotice(step.kind, step.key);

@@ -1,0 +1,107 @@
+// A deduction that reaches its year's ledger only after the year-end close: the case records 年度台账已关账 and goes on.
+import { Worker } from '@temporalio/worker';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { createActivities } from '../activities/index.js';
+import { startEscalatedVisit } from '../src/cases.js';
+import { ledgerIdFor } from '../src/domain.js';
+import { executeLedgerUpdate, readLedger } from '../src/ledgerClient.js';
+import { caseQuery, closeLedgerUpdate, type CaseView, type LedgerEntry } from '../src/messages.js';
+import { ensureNamespace } from '../src/temporal.js';
+import { workflowsPath } from '../worker.js';
+import { H, createTimeSkippingEnv, directory, intake, policy, sampleNotice, supervisor } from './helpers.js';
+
+const TASK_QUEUE = 'duban-ledger-closed';
+let env: TestWorkflowEnvironment;
+let worker: Worker;
+let running: Promise<void>;
+// The real recordLedgerEntry, held back until the test lets it through (as a worker outage or a long retry would).
+let release: () => void = () => undefined;
+const gate = new Promise<void>((resolve) => (release = resolve));
+let ledgerCalls = 0;
+
+beforeAll(async () => {
+  env = await createTimeSkippingEnv();
+  await ensureNamespace(env.connection, env.namespace ?? 'default');
+  const dataDir = mkdtempSync(join(tmpdir(), 'duban-ledger-closed-'));
+  const real = createActivities({ directory: () => directory, client: env.client, taskQueue: TASK_QUEUE, outboxDir: join(dataDir, 'outbox'), dataDir, log: () => undefined });
+  worker = await Worker.create({
+    connection: env.nativeConnection,
+    namespace: env.namespace ?? 'default',
+    taskQueue: TASK_QUEUE,
+    workflowsPath,
+    activities: {
+      ...real,
+      async recordLedgerEntry(entry: LedgerEntry) {
+        ledgerCalls++;
+        await gate;
+        return real.recordLedgerEntry(entry);
+      },
+    },
+  });
+  running = worker.run();
+}, 90_000);
+
+afterAll(async () => {
+  release();
+  worker?.shutdown();
+  await running;
+  await env?.teardown();
+});
+
+async function until<T>(read: () => Promise<T>, ok: (v: T) => boolean, what: string): Promise<T> {
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const v = await read();
+    if (ok(v)) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(v).slice(0, 3000)}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+test('a deduction due at 23:59:59.500 on 31 December, entered after the year was closed, is refused and shown in the timeline', async () => {
+  // The district deduction falls 9 h after the notice: at 2026-12-31 23:59:59.500 Asia/Shanghai.
+  const deductionAt = Date.parse('2026-12-31T15:59:59.500Z');
+  const receivedAt = deductionAt - 9 * H;
+  await env.sleep(receivedAt - (await env.currentTimeMs()));
+  const notice = sampleNotice('district', await env.currentTimeMs());
+  const started = await startEscalatedVisit(notice, { client: env.client, taskQueue: TASK_QUEUE, policy, directory, actor: intake, now: await env.currentTimeMs() });
+  const caseHandle = started.handle;
+  // Step through reminders, 催办 and 督办 until the deduction is taken and its entry waits at the ledger activity.
+  let atDeduction: CaseView;
+  for (;;) {
+    const v = await until(() => caseHandle.query(caseQuery), (c) => c.waitingFor !== null || c.stage === 'arrival.deduction', 'a wait');
+    if (v.stage === 'arrival.deduction') {
+      atDeduction = await until(() => caseHandle.query(caseQuery), () => ledgerCalls === 1, 'the deduction to reach the ledger activity');
+      break;
+    }
+    const step = v.waitingFor!;
+    await env.sleep(Date.parse(step.dueAt) - (await env.currentTimeMs()));
+    await until(() => caseHandle.query(caseQuery), (c) => c.waitingFor?.key !== step.key, `the step after ${step.key}`);
+  }
+  const deduction = atDeduction.timeline.find((e) => e.type === 'deduction')!;
+  const received = Date.parse(atDeduction.notice.receivedAt);
+  expect(deduction.dueAt).toBe(new Date(received + 9 * H).toISOString());
+  expect(Date.parse(deduction.dueAt!)).toBeLessThan(Date.parse('2026-12-31T16:00:00.000Z'));
+
+  // The clock passes midnight while the entry waits; a supervisor closes 2026.
+  await until(() => env.currentTimeMs(), (now) => now > Date.parse('2026-12-31T16:00:00.000Z'), 'the new year');
+  const closed = await executeLedgerUpdate({ client: env.client, taskQueue: TASK_QUEUE, unitId: 'wuli-gov', year: 2026 }, closeLedgerUpdate, { requestId: 'close-2026', reason: '2026 年度结账', actor: supervisor });
+  expect(closed.entries).toEqual([]);
+  release();
+
+  const after = await until(() => caseHandle.query(caseQuery), (v) => v.timeline.some((e) => e.type === 'ledgerRefused'), 'ledgerRefused');
+  const refused = after.timeline.find((e) => e.type === 'ledgerRefused')!;
+  const message = `year: the 2026 ledger of wuli-gov was closed at ${closed.closed!.at}: it takes no new entry`;
+  expect(refused).toMatchObject({ type: 'ledgerRefused', milestone: 'arrival', actor: { id: 'duban', role: 'system' }, reason: `年度台账已关账，扣分未能记入：${message}`, detail: { entryId: `${started.caseId}/arrival/deduction`, points: 1, year: 2026 } });
+  expect(Date.parse(refused.at)).toBeGreaterThanOrEqual(Date.parse(closed.closed!.at));
+  // The case is still open, with no deduction recorded, and the ledger was tried exactly once (LedgerClosed is final).
+  expect(after).toMatchObject<Partial<CaseView>>({ status: 'open', stage: 'arrival.deduction', deductions: [] });
+  expect(ledgerCalls).toBe(1);
+  expect((await readLedger(env.client, 'wuli-gov', 2026))?.entries).toEqual([]);
+  expect(ledgerIdFor('wuli-gov', 2026)).toBe('ledger:wuli-gov:2026');
+  await caseHandle.terminate('test finished');
+});
