@@ -1,9 +1,10 @@
 #!/usr/bin/env -S npx tsx
 // `duban`: the ops command line. Talks to the API (DUBAN_API_URL) with the key in DUBAN_API_KEY.
 import { Command } from 'commander';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { LEVEL_LABEL, type Level } from './domain.js';
-import type { CaseView, TimelineEntry } from './messages.js';
+import type { CaseView, LedgerEntry, LedgerView, TimelineEntry } from './messages.js';
 import { TIMELINE_LABEL as TYPE_LABEL } from './labels.js';
 import { formatShanghai } from './time.js';
 
@@ -47,6 +48,27 @@ async function api(method: 'GET' | 'POST', path: string, body?: unknown): Promis
     throw new CliError(`${res.status} ${p.title ?? ''}: ${p.detail ?? ''}${fields ? `\n${fields}` : ''}`);
   }
   return json;
+}
+
+/** Saves a file the API serves (DOCX, XLSX) under dir, named as the API names it. */
+async function download(path: string, dir: string): Promise<string> {
+  const base = process.env.DUBAN_API_URL ?? 'http://localhost:8080';
+  const key = process.env.DUBAN_API_KEY;
+  if (!key) throw new CliError('DUBAN_API_KEY 未设置：请设置 API 密钥');
+  const res = await fetch(new URL(path, base), { headers: { authorization: `Bearer ${key}` } }).catch(() => {
+    throw new CliError(`无法连接 API ${base}`);
+  });
+  if (!res.ok) {
+    const p = ((await res.json().catch(() => ({}))) ?? {}) as Problem;
+    throw new CliError(`${res.status} ${p.title ?? ''}: ${p.detail ?? ''}`);
+  }
+  const disposition = res.headers.get('content-disposition') ?? '';
+  const encoded = /filename\*=UTF-8''([^;]+)/i.exec(disposition)?.[1];
+  const name = basename(encoded ? decodeURIComponent(encoded) : (path.split('/').pop() ?? 'download'));
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, name);
+  writeFileSync(file, Buffer.from(await res.arrayBuffer()));
+  return file;
 }
 
 let asJson = false;
@@ -164,6 +186,129 @@ action('extend', '延长期限', '/extension', [['--to <time>', '新期限'], ['
 action('reassign', '变更责任单位', '/reassignment', [['--unit <unitId>', '新责任单位'], ['--reason <text>', '理由']], (o) => ({ unitId: o.unit, reason: o.reason }));
 action('cancel', '撤销案件', '/cancellation', [['--reason <text>', '理由']], (o) => ({ reason: o.reason }));
 action('close', '书面报结果销案', '/closure-report', [['--result <text>', '办理结果']], (o) => ({ result: o.result }));
+
+// 年度扣分台账 (docs/ledger.md)
+const KIND_LABEL: Record<LedgerEntry['kind'], string> = { deduction: '扣分', reversal: '撤销扣分', note: '备注' };
+function ledgerTable(l: LedgerView): string {
+  const t = l.totals;
+  const lines = [
+    `${l.unitId} ${l.year} 年度台账  净扣分 ${t.points}（到区 ${t.byLevel.district}，到市 ${t.byLevel.city}，进京 ${t.byLevel.beijing}）  扣分 ${t.deductions} 次，撤销 ${t.reversals} 次，备注 ${t.notes} 条`,
+    l.closed ? `已关账：${formatShanghai(l.closed.at)} ${l.closed.actor.id}（${l.closed.reason}）` : '未关账',
+  ];
+  if (l.entries.length > 0) {
+    lines.push('', `${pad('时间（北京时间）', 26)}${pad('类别', 10)}${pad('分值', 6)}${pad('案件', 28)}${pad('操作人', 16)}说明`);
+    for (const e of l.entries) {
+      lines.push(`${pad(formatShanghai(e.at), 26)}${pad(KIND_LABEL[e.kind], 10)}${pad(String(e.points), 6)}${pad(e.caseId ?? '—', 28)}${pad(e.actor.id, 16)}${e.reason ?? ''}${e.reverses ? `（撤销 ${e.reverses}）` : ''}`);
+    }
+  }
+  return lines.join('\n');
+}
+const ledgerPath = (unitId: string, year: string, suffix = ''): string => `/ledgers/${encodeURIComponent(unitId)}/${encodeURIComponent(year)}${suffix}`;
+const ledger = program.command('ledger').description('年度扣分台账：查看、撤销扣分、备注、年终关账');
+ledger.command('show <unitId> <year>').description('查看单位的年度台账').action(async (unitId: string, year: string) => {
+  const l = (await api('GET', ledgerPath(unitId, year))) as LedgerView;
+  print(l, () => ledgerTable(l));
+});
+ledger
+  .command('reverse <unitId> <year>')
+  .description('撤销一笔扣分（督查人员）')
+  .option('--entry <entryId>', '扣分条目编号')
+  .option('--reason <text>', '理由')
+  .option('--request-id <id>', '请求编号，重试时不重复记账')
+  .action(async (unitId: string, year: string, o: Record<string, string | undefined>) => {
+    const l = (await api('POST', ledgerPath(unitId, year, '/reversals'), { entryId: o.entry, reason: o.reason, ...(o.requestId ? { requestId: o.requestId } : {}) })) as LedgerView;
+    print(l, () => ledgerTable(l));
+  });
+ledger
+  .command('note <unitId> <year>')
+  .description('在台账中记一条备注（督查人员）')
+  .option('--text <text>', '备注内容')
+  .option('--case <caseId>', '相关案件')
+  .option('--request-id <id>', '请求编号，重试时不重复记账')
+  .action(async (unitId: string, year: string, o: Record<string, string | undefined>) => {
+    const l = (await api('POST', ledgerPath(unitId, year, '/notes'), { text: o.text, ...(o.case ? { caseId: o.case } : {}), ...(o.requestId ? { requestId: o.requestId } : {}) })) as LedgerView;
+    print(l, () => ledgerTable(l));
+  });
+ledger
+  .command('close <unitId> <year>')
+  .description('年终关账：此后不再记入任何条目（督查人员，年度结束后）')
+  .option('--reason <text>', '理由')
+  .option('--request-id <id>', '请求编号')
+  .action(async (unitId: string, year: string, o: Record<string, string | undefined>) => {
+    const l = (await api('POST', ledgerPath(unitId, year, '/close'), { reason: o.reason, ...(o.requestId ? { requestId: o.requestId } : {}) })) as LedgerView;
+    print(l, () => ledgerTable(l));
+  });
+
+// 催办单、督办单 (docs/documents.md)
+interface DocumentList { caseId: string; documents: { documentId: string; documentNumber: string; kind: string; milestone: string; issuedAt: string; fileName: string; url: string }[] }
+program
+  .command('documents <caseId>')
+  .description('列出案件的催办单、督办单；--download 下载一份，--all 全部下载')
+  .option('--download <documentId>', '下载这份文书（DOCX）')
+  .option('--all', '下载全部文书')
+  .option('--out <dir>', '保存目录，默认当前目录', '.')
+  .action(async (caseId: string, o: { download?: string; all?: boolean; out: string }) => {
+    const list = (await api('GET', path(caseId, '/documents'))) as DocumentList;
+    const wanted = o.all ? list.documents : list.documents.filter((d) => d.documentId === o.download);
+    if (o.download && wanted.length === 0) throw new CliError(`案件 ${caseId} 没有文书 ${o.download}`);
+    if (o.download || o.all) {
+      const saved: string[] = [];
+      for (const d of wanted) saved.push(await download(d.url, o.out));
+      print({ saved }, () => saved.map((f) => `已保存 ${f}`).join('\n'));
+      return;
+    }
+    print(list, () =>
+      list.documents.length === 0
+        ? `案件 ${caseId} 尚无文书`
+        : [`${pad('文号', 22)}${pad('文书', 8)}${pad('事项', 18)}${pad('制发时间（北京时间）', 26)}编号`, ...list.documents.map((d) => `${pad(d.documentNumber, 22)}${pad(d.kind === 'urge' ? '催办单' : '督办单', 8)}${pad(MILESTONE_LABEL[d.milestone] ?? d.milestone, 18)}${pad(formatShanghai(d.issuedAt), 26)}${d.documentId}`)].join('\n'),
+    );
+  });
+
+// 季度通报 (docs/circular.md)
+interface CircularAnswer { circularId: string; status: string; created?: boolean; location?: string; files?: { name: string; downloadName: string; url: string }[]; figures?: { period: { from: string; to: string }; units: { unitId: string; unitName: string; total: Record<string, number> }[]; total: Record<string, number> } | null }
+const CIRCULAR_STATUS: Record<string, string> = { collecting: '汇总中', rendering: '生成文件中', mailing: '发送中', done: '已完成', failed: '失败' };
+const circular = program.command('circular').description('季度通报：按季度或日期范围生成、查看、下载');
+circular
+  .command('run')
+  .description('生成通报：--quarter 2026-Q3，或 --from 2026-10-01 --to 2027-01-01（不含 to 当日）')
+  .option('--quarter <quarter>')
+  .option('--from <date>')
+  .option('--to <date>')
+  .option('--number <文号>', '印在标题下的文号')
+  .option('--mail', '发送给通报收件人')
+  .option('--no-mail', '不发送')
+  .action(async (o: { quarter?: string; from?: string; to?: string; number?: string; mail?: boolean }) => {
+    const mailGiven = process.argv.includes('--mail') || process.argv.includes('--no-mail');
+    const body = { ...(o.quarter ? { quarter: o.quarter } : {}), ...(o.from ? { from: o.from } : {}), ...(o.to ? { to: o.to } : {}), ...(o.number ? { documentNumber: o.number } : {}), ...(mailGiven ? { mail: Boolean(o.mail) } : {}) };
+    const r = (await api('POST', '/circulars', body)) as CircularAnswer;
+    print(r, () => `${r.created ? '已开始生成' : '已存在'}通报 ${r.circularId}（${CIRCULAR_STATUS[r.status] ?? r.status}）；查看：duban circular show ${r.circularId}`);
+  });
+circular.command('show <circularId>').description('查看通报的状态与各单位合计').action(async (circularId: string) => {
+  const r = (await api('GET', `/circulars/${encodeURIComponent(circularId)}`)) as CircularAnswer;
+  print(r, () => {
+    const lines = [`通报 ${r.circularId}  ${CIRCULAR_STATUS[r.status] ?? r.status}`];
+    const f = r.figures;
+    if (f) {
+      lines.push(`期间 ${formatShanghai(f.period.from)} 至 ${formatShanghai(f.period.to)}（不含）`, '', `${pad('责任单位', 20)}${pad('交办', 6)}${pad('按时到达', 10)}${pad('逾期到达', 10)}${pad('催办', 6)}${pad('督办', 6)}${pad('扣分', 6)}逾期未办结`);
+      const row = (name: string, c: Record<string, number>): string => `${pad(name, 20)}${pad(String(c.escalated), 6)}${pad(String(c.arrivedOnTime), 10)}${pad(String(c.arrivedLate), 10)}${pad(String(c.urged), 6)}${pad(String(c.supervised), 6)}${pad(String(c.deductionPoints), 6)}${c.overdueOpen}`;
+      for (const u of f.units) lines.push(row(u.unitName, u.total));
+      lines.push(row('合计', f.total));
+    }
+    for (const file of r.files ?? []) lines.push(`文件 ${file.downloadName}：duban circular download ${r.circularId}`);
+    return lines.join('\n');
+  });
+});
+circular
+  .command('download <circularId>')
+  .description('下载通报的 XLSX 与 DOCX')
+  .option('--out <dir>', '保存目录，默认当前目录', '.')
+  .action(async (circularId: string, o: { out: string }) => {
+    const r = (await api('GET', `/circulars/${encodeURIComponent(circularId)}`)) as CircularAnswer;
+    if (!r.files || r.files.length === 0) throw new CliError(`通报 ${circularId} 尚未生成文件（${CIRCULAR_STATUS[r.status] ?? r.status}）`);
+    const saved: string[] = [];
+    for (const file of r.files) saved.push(await download(file.url, o.out));
+    print({ saved }, () => saved.map((f) => `已保存 ${f}`).join('\n'));
+  });
 
 program.parseAsync().catch((err: unknown) => {
   console.error(err instanceof CliError ? err.message : `错误：${(err as Error).message}`);

@@ -1,5 +1,8 @@
 // The `duban` command line against a running API (a real port), a real dev server and worker.
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { FastifyInstance } from 'fastify';
@@ -8,6 +11,7 @@ import { loadApiKeys } from '../src/api/auth.js';
 import { buildApiServer } from '../src/api/server.js';
 import { ROOT } from '../src/config.js';
 import { formatShanghai } from '../src/time.js';
+import { docxParagraphs } from './docxText.js';
 import { TASK_QUEUE, createDevServerEnv, directory, policy, startHarness, type Harness } from './helpers.js';
 
 const run = promisify(execFile);
@@ -16,7 +20,7 @@ let api: FastifyInstance;
 let url: string;
 beforeAll(async () => {
   h = await startHarness(await createDevServerEnv());
-  api = await buildApiServer({ client: h.env.client, namespace: h.env.namespace ?? 'default', taskQueue: TASK_QUEUE, policy, directory, keys: loadApiKeys({}) });
+  api = await buildApiServer({ client: h.env.client, namespace: h.env.namespace ?? 'default', taskQueue: TASK_QUEUE, policy, directory, keys: loadApiKeys({}), dataDir: h.dataDir });
   url = await api.listen({ host: '127.0.0.1', port: 0 });
 }, 90_000);
 afterAll(async () => {
@@ -83,3 +87,59 @@ test('list filters by overdue and a deadline range; the package bin runs the sam
 test('without a key the command line says what to set', async () => {
   await expect(duban('', 'list')).rejects.toMatchObject({ code: 1, stderr: 'DUBAN_API_KEY 未设置：请设置 API 密钥\n' });
 });
+
+test('ledger: a viewer reads the empty year, a supervisor adds a note, the year cannot be closed before it ends', async () => {
+  const year = String(new Date(Date.now() + 8 * 3_600_000).getUTCFullYear());
+  const empty = (await duban('dev-viewer-key', 'ledger', 'show', 'dongcun', year)).stdout;
+  expect(empty).toBe(`dongcun ${year} 年度台账  净扣分 0（到区 0，到市 0，进京 0）  扣分 0 次，撤销 0 次，备注 0 条\n未关账\n`);
+  const noted = (await duban('dev-supervisor-key', 'ledger', 'note', 'dongcun', year, '--text', '已约谈主要负责人', '--request-id', 'cli-note-1')).stdout;
+  expect(noted).toContain(`dongcun ${year} 年度台账  净扣分 0（到区 0，到市 0，进京 0）  扣分 0 次，撤销 0 次，备注 1 条\n未关账\n`);
+  expect(noted).toMatch(/备注\s+0\s+—\s+dev-supervisor\s+已约谈主要负责人/);
+  const json = JSON.parse((await duban('dev-viewer-key', '--json', 'ledger', 'show', 'dongcun', year)).stdout) as { entries: { entryId: string; kind: string }[] };
+  expect(json.entries).toEqual([expect.objectContaining({ entryId: 'note/cli-note-1', kind: 'note' })]);
+  await expect(duban('dev-viewer-key', 'ledger', 'note', 'dongcun', year, '--text', 'x')).rejects.toMatchObject({ code: 1, stderr: '403 Forbidden 无权操作: role viewer may not writeLedger\n' });
+  await expect(duban('dev-supervisor-key', 'ledger', 'close', 'dongcun', year, '--reason', '年终结账')).rejects.toMatchObject({ code: 1, stderr: expect.stringMatching(/^409 .*\n {2}year: /) as unknown });
+}, 90_000);
+
+test('documents: a late district notice gets its 催办单 at once; the command line lists and downloads it', async () => {
+  const noticeId = `CLI-D-${Date.now()}`;
+  // Received 4 h ago: the 3 h deadline has passed, so 催办 (and its 催办单) comes at registration.
+  await duban('dev-intake-key', 'create', '--notice-id', noticeId, '--level', 'district', '--received-at', new Date(Date.now() - 4 * 3_600_000).toISOString(), '--unit', 'wuli-gov', '--site', '区信访局', '--headcount', '3', '--summary', '欠薪');
+  let listed = '';
+  for (let i = 0; i < 40 && !listed.includes('催办单'); i++) {
+    if (i > 0) await new Promise((r) => setTimeout(r, 250));
+    listed = (await duban('dev-viewer-key', 'documents', `visit:${noticeId}`)).stdout;
+  }
+  expect(listed).toMatch(/^文号\s+文书\s+事项\s+制发时间（北京时间）\s+编号\n五信督〔\d{4}〕1号\s+催办单\s+到达现场\s+\S+ \S+\s+wuli-xfb-\d{4}-0001\n$/);
+  const out = mkdtempSync(join(tmpdir(), 'duban-cli-docs-'));
+  const documentId = /wuli-xfb-\d{4}-0001/.exec(listed)![0];
+  const saved = (await duban('dev-unit-wuli-gov-key', 'documents', `visit:${noticeId}`, '--download', documentId, '--out', out)).stdout;
+  const year = documentId.slice('wuli-xfb-'.length, 'wuli-xfb-'.length + 4);
+  const file = join(out, `催办单（五信督〔${year}〕1号）.docx`);
+  expect(saved).toBe(`已保存 ${file}\n`);
+  const paragraphs = await docxParagraphs(readFileSync(file));
+  expect(paragraphs).toContain(`五信督〔${year}〕1号`);
+  expect(paragraphs).toContain('五里乡人民政府：');
+  await expect(duban('dev-unit-wuli-gov-key', 'documents', `visit:${noticeId}`, '--download', 'wuli-xfb-1999-0001')).rejects.toMatchObject({ code: 1, stderr: `案件 visit:${noticeId} 没有文书 wuli-xfb-1999-0001\n` });
+}, 90_000);
+
+test('circular: a supervisor runs one for today, waits for it and downloads both files exactly as stored', async () => {
+  const today = new Date(Date.now() + 8 * 3_600_000).toISOString().slice(0, 10);
+  const tomorrow = new Date(Date.now() + 32 * 3_600_000).toISOString().slice(0, 10);
+  const id = `range-${today.replaceAll('-', '')}-${today.replaceAll('-', '')}`;
+  expect((await duban('dev-supervisor-key', 'circular', 'run', '--from', today, '--to', tomorrow)).stdout).toMatch(new RegExp(`^已开始生成通报 ${id}（\\S+）；查看：duban circular show ${id}\\n$`));
+  let shown: { status: string; files: { name: string; downloadName: string; sha256: string }[] } = { status: '', files: [] };
+  for (let i = 0; i < 80 && shown.status !== 'done'; i++) {
+    if (i > 0) await new Promise((r) => setTimeout(r, 250));
+    shown = JSON.parse((await duban('dev-viewer-key', '--json', 'circular', 'show', id)).stdout) as typeof shown;
+  }
+  expect(shown.status).toBe('done');
+  const human = (await duban('dev-viewer-key', 'circular', 'show', id)).stdout;
+  expect(human).toMatch(new RegExp(`^通报 ${id}  已完成\\n`));
+  expect(human).toMatch(/\n合计\s+\d+/);
+  const out = mkdtempSync(join(tmpdir(), 'duban-cli-circular-'));
+  const saved = (await duban('dev-viewer-key', 'circular', 'download', id, '--out', out)).stdout;
+  expect(saved).toBe(shown.files.map((f) => `已保存 ${join(out, f.downloadName)}\n`).join(''));
+  for (const f of shown.files) expect(createHash('sha256').update(readFileSync(join(out, f.downloadName))).digest('hex')).toBe(f.sha256);
+  await expect(duban('dev-unit-wuli-gov-key', 'circular', 'show', id)).rejects.toMatchObject({ code: 1, stderr: '403 Forbidden 无权操作: role unit may not readCircular\n' });
+}, 90_000);
