@@ -7,7 +7,9 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { loadApiKeys, type Action } from '../src/api/auth.js';
 import { buildApiServer } from '../src/api/server.js';
-import { caseQuery, type CaseView } from '../src/messages.js';
+import { SYSTEM_ACTOR } from '../src/domain.js';
+import { executeLedgerUpdate } from '../src/ledgerClient.js';
+import { addLedgerEntryUpdate, caseQuery, type CaseView, type LedgerEntry } from '../src/messages.js';
 import { TASK_QUEUE, createDevServerEnv, demoPolicy, directory, policy, sampleNotice, startHarness, type Harness } from './helpers.js';
 
 const KEY = {
@@ -23,16 +25,17 @@ let h: Harness;
 let api: FastifyInstance;
 beforeAll(async () => {
   h = await startHarness(await createDevServerEnv());
-  api = await buildApiServer({ client: h.env.client, namespace: h.env.namespace ?? 'default', taskQueue: TASK_QUEUE, policy: demoPolicy, directory, keys: loadApiKeys({}) });
+  api = await buildApiServer({ client: h.env.client, namespace: h.env.namespace ?? 'default', taskQueue: TASK_QUEUE, policy: demoPolicy, directory, keys: loadApiKeys({}), dataDir: h.dataDir });
 }, 90_000);
 afterAll(async () => {
   await api?.close();
   await h?.stop();
 });
 
-const call = async (method: 'GET' | 'POST', url: string, key: string | null, body?: unknown): Promise<{ status: number; json: any; headers: Record<string, unknown> }> => {
+const call = async (method: 'GET' | 'POST', url: string, key: string | null, body?: unknown, binary = false): Promise<{ status: number; json: any; headers: Record<string, unknown> }> => {
   const res = await api.inject({ method, url, ...(key ? { headers: { authorization: `Bearer ${key}` } } : {}), ...(body !== undefined ? { payload: body as object } : {}) });
-  return { status: res.statusCode, json: res.body ? JSON.parse(res.body) : null, headers: res.headers };
+  // A download (DOCX, XLSX) is bytes, not JSON, when it succeeds.
+  return { status: res.statusCode, json: res.body && !(binary && res.statusCode < 300) ? JSON.parse(res.body) : null, headers: res.headers };
 };
 const newNotice = (unitId = 'wuli-gov'): Record<string, unknown> => ({ ...sampleNotice('city', Date.now() - 1000, { unitId }) });
 const path = (caseId: string, suffix = ''): string => `/cases/${encodeURIComponent(caseId)}${suffix}`;
@@ -338,6 +341,30 @@ test('the OpenAPI document validates, and every operation answers a sample reque
   const explained = await fresh();
   expect((await call('POST', path(explained, '/explanation'), KEY.admin, { text: '路途遥远' })).status).toBe(200);
   const soon = new Date(Date.now() + 7_200_000).toISOString();
+  // A deduction in this year's ledger (as a case enters it), a late notice that gets its 催办单 at once, today's circular.
+  const year = new Date(Date.now() + 8 * 3_600_000).getUTCFullYear();
+  const deduction: LedgerEntry = { entryId: `visit:OPENAPI-${Date.now()}/arrival/deduction`, kind: 'deduction', unitId: 'wuli-gov', caseId: `visit:OPENAPI-${Date.now()}`, milestone: 'arrival', level: 'district', points: 1, at: new Date().toISOString(), actor: SYSTEM_ACTOR };
+  await executeLedgerUpdate({ client: h.env.client, taskQueue: TASK_QUEUE, unitId: 'wuli-gov', year }, addLedgerEntryUpdate, deduction);
+  const late = (await call('POST', '/cases', KEY.intake, { ...sampleNotice('district', Date.now() - 3_600_000) })).json.caseId as string;
+  const firstDocumentUrl = async (): Promise<string> => {
+    for (let i = 0; i < 80; i++) {
+      const docs = (await call('GET', path(late, '/documents'), KEY.admin)).json.documents as { url: string }[];
+      if (docs.length > 0) return docs[0]!.url;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    throw new Error('no 催办单 for the late notice');
+  };
+  const today = new Date(Date.now() + 8 * 3_600_000).toISOString().slice(0, 10);
+  const tomorrow = new Date(Date.now() + 32 * 3_600_000).toISOString().slice(0, 10);
+  const circularId = `range-${today.replaceAll('-', '')}-${today.replaceAll('-', '')}`;
+  const firstCircularFileUrl = async (): Promise<string> => {
+    for (let i = 0; i < 80; i++) {
+      const c = (await call('GET', `/circulars/${circularId}`, KEY.admin)).json as { status: string; files: { url: string }[] };
+      if (c.status === 'done') return c.files[0]!.url;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    throw new Error(`circular ${circularId} not done`);
+  };
   const samples: Record<string, Record<string, () => [string, unknown] | Promise<[string, unknown]>>> = {
     '/healthz': { get: () => ['/healthz', undefined] },
     '/readyz': { get: () => ['/readyz', undefined] },
@@ -351,6 +378,16 @@ test('the OpenAPI document validates, and every operation answers a sample reque
     '/cases/{caseId}/cancellation': { post: async () => [path(await fresh(), '/cancellation'), { reason: '重复登记' }] },
     '/cases/{caseId}/closure-report': { post: () => [path(arrived, '/closure-report'), { result: '已办结' }] },
     '/policy/preview': { post: () => ['/policy/preview', { level: 'beijing', receivedAt: '2026-11-25T09:00:00+08:00' }] },
+    '/ledgers/{unitId}/{year}': { get: () => [`/ledgers/wuli-gov/${year}`, undefined] },
+    '/ledgers/{unitId}/{year}/reversals': { post: () => [`/ledgers/wuli-gov/${year}/reversals`, { entryId: deduction.entryId, reason: '经复核非本单位责任' }] },
+    '/ledgers/{unitId}/{year}/notes': { post: () => [`/ledgers/wuli-gov/${year}/notes`, { text: '已约谈', caseId: deduction.caseId }] },
+    // Only a year that has ended can be closed.
+    '/ledgers/{unitId}/{year}/close': { post: () => [`/ledgers/wuli-gov/${year - 1}/close`, { reason: `${year - 1} 年度结账` }] },
+    '/cases/{caseId}/documents': { get: () => [path(late, '/documents'), undefined] },
+    '/cases/{caseId}/documents/{documentId}': { get: async () => [await firstDocumentUrl(), undefined] },
+    '/circulars': { post: () => ['/circulars', { from: today, to: tomorrow }] },
+    '/circulars/{circularId}': { get: () => [`/circulars/${circularId}`, undefined] },
+    '/circulars/{circularId}/files/{name}': { get: async () => [await firstCircularFileUrl(), undefined] },
   };
   const answered: string[] = [];
   for (const [route, ops] of Object.entries(doc.paths as Record<string, Record<string, unknown>>)) {
@@ -358,7 +395,7 @@ test('the OpenAPI document validates, and every operation answers a sample reque
       const sample = samples[route]?.[method];
       expect(sample, `a sample request for ${method} ${route}`).toBeDefined();
       const [url, body] = await sample!();
-      const res = await call(method.toUpperCase() as 'GET' | 'POST', url, KEY.admin, body);
+      const res = await call(method.toUpperCase() as 'GET' | 'POST', url, KEY.admin, body, route.includes('/documents/') || route.includes('/files/'));
       expect(res.status, `${method} ${route}: ${JSON.stringify(res.json)}`).toBeLessThan(300);
       expect(documented(route, method), `${method} ${route} answered ${res.status}`).toContain(String(res.status));
       if (method === 'post' && route !== '/cases') {
@@ -370,7 +407,7 @@ test('the OpenAPI document validates, and every operation answers a sample reque
       answered.push(`${method} ${route} ${res.status}`);
     }
   }
-  expect(answered).toHaveLength(13);
+  expect(answered).toHaveLength(22);
   // Response schemas document CaseView without dropping a field of it.
   const viaApi = await call('GET', path(arrived), KEY.viewer);
   expect(viaApi.json).toEqual(await h.env.client.workflow.getHandle(arrived).query(caseQuery));
@@ -381,7 +418,11 @@ test('the OpenAPI document lists every endpoint', async () => {
   expect(doc.openapi).toMatch(/^3\./);
   expect(Object.keys(doc.paths).sort()).toEqual([
     '/cases', '/cases/{caseId}', '/cases/{caseId}/arrival', '/cases/{caseId}/cancellation', '/cases/{caseId}/closure-report',
+    '/cases/{caseId}/documents', '/cases/{caseId}/documents/{documentId}',
     '/cases/{caseId}/explanation', '/cases/{caseId}/explanation/decision', '/cases/{caseId}/extension', '/cases/{caseId}/reassignment',
-    '/healthz', '/policy/preview', '/readyz',
+    '/circulars', '/circulars/{circularId}', '/circulars/{circularId}/files/{name}',
+    '/healthz',
+    '/ledgers/{unitId}/{year}', '/ledgers/{unitId}/{year}/close', '/ledgers/{unitId}/{year}/notes', '/ledgers/{unitId}/{year}/reversals',
+    '/policy/preview', '/readyz',
   ]);
 });
