@@ -1,7 +1,8 @@
 // Records the histories that the replay test keeps: run with `npm run record:histories` after a deliberate,
-// patched() workflow change, never to paper over a non-determinism failure.
+// patched() workflow change, never to paper over a non-determinism failure. A kept history is never overwritten:
+// only histories whose file does not exist yet are written (a new scenario gets a new workflow ID).
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from '../src/config.js';
 import {
@@ -14,14 +15,19 @@ import {
   submitExplanationUpdate,
 } from '../src/messages.js';
 import { ledgerIdFor, shanghaiYear } from '../src/domain.js';
-import { H, createTimeSkippingEnv, sampleNotice, skipTo, startHarness, startVisit, supervisor, unitActor, waitForStep } from './helpers.js';
+import { H, createTimeSkippingEnv, directory, sampleNotice, skipTo, startHarness, startVisit, supervisor, unitActor, waitForStep } from './helpers.js';
 
 const h = await startHarness(await createTimeSkippingEnv());
 const out = join(ROOT, 'test/histories');
 // The file name is the workflow ID with ':' as '__': replay needs the real ID back.
 const save = async (workflowId: string): Promise<void> => {
+  const file = join(out, `${workflowId.replaceAll(':', '__')}.json`);
+  if (existsSync(file)) {
+    console.log(`kept ${workflowId} (already recorded)`);
+    return;
+  }
   const history = await h.env.client.workflow.getHandle(workflowId).fetchHistory();
-  writeFileSync(join(out, `${workflowId.replaceAll(':', '__')}.json`), historyToJSON(history));
+  writeFileSync(file, historyToJSON(history));
   console.log(`recorded ${workflowId} (${history.events?.length ?? 0} events)`);
 };
 
@@ -59,6 +65,17 @@ try {
   await district.handle.executeUpdate(cancelUpdate, { args: [{ reason: '重复登记', actor: supervisor }] });
   await new Promise((r) => setTimeout(r, 1000));
   await save(district.caseId);
+
+  // 4. District, dongcun, never arrives, with official documents: 催办单 and 督办单 from the office's register, the
+  //    deduction entered by update into dongcun's ledger.
+  t0 = await h.env.currentTimeMs();
+  const documented = await startVisit(h, sampleNotice('district', t0, { noticeId: 'REPLAY-DISTRICT-DOCUMENTS', unitId: 'dongcun' }));
+  await waitForStep(documented, `arrival.reminder.1h@${t0 + 3 * H}`);
+  await skipTo(h, t0, 10);
+  await save(documented.caseId);
+  await save(ledgerIdFor('dongcun', shanghaiYear(t0 + 9 * H)));
+  await save(`docreg:${directory.office.id}:${shanghaiYear(t0 + 5 * H)}`);
+  await documented.handle.terminate('recorded');
 } finally {
   await h.stop();
 }

@@ -11,7 +11,15 @@ const dir = join(ROOT, 'test/histories');
 const files = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
 
 test('the kept histories are there', () => {
-  expect(files).toEqual(['ledger__wuli-gov__2026.json', 'visit__REPLAY-BEIJING-FULL.json', 'visit__REPLAY-CITY-CLOSED.json', 'visit__REPLAY-DISTRICT-CANCEL.json']);
+  expect(files).toEqual([
+    'docreg__wuli-xfb__2026.json',
+    'ledger__dongcun__2026.json',
+    'ledger__wuli-gov__2026.json',
+    'visit__REPLAY-BEIJING-FULL.json',
+    'visit__REPLAY-CITY-CLOSED.json',
+    'visit__REPLAY-DISTRICT-CANCEL.json',
+    'visit__REPLAY-DISTRICT-DOCUMENTS.json',
+  ]);
 });
 
 test('every kept history replays without non-determinism', async () => {
