@@ -54,15 +54,7 @@ function readBody(req: IncomingMessage): Promise<string> {
   });
 }
 
-export async function until<T>(what: string, probe: () => T | Promise<T>, ok: (v: T) => boolean, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (ok(v)) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: last ${JSON.stringify(v)?.slice(0, 500)}`);
-    await sleep(25);
-  }
-}
+export { until } from './helpers.js';
 
 // --- SMTP -------------------------------------------------------------------------------------------------------
 

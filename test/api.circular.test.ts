@@ -17,7 +17,7 @@ import { cancelUpdate, reportArrivalUpdate } from '../src/messages.js';
 import { ensureNamespace } from '../src/temporal.js';
 import { createDubanWorker } from '../worker.js';
 import { channelConfigFor, startSmtpPeer, type SmtpPeer } from './alertHelpers.js';
-import { TASK_QUEUE, createDevServerEnv, demoPolicy, directory, intake, sampleNotice, supervisor, unitActor, waitForStep } from './helpers.js';
+import { TASK_QUEUE, createDevServerEnv, demoPolicy, directory, intake, sampleNotice, supervisor, unitActor, waitForStep, until as waitUntil } from './helpers.js';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 
 const KEY = { supervisor: 'dev-supervisor-key', admin: 'dev-admin-key', viewer: 'dev-viewer-key', unit: 'dev-unit-wuli-gov-key', intake: 'dev-intake-key' } as const;
@@ -43,15 +43,8 @@ const call = async (method: 'GET' | 'POST', url: string, key: string | null, bod
   return { status: res.statusCode, json, headers: res.headers, raw: res.rawPayload };
 };
 
-async function until<T>(what: string, probe: () => Promise<T>, ok: (v: T) => boolean, ms = 30_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (ok(v)) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(v)?.slice(0, 300)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+// Real-time waits on the dev server take longer than the default.
+const until = <T>(what: string, probe: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 30_000): Promise<T> => waitUntil(what, probe, ok, timeoutMs);
 
 async function xlsxRows(buf: Buffer): Promise<unknown[][]> {
   const wb = new ExcelJS.Workbook();

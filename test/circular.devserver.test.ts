@@ -11,7 +11,7 @@ import { ensureCircularSchedule } from '../src/circular/schedule.js';
 import type { CircularFigures, CircularView, QuarterlyCircularResult } from '../src/circular/types.js';
 import { cancelUpdate, reportArrivalUpdate, type CaseView } from '../src/messages.js';
 import { docxParagraphs } from './docxText.js';
-import { TASK_QUEUE, createDevServerEnv, demoPolicy, sampleNotice, startHarness, startVisit, supervisor, unitActor, view, waitForStep, type Harness } from './helpers.js';
+import { TASK_QUEUE, createDevServerEnv, demoPolicy, sampleNotice, startHarness, startVisit, supervisor, unitActor, view, waitForStep, type Harness, until as waitUntil } from './helpers.js';
 
 let h: Harness;
 let client: Client;
@@ -20,15 +20,8 @@ const SCHEDULE_ID = 'circular-devserver-test';
 // seconds-scale demo ladder runs its course in seconds.
 const Q3_NOTICE = Date.parse('2026-09-30T10:00:00+08:00');
 
-async function until<T>(what: string, probe: () => Promise<T>, ok: (v: T) => boolean, ms = 60_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (ok(v)) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(v)?.slice(0, 300)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+// Real-time waits on the dev server take longer than the default.
+const until = <T>(what: string, probe: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 60_000): Promise<T> => waitUntil(what, probe, ok, timeoutMs);
 
 const count = (v: CaseView, type: string): number => v.timeline.filter((e) => e.type === type).length;
 

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import { NoticeConflictError } from '../src/cases.js';
 import { ledgerIdFor, shanghaiYear } from '../src/domain.js';
 import { caseQuery, ledgerQuery, reportArrivalUpdate, submitClosureReportUpdate, type CaseView } from '../src/messages.js';
-import { S, createDevServerEnv, demoPolicy, outbox, sampleNotice, startHarness, startVisit, unitActor, type Harness } from './helpers.js';
+import { S, createDevServerEnv, demoPolicy, outbox, sampleNotice, startHarness, startVisit, unitActor, type Harness, until as waitUntil } from './helpers.js';
 
 let h: Harness;
 beforeAll(async () => {
@@ -13,15 +13,8 @@ afterAll(async () => {
   await h?.stop();
 });
 
-async function until<T>(what: string, read: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 60_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await read();
-    if (ok(v)) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(v).slice(0, 300)}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+// Real-time waits on the dev server take longer than the default.
+const until = <T>(what: string, probe: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 60_000): Promise<T> => waitUntil(what, probe, ok, timeoutMs);
 
 test('a district visit climbs the whole ladder in real time, then arrival and closure end it', async () => {
   const t0 = Date.now();

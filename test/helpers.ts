@@ -153,6 +153,17 @@ export function outbox(h: Harness): OutboxMessage[] {
     .sort((a, b) => a.writtenAt.localeCompare(b.writtenAt) || a.idempotencyKey.localeCompare(b.idempotencyKey));
 }
 
+/** Polls (in real time) until ok(probe()) holds; the error names what was awaited and shows the last value. */
+export async function until<T>(what: string, probe: () => T | Promise<T>, ok: (v: T) => boolean, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (ok(v)) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: last ${JSON.stringify(v)?.slice(0, 500)}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
 /** Timeline as [type, offset from the notice's receipt in ms] pairs, for exact assertions. */
 export function ladderOf(v: CaseView): [string, number][] {
   const t0 = Date.parse(v.notice.receivedAt);

@@ -12,7 +12,7 @@ import { executeLedgerUpdate, readLedger } from '../src/ledgerClient.js';
 import { caseQuery, closeLedgerUpdate, type CaseView, type LedgerEntry } from '../src/messages.js';
 import { ensureNamespace } from '../src/temporal.js';
 import { workflowsPath } from '../worker.js';
-import { H, createTimeSkippingEnv, directory, intake, policy, sampleNotice, supervisor } from './helpers.js';
+import { H, createTimeSkippingEnv, directory, intake, policy, sampleNotice, supervisor, until } from './helpers.js';
 
 const TASK_QUEUE = 'duban-ledger-closed';
 let env: TestWorkflowEnvironment;
@@ -52,16 +52,6 @@ afterAll(async () => {
   await env?.teardown();
 });
 
-async function until<T>(read: () => Promise<T>, ok: (v: T) => boolean, what: string): Promise<T> {
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    const v = await read();
-    if (ok(v)) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(v).slice(0, 3000)}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
 test('a deduction due at 23:59:59.500 on 31 December, entered after the year was closed, is refused and shown in the timeline', async () => {
   // The district deduction falls 9 h after the notice: at 2026-12-31 23:59:59.500 Asia/Shanghai.
   const deductionAt = Date.parse('2026-12-31T15:59:59.500Z');
@@ -73,14 +63,14 @@ test('a deduction due at 23:59:59.500 on 31 December, entered after the year was
   // Step through reminders, 催办 and 督办 until the deduction is taken and its entry waits at the ledger activity.
   let atDeduction: CaseView;
   for (;;) {
-    const v = await until(() => caseHandle.query(caseQuery), (c) => c.waitingFor !== null || c.stage === 'arrival.deduction', 'a wait');
+    const v = await until('a wait', () => caseHandle.query(caseQuery), (c) => c.waitingFor !== null || c.stage === 'arrival.deduction');
     if (v.stage === 'arrival.deduction') {
-      atDeduction = await until(() => caseHandle.query(caseQuery), () => ledgerCalls === 1, 'the deduction to reach the ledger activity');
+      atDeduction = await until('the deduction to reach the ledger activity', () => caseHandle.query(caseQuery), () => ledgerCalls === 1);
       break;
     }
     const step = v.waitingFor!;
     await env.sleep(Date.parse(step.dueAt) - (await env.currentTimeMs()));
-    await until(() => caseHandle.query(caseQuery), (c) => c.waitingFor?.key !== step.key, `the step after ${step.key}`);
+    await until(`the step after ${step.key}`, () => caseHandle.query(caseQuery), (c) => c.waitingFor?.key !== step.key);
   }
   const deduction = atDeduction.timeline.find((e) => e.type === 'deduction')!;
   const received = Date.parse(atDeduction.notice.receivedAt);
@@ -88,12 +78,12 @@ test('a deduction due at 23:59:59.500 on 31 December, entered after the year was
   expect(Date.parse(deduction.dueAt!)).toBeLessThan(Date.parse('2026-12-31T16:00:00.000Z'));
 
   // The clock passes midnight while the entry waits; a supervisor closes 2026.
-  await until(() => env.currentTimeMs(), (now) => now > Date.parse('2026-12-31T16:00:00.000Z'), 'the new year');
+  await until('the new year', () => env.currentTimeMs(), (now) => now > Date.parse('2026-12-31T16:00:00.000Z'));
   const closed = await executeLedgerUpdate({ client: env.client, taskQueue: TASK_QUEUE, unitId: 'wuli-gov', year: 2026 }, closeLedgerUpdate, { requestId: 'close-2026', reason: '2026 年度结账', actor: supervisor });
   expect(closed.entries).toEqual([]);
   release();
 
-  const after = await until(() => caseHandle.query(caseQuery), (v) => v.timeline.some((e) => e.type === 'ledgerRefused'), 'ledgerRefused');
+  const after = await until('ledgerRefused', () => caseHandle.query(caseQuery), (v) => v.timeline.some((e) => e.type === 'ledgerRefused'));
   const refused = after.timeline.find((e) => e.type === 'ledgerRefused')!;
   const message = `year: the 2026 ledger of wuli-gov was closed at ${closed.closed!.at}: it takes no new entry`;
   expect(refused).toMatchObject({ type: 'ledgerRefused', milestone: 'arrival', actor: { id: 'duban', role: 'system' }, reason: `年度台账已关账，扣分未能记入：${message}`, detail: { entryId: `${started.caseId}/arrival/deduction`, points: 1, year: 2026 } });
