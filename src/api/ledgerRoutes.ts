@@ -1,6 +1,6 @@
 // The unit-year score ledger over HTTP: a unit reads its own year; supervisors and admins reverse deductions, add notes and close the year.
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, type UpdateDefinition } from '@temporalio/common';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { findUnit } from '../directory.js';
@@ -117,30 +117,22 @@ export const ledgerRoutes: RoutesOf = (app, kit) => {
     },
   );
 
-  app.post(
-    '/ledgers/:unitId/:year/notes',
-    { onRequest: kit.guard('writeLedger'), schema: { params: ledgerParams, body: noteBody, response: { 200: ledgerViewSchema, ...problemResponses } } },
-    async (request) => {
-      const { unitId, year } = request.params;
-      const principal = kit.principalFor(request);
-      kit.allow(principal, 'writeLedger', unitId);
-      requireUnit(unitId);
-      const input = { ...request.body, requestId: request.body.requestId ?? randomUUID(), actor: actorOf(principal) };
-      return writing(() => executeLedgerUpdate({ client: kit.client, taskQueue: kit.taskQueue, unitId, year }, addLedgerNoteUpdate, input));
-    },
-  );
-
-  app.post(
-    '/ledgers/:unitId/:year/close',
-    { onRequest: kit.guard('writeLedger'), schema: { params: ledgerParams, body: closeBody, response: { 200: ledgerViewSchema, ...problemResponses } } },
-    async (request) => {
-      const { unitId, year } = request.params;
-      const principal = kit.principalFor(request);
-      kit.allow(principal, 'writeLedger', unitId);
-      requireUnit(unitId);
-      const input = { ...request.body, requestId: request.body.requestId ?? randomUUID(), actor: actorOf(principal) };
-      // A year without deductions can be closed too: the close starts its ledger.
-      return writing(() => executeLedgerUpdate({ client: kit.client, taskQueue: kit.taskQueue, unitId, year }, closeLedgerUpdate, input));
-    },
-  );
+  // Notes and the close start the year's ledger when it has none: a year without deductions can be closed too.
+  const startingWrite = <A>(path: 'notes' | 'close', body: typeof noteBody | typeof closeBody, update: UpdateDefinition<LedgerView, [A]>): void => {
+    app.post(
+      `/ledgers/:unitId/:year/${path}`,
+      { onRequest: kit.guard('writeLedger'), schema: { params: ledgerParams, body, response: { 200: ledgerViewSchema, ...problemResponses } } },
+      async (request) => {
+        const { unitId, year } = request.params;
+        const principal = kit.principalFor(request);
+        kit.allow(principal, 'writeLedger', unitId);
+        requireUnit(unitId);
+        const sent = request.body as { requestId?: string };
+        const input = { ...sent, requestId: sent.requestId ?? randomUUID(), actor: actorOf(principal) } as A;
+        return writing(() => executeLedgerUpdate({ client: kit.client, taskQueue: kit.taskQueue, unitId, year }, update, input));
+      },
+    );
+  };
+  startingWrite('notes', noteBody, addLedgerNoteUpdate);
+  startingWrite('close', closeBody, closeLedgerUpdate);
 };
