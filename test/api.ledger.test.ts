@@ -9,16 +9,9 @@ import { buildApiServer } from '../src/api/server.js';
 import { SYSTEM_ACTOR, shanghaiYear } from '../src/domain.js';
 import { emptyLedgerView } from '../src/ledger.js';
 import type { LedgerEntry } from '../src/messages.js';
-import { TASK_QUEUE, createTimeSkippingEnv, demoPolicy, directory, startHarness, type Harness } from './helpers.js';
+import { DEV_KEYS, TASK_QUEUE, createTimeSkippingEnv, demoPolicy, directory, startHarness, type Harness } from './helpers.js';
 
-const KEY = {
-  intake: 'dev-intake-key',
-  unit: 'dev-unit-wuli-gov-key',
-  otherUnit: 'dev-unit-wuli-landres-key',
-  supervisor: 'dev-supervisor-key',
-  admin: 'dev-admin-key',
-  viewer: 'dev-viewer-key',
-} as const;
+const KEY = DEV_KEYS;
 
 let h: Harness;
 let api: FastifyInstance;

@@ -10,16 +10,9 @@ import { buildApiServer } from '../src/api/server.js';
 import { SYSTEM_ACTOR } from '../src/domain.js';
 import { executeLedgerUpdate } from '../src/ledgerClient.js';
 import { addLedgerEntryUpdate, caseQuery, type CaseView, type LedgerEntry } from '../src/messages.js';
-import { TASK_QUEUE, createDevServerEnv, demoPolicy, directory, policy, sampleNotice, startHarness, type Harness } from './helpers.js';
+import { DEV_KEYS, TASK_QUEUE, createDevServerEnv, demoPolicy, directory, policy, sampleNotice, startHarness, type Harness } from './helpers.js';
 
-const KEY = {
-  intake: 'dev-intake-key',
-  unit: 'dev-unit-wuli-gov-key',
-  otherUnit: 'dev-unit-wuli-landres-key',
-  supervisor: 'dev-supervisor-key',
-  admin: 'dev-admin-key',
-  viewer: 'dev-viewer-key',
-} as const;
+const KEY = DEV_KEYS;
 
 let h: Harness;
 let api: FastifyInstance;

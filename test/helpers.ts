@@ -26,6 +26,16 @@ export const intake: Actor = { id: 'intake-system', role: 'intake' };
 export const supervisor: Actor = { id: 'xfb-li', role: 'supervisor' };
 export const unitActor: Actor = { id: 'wuli-gov-chen', role: 'unit' };
 
+/** The fake API keys of config/api-keys.dev.json, by role. */
+export const DEV_KEYS = {
+  intake: 'dev-intake-key',
+  unit: 'dev-unit-wuli-gov-key',
+  otherUnit: 'dev-unit-wuli-landres-key',
+  supervisor: 'dev-supervisor-key',
+  admin: 'dev-admin-key',
+  viewer: 'dev-viewer-key',
+} as const;
+
 export const H = 3_600_000;
 export const M = 60_000;
 export const S = 1000;
