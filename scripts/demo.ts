@@ -51,7 +51,9 @@ for (;;) {
   const v: CaseView = await handle.query(caseQuery);
   for (const e of v.timeline.slice(printed)) {
     const due = e.dueAt ? `（应于 ${formatShanghai(e.dueAt)}）` : '';
-    console.log(`${formatShanghai(e.at)}  ${LABEL[e.type].padEnd(8, '　')} ${e.actor.id}${e.reason ? `  ${e.reason}` : ''}${due}`);
+    // A 催办单 / 督办单 is named by its 文号 and where it is stored.
+    const document = e.type === 'documentIssued' && e.detail ? `  ${String(e.detail.documentNumber)} → ${join(config.dataDir, 'documents', String(e.detail.year), `${String(e.detail.documentId)}.docx`)}` : '';
+    console.log(`${formatShanghai(e.at)}  ${LABEL[e.type].padEnd(8, '　')} ${e.actor.id}${e.reason ? `  ${e.reason}` : ''}${due}${document}`);
   }
   printed = v.timeline.length;
   if (v.stage !== stage) {

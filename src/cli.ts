@@ -88,7 +88,8 @@ const pad = (text: string, width: number): string => text + ' '.repeat(Math.max(
 /** The entry's reason, or for a ladder step its milestone and the time the policy set for it. */
 function describe(e: TimelineEntry): string {
   if (e.reason) return e.reason;
-  const parts = [e.milestone ? MILESTONE_LABEL[e.milestone] ?? e.milestone : '', e.dueAt ? `应于 ${formatShanghai(e.dueAt)}` : ''];
+  const document = e.type === 'documentIssued' && e.detail ? `${String(e.detail.documentNumber)}（${String(e.detail.documentId)}）` : '';
+  const parts = [e.milestone ? MILESTONE_LABEL[e.milestone] ?? e.milestone : '', document, e.dueAt ? `应于 ${formatShanghai(e.dueAt)}` : ''];
   return parts.filter(Boolean).join(' ');
 }
 
