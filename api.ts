@@ -6,6 +6,7 @@ import { deliveryRoutes } from './src/api/deliveryRoutes.js';
 import { buildApiServer } from './src/api/server.js';
 import { createDataConverter } from './src/codec.js';
 import { loadConfig, loadDirectoryFile, loadPolicyFile } from './src/config.js';
+import { logger } from './src/log.js';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -32,6 +33,7 @@ async function main(): Promise<void> {
     directory,
     keys,
     plugins: [delivery],
+    logger: logger.child({ component: 'api' }),
     ...(process.env.DUBAN_API_TEMPORAL_TIMEOUT_MS ? { temporalTimeoutMs: Number(process.env.DUBAN_API_TEMPORAL_TIMEOUT_MS) } : {}),
     // Several API processes behind one address must share it, or a page token from one is refused by another.
     ...(process.env.DUBAN_API_PAGE_SECRET ? { pageTokenSecret: process.env.DUBAN_API_PAGE_SECRET } : {}),

@@ -1,6 +1,12 @@
 // The logger never writes personal data: personal fields are redacted by name, phone numbers, e-mail addresses and
 // ID numbers are masked in every string (messages, errors, stacks, nested values), including Temporal's own lines.
+import { Client, Connection } from '@temporalio/client';
+import type { FastifyPluginAsync } from 'fastify';
+import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
+import { loadApiKeys } from '../src/api/auth.js';
+import { buildApiServer } from '../src/api/server.js';
+import { ROOT, loadDirectoryFile, loadPolicyFile } from '../src/config.js';
 import { PinoTemporalLogger, REDACTED, activityLog, createLogger, maskPersonalData } from '../src/log.js';
 
 function capture(): { lines: () => Record<string, unknown>[]; raw: () => string; log: ReturnType<typeof createLogger> } {
@@ -70,5 +76,35 @@ describe('createLogger', () => {
     expect(activity).toMatchObject({ level: 30, component: 'activities', msg: 'outbox wrote alert case=visit:N-1 to=wuli-gov-zhang ([phone])' });
     expect(c.raw()).not.toContain('张建国');
     expect(c.raw()).not.toContain('8613800000101');
+  });
+});
+
+describe("the API's own log", () => {
+  test('an unexpected error goes through the same pino logger, masked; refusals and ordinary requests write no line', async () => {
+    const c = capture();
+    const client = new Client({ connection: Connection.lazy({ address: '127.0.0.1:1' }), namespace: 'default' });
+    // A route that fails the way a bug would, with personal data in its message.
+    const failing: FastifyPluginAsync = (app) => {
+      app.get('/boom', () => {
+        throw new Error('lookup of +8613800000101 (zhang.jianguo@wuli.example.cn) failed');
+      });
+      return Promise.resolve();
+    };
+    const api = await buildApiServer({ client, namespace: 'default', taskQueue: 'q', policy: loadPolicyFile(join(ROOT, 'config/policy.json')), directory: loadDirectoryFile(join(ROOT, 'config/units.sample.json')), keys: loadApiKeys({}), plugins: [failing], logger: c.log });
+    try {
+      expect((await api.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
+      expect((await api.inject({ method: 'POST', url: '/cases', headers: { authorization: 'Bearer dev-intake-key' }, payload: { headcount: 'x' } })).statusCode).toBe(400);
+      expect(c.lines()).toEqual([]);
+      const res = await api.inject({ method: 'GET', url: '/boom' });
+      expect(res.statusCode).toBe(500);
+      expect(res.json()).toMatchObject({ status: 500, detail: 'an unexpected error occurred; read the case before repeating the request' });
+      const lines = c.lines();
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatchObject({ level: 50, msg: 'unexpected error', err: { type: 'Error', message: 'lookup of [phone] ([email]) failed' } });
+      expect(c.raw()).not.toContain('8613800000101');
+      expect(c.raw()).not.toContain('zhang.jianguo');
+    } finally {
+      await api.close();
+    }
   });
 });

@@ -5,7 +5,7 @@ import { WorkflowNotFoundError, WorkflowUpdateFailedError, WorkflowUpdateRPCTime
 import { ApplicationFailure } from '@temporalio/common';
 import { decodeTypedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes.js';
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import Fastify, { type FastifyInstance, type FastifyPluginAsync, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync, type FastifyRequest } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { NoticeConflictError, startEscalatedVisit } from '../cases.js';
@@ -50,7 +50,8 @@ export interface ApiDeps {
   directory: Directory;
   keys: readonly ApiKeyRecord[];
   plugins?: FastifyPluginAsync[];
-  logger?: boolean;
+  /** The process's pino logger (src/log.ts: redacted and masked): the API's errors go through it. Absent: no logging. */
+  logger?: FastifyBaseLogger;
   /** Budget of each request's Temporal calls (ms, default 10 s): past it the caller gets a 503, not a hanging request. */
   temporalTimeoutMs?: number;
   /** Where official documents and circulars are stored (data/ by default: src/config.ts dataDir). */
@@ -142,7 +143,12 @@ function problemFromUpdateFailure(err: WorkflowUpdateFailedError): Problem {
 }
 
 export async function buildApiServer(deps: ApiDeps): Promise<FastifyInstance> {
-  const app = Fastify({ bodyLimit: BODY_LIMIT, logger: deps.logger ?? false, ajv: { customOptions: { removeAdditional: false } } }).withTypeProvider<ZodTypeProvider>();
+  const app = Fastify({
+    bodyLimit: BODY_LIMIT,
+    // Unexpected errors only: access lines would carry URLs with arrival-link tokens, so request logging stays off.
+    ...(deps.logger ? { loggerInstance: deps.logger, logController: new LogController({ disableRequestLogging: true }) } : { logger: false }),
+    ajv: { customOptions: { removeAdditional: false } },
+  }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
 
