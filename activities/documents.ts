@@ -1,10 +1,11 @@
 // Official 催办单 / 督办单: a number from the office-year register, the DOCX, and its file under dataDir/documents.
 import { ApplicationFailure } from '@temporalio/activity';
-import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { shanghaiYear } from '../src/domain.js';
+import { executeUpdateStartingWorkflow } from '../src/temporal.js';
 import { ErrorType } from '../src/errors.js';
 import { documentFileName, documentIdFor, documentRegisterIdFor, formatDocumentNumber } from '../src/documents/numbering.js';
 import { renderOfficialNotice } from '../src/documents/officialNotice.js';
@@ -33,20 +34,9 @@ export async function issueDocumentNumber(
 ): Promise<IssuedNumber> {
   const workflowId = documentRegisterIdFor(officeId, year);
   const args = { key: request.key, caseId: request.caseId, milestone: request.milestone, kind: request.kind };
-  const update = (): Promise<IssuedNumber> => deps.client.workflow.getHandle(workflowId).executeUpdate(issueDocumentNumberUpdate, { args: [args] });
+  const input: DocumentRegisterInput = { officeId, year };
   try {
-    return await update();
-  } catch (err) {
-    if (!(err instanceof WorkflowNotFoundError)) throw err;
-  }
-  try {
-    const input: DocumentRegisterInput = { officeId, year };
-    await deps.client.workflow.start('documentRegister', { workflowId, taskQueue: deps.taskQueue, args: [input], workflowIdReusePolicy: 'REJECT_DUPLICATE' });
-  } catch (err) {
-    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-  }
-  try {
-    return await update();
+    return await executeUpdateStartingWorkflow(deps.client, { workflowType: 'documentRegister', workflowId, taskQueue: deps.taskQueue, input }, issueDocumentNumberUpdate, args);
   } catch (err) {
     // Started once and closed since (terminated by hand): a fresh run would give its numbers again, so none is given.
     if (err instanceof WorkflowNotFoundError) {

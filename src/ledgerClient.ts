@@ -1,8 +1,9 @@
 // Client side of the unit-year ledger (activities and API): read it, and send it an update, starting the ledger when the year has none yet.
-import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
 import { ledgerIdFor } from './domain.js';
 import { ledgerQuery, type LedgerInput, type LedgerView } from './messages.js';
+import { executeUpdateStartingWorkflow } from './temporal.js';
 
 export interface LedgerTarget {
   client: Client;
@@ -21,24 +22,8 @@ export async function readLedger(client: Client, unitId: string, year: number): 
   }
 }
 
-/**
- * Runs the update on the year's ledger; when there is no ledger yet, starts it first (a start that lost the race
- * is fine). REJECT_DUPLICATE: a ledger that has ended (terminated by hand) is never started afresh, so a closed year
- * can never be reopened empty by a late deduction. The Java test server has no update-with-start, hence two calls.
- */
-export async function executeLedgerUpdate<Arg>(target: LedgerTarget, update: UpdateDefinition<LedgerView, [Arg]>, arg: Arg): Promise<LedgerView> {
-  const workflowId = ledgerIdFor(target.unitId, target.year);
-  const handle: WorkflowHandle = target.client.workflow.getHandle(workflowId);
-  try {
-    return await handle.executeUpdate(update, { args: [arg] });
-  } catch (err) {
-    if (!(err instanceof WorkflowNotFoundError)) throw err;
-  }
+/** Runs the update on the year's ledger, starting the ledger when the year has none yet (src/temporal.ts). */
+export function executeLedgerUpdate<Arg>(target: LedgerTarget, update: UpdateDefinition<LedgerView, [Arg]>, arg: Arg): Promise<LedgerView> {
   const input: LedgerInput = { unitId: target.unitId, year: target.year };
-  try {
-    await target.client.workflow.start('unitYearLedger', { workflowId, taskQueue: target.taskQueue, args: [input], workflowIdReusePolicy: 'REJECT_DUPLICATE' });
-  } catch (err) {
-    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-  }
-  return await target.client.workflow.getHandle(workflowId).executeUpdate(update, { args: [arg] });
+  return executeUpdateStartingWorkflow(target.client, { workflowType: 'unitYearLedger', workflowId: ledgerIdFor(target.unitId, target.year), taskQueue: target.taskQueue, input }, update, arg);
 }

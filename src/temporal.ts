@@ -1,6 +1,6 @@
 // Connections to Temporal and the one-time registration of duban's namespace and search attributes.
-import { Client, Connection } from '@temporalio/client';
-import type { DataConverter } from '@temporalio/common';
+import { Client, Connection, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
+import type { DataConverter, UpdateDefinition } from '@temporalio/common';
 import { msToTs } from '@temporalio/common/lib/time.js';
 import proto from '@temporalio/proto';
 import { createDataConverter } from './codec.js';
@@ -42,4 +42,30 @@ export async function ensureNamespace(connection: Connection, namespace: string)
       searchAttributes: Object.fromEntries(missing.map((k) => [k.name, INDEXED_TYPE[k.type]!])),
     });
   }
+}
+
+/**
+ * Runs an update on a long-lived workflow (a ledger, a document register), starting it first when it does not exist
+ * (a start that lost the race is fine). REJECT_DUPLICATE: a workflow that has ended is never started afresh, so its
+ * state (a closed year, numbers given) is never reset; the second update then fails with WorkflowNotFoundError.
+ * The Java test server has no update-with-start, hence two calls.
+ */
+export async function executeUpdateStartingWorkflow<Ret, Arg>(
+  client: Client,
+  workflow: { workflowType: string; workflowId: string; taskQueue: string; input: unknown },
+  update: UpdateDefinition<Ret, [Arg]>,
+  arg: Arg,
+): Promise<Ret> {
+  const send = (): Promise<Ret> => client.workflow.getHandle(workflow.workflowId).executeUpdate(update, { args: [arg] });
+  try {
+    return await send();
+  } catch (err) {
+    if (!(err instanceof WorkflowNotFoundError)) throw err;
+  }
+  try {
+    await client.workflow.start(workflow.workflowType, { workflowId: workflow.workflowId, taskQueue: workflow.taskQueue, args: [workflow.input], workflowIdReusePolicy: 'REJECT_DUPLICATE' });
+  } catch (err) {
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+  }
+  return await send();
 }
