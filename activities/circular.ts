@@ -2,8 +2,8 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import nodemailer, { type SendMailOptions } from 'nodemailer';
 import { createAggregator } from '../src/circular/aggregate.js';
 import { circularTitle } from '../src/circular/period.js';
@@ -13,6 +13,7 @@ import type { Directory } from '../src/directory.js';
 import { ErrorType } from '../src/errors.js';
 import { caseQuery, type CaseView } from '../src/messages.js';
 import { kindKey, receivedAtKey } from '../src/searchAttributes.js';
+import { circularDir, dataDirOf, writeFileAtomically } from '../src/storage.js';
 import { classifySmtpError, messageIdFor, type SmtpConfig } from './channels/email.js';
 import { PermanentDeliveryError } from './channels/types.js';
 import type { ActivityDeps } from './index.js';
@@ -22,10 +23,6 @@ import { outboxFileName } from './outbox.js';
 export const CIRCULAR_MAIL_REFUSED = ErrorType.CircularMailRefused;
 /** How many cases are read at once. */
 const READ_CONCURRENCY = 8;
-
-export function circularsDir(deps: Pick<ActivityDeps, 'dataDir' | 'outboxDir'>): string {
-  return join(deps.dataDir ?? dirname(deps.outboxDir), 'circulars');
-}
 
 /** The visibility query of a period's cases; cases started before DubanReceivedAt existed are listed too and filtered by their notice. */
 export function circularListQuery(period: CircularPeriod): string {
@@ -49,12 +46,6 @@ export async function readCaseView(client: Client, x: Pick<WorkflowExecutionInfo
 export function circularRecipients(directory: Directory): string[] {
   if (directory.office.circularRecipients.length > 0) return [...directory.office.circularRecipients];
   return directory.supervisors.flatMap((s) => (s.email ? [s.email] : []));
-}
-
-async function writeAtomic(path: string, data: Buffer | string): Promise<void> {
-  const tmp = `${path}.${process.pid}.tmp`;
-  await writeFile(tmp, data);
-  await rename(tmp, path);
 }
 
 async function readJson<T>(path: string): Promise<T | null> {
@@ -91,7 +82,8 @@ async function sendMail(smtp: SmtpConfig, mail: SendMailOptions): Promise<string
 
 export function createCircularActivities(deps: ActivityDeps): CircularActivities {
   const log = deps.log ?? ((line: string) => console.log(line));
-  const dirOf = (circularId: string): string => join(circularsDir(deps), circularId);
+  const dataDir = dataDirOf(deps);
+  const dirOf = (circularId: string): string => circularDir(dataDir, circularId);
   return {
     async collectCircularFacts({ circularId, period }) {
       const ctx = Context.current();
@@ -134,10 +126,10 @@ export function createCircularActivities(deps: ActivityDeps): CircularActivities
       ];
       const files: CircularFile[] = [];
       for (const [name, downloadName, contentType, bytes] of outputs) {
-        await writeAtomic(join(dir, name), bytes);
+        await writeFileAtomically(join(dir, name), bytes);
         files.push({ name, downloadName, contentType, bytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') });
       }
-      await writeAtomic(join(dir, 'figures.json'), JSON.stringify({ request, figures, files }, null, 2));
+      await writeFileAtomically(join(dir, 'figures.json'), JSON.stringify({ request, figures, files }, null, 2));
       return files;
     },
 
@@ -186,7 +178,7 @@ export function createCircularActivities(deps: ActivityDeps): CircularActivities
         }
         result = { channel: 'outbox', to, messageId: name, duplicate };
       }
-      await writeAtomic(marker, JSON.stringify(result, null, 2));
+      await writeFileAtomically(marker, JSON.stringify(result, null, 2));
       log(`circular ${request.circularId}: mailed by ${result.channel} to ${to.length} recipient(s)`);
       return result;
     },

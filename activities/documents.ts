@@ -2,9 +2,10 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { mkdir, readFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { shanghaiYear } from '../src/domain.js';
+import { dataDirOf, documentPath, writeFileAtomically } from '../src/storage.js';
 import { executeUpdateStartingWorkflow } from '../src/temporal.js';
 import { ErrorType } from '../src/errors.js';
 import { documentFileName, documentIdFor, documentRegisterIdFor, formatDocumentNumber } from '../src/documents/numbering.js';
@@ -12,15 +13,6 @@ import { renderOfficialNotice } from '../src/documents/officialNotice.js';
 import type { DocumentActivities, IssuedDocument, OfficialDocumentRequest } from '../src/documents/types.js';
 import { issueDocumentNumberUpdate, type DocumentRegisterInput, type IssuedNumber } from '../src/messages.js';
 import type { ActivityDeps } from './index.js';
-
-/** dataDir/documents: the worker writes here, the API reads from here. */
-export function documentsDirOf(deps: Pick<ActivityDeps, 'dataDir' | 'outboxDir'>): string {
-  return join(deps.dataDir ?? dirname(deps.outboxDir), 'documents');
-}
-
-export function documentPath(documentsDir: string, year: number, documentId: string): string {
-  return join(documentsDir, String(year), `${documentId}.docx`);
-}
 
 /**
  * The number for a key from the office-year register, starting the register if it is missing (the Java test server
@@ -55,12 +47,6 @@ interface DocumentRecord {
   issuedAt: string;
 }
 
-async function writeAtomically(path: string, bytes: Buffer | string): Promise<void> {
-  const tmp = `${path}.${process.pid}.${Date.now()}.tmp`;
-  await writeFile(tmp, bytes);
-  await rename(tmp, path);
-}
-
 async function readRecord(path: string): Promise<DocumentRecord | undefined> {
   try {
     return JSON.parse(await readFile(path, 'utf8')) as DocumentRecord;
@@ -71,7 +57,7 @@ async function readRecord(path: string): Promise<DocumentRecord | undefined> {
 }
 
 export function createDocumentActivities(deps: ActivityDeps): DocumentActivities {
-  const documentsDir = documentsDirOf(deps);
+  const dataDir = dataDirOf(deps);
   return {
     async issueOfficialDocument(request: OfficialDocumentRequest): Promise<IssuedDocument> {
       const office = deps.directory().office;
@@ -89,7 +75,7 @@ export function createDocumentActivities(deps: ActivityDeps): DocumentActivities
       }
       const documentId = documentIdFor(office.id, year, number);
       const documentNumber = formatDocumentNumber(office.documentNumberFormat, year, number);
-      const path = documentPath(documentsDir, year, documentId);
+      const path = documentPath(dataDir, year, documentId);
       const recordPath = path.replace(/\.docx$/, '.json');
       const fileName = documentFileName(request.kind, documentNumber);
       // Same key → same number → same file: a retry finds it and leaves it as first written. A file of another key
@@ -103,8 +89,8 @@ export function createDocumentActivities(deps: ActivityDeps): DocumentActivities
           nonRetryable: true,
         });
       }
-      if (!existing) await writeAtomically(recordPath, JSON.stringify({ documentId, key: request.key, documentNumber, fileName, issuedAt: request.issuedAt } satisfies DocumentRecord));
-      if (!existsSync(path)) await writeAtomically(path, await renderOfficialNotice({ ...request, documentNumber, officeName: office.name }));
+      if (!existing) await writeFileAtomically(recordPath, JSON.stringify({ documentId, key: request.key, documentNumber, fileName, issuedAt: request.issuedAt } satisfies DocumentRecord));
+      if (!existsSync(path)) await writeFileAtomically(path, await renderOfficialNotice({ ...request, documentNumber, officeName: office.name }));
       (deps.log ?? console.log)(`document issued ${documentId} kind=${request.kind} case=${request.caseId}`);
       return { documentId, documentNumber, number, year, kind: request.kind, milestone: request.milestone, fileName, path };
     },

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { CIRCULAR_ID_PATTERN, DATE_PATTERN, MAX_RANGE_DAYS, QUARTER_PATTERN, circularIdFor, circularTitle, circularWorkflowId, localDateStart, quarterOf, quarterPeriod, rangePeriod } from '../circular/period.js';
 import type { CircularFigures, CircularFile, CircularRequest, CircularView } from '../circular/types.js';
 import { circularQuery } from '../messages.js';
+import { circularDir } from '../storage.js';
 import { actorOf } from './auth.js';
 import { contentDisposition } from './documentRoutes.js';
 import { Problem, problemResponses, type RoutesOf } from './kit.js';
@@ -111,7 +112,7 @@ function bodyOf(v: CircularView, status: CircularBody['status'] = v.status): Cir
 }
 
 export const circularRoutes: RoutesOf = (app, kit) => {
-  const dirOf = (id: string): string => join(kit.dataDir, 'circulars', id);
+  const dirOf = (id: string): string => circularDir(kit.dataDir, id);
 
   /** What render stored on disk (kept after Temporal's retention has dropped the workflow). */
   const stored = async (id: string): Promise<{ request: CircularRequest; figures: CircularFigures; files: CircularFile[] } | null> => {

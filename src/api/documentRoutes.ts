@@ -1,9 +1,9 @@
 // 催办单 / 督办单 of a case: the list (from the case's timeline) and each DOCX as issued (from data/documents).
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { z } from 'zod';
 import { DOCUMENT_ID_PATTERN } from '../documents/numbering.js';
 import type { CaseView } from '../messages.js';
+import { documentPath } from '../storage.js';
 import { Problem, problemResponses, type RoutesOf } from './kit.js';
 
 export const DOCX_CONTENT_TYPE = 'application/vnd.openxmlformats-officedocument.wordprocessingml.document';
@@ -83,7 +83,7 @@ export const documentRoutes: RoutesOf = (app, kit) => {
       if (!doc) throw new Problem(404, 'Not found 文书不存在', `case ${view.caseId} has no document ${request.params.documentId}`, [{ field: 'documentId', message: 'is not a document of this case' }]);
       let bytes: Buffer;
       try {
-        bytes = await readFile(join(kit.dataDir, 'documents', String(doc.year), `${doc.documentId}.docx`));
+        bytes = await readFile(documentPath(kit.dataDir, doc.year, doc.documentId));
       } catch {
         throw new Problem(404, 'Not found 文书文件不存在', `document ${doc.documentId} is recorded but its file is missing from the data directory`, [{ field: 'documentId', message: 'file is missing' }]);
       }
