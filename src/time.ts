@@ -17,6 +17,12 @@ export function formatShanghai(iso: string | number | Date): string {
   return `${parts.year}年${parts.month}月${parts.day}日 ${parts.hour}:${parts.minute}${seconds}`;
 }
 
+/** "2026年11月25日": the Beijing date as official documents write it (no leading zeros). */
+export function formatShanghaiDate(iso: string | number | Date): string {
+  const parts = Object.fromEntries(shanghai.formatToParts(new Date(iso)).map((p) => [p.type, p.value]));
+  return `${parts.year}年${Number(parts.month)}月${Number(parts.day)}日`;
+}
+
 export function toIso(ms: number): string {
   return new Date(ms).toISOString();
 }

@@ -1,4 +1,5 @@
 // Quarters and date ranges of circulars in Asia/Shanghai (fixed UTC+8, no DST since 1991); pure: workflows use it.
+import { formatShanghaiDate } from '../time.js';
 import type { CircularPeriod } from './types.js';
 
 const OFFSET_MS = 8 * 3_600_000;
@@ -83,12 +84,10 @@ export function circularWorkflowId(circularId: string): string {
 
 export const CIRCULAR_ID_PATTERN = /^(\d{4}-Q[1-4]|range-\d{8}-\d{8})$/;
 
-const cn = ([y, m, d]: [number, number, number]): string => `${y}年${m}月${d}日`;
-
 /** "2026年10月1日至2026年12月31日": the first and last local day of the period (one day: just that day). */
 export function periodText(period: CircularPeriod): string {
-  const first = cn(localDateOf(Date.parse(period.from)));
-  const last = cn(localDateOf(Date.parse(period.to) - 1));
+  const first = formatShanghaiDate(Date.parse(period.from));
+  const last = formatShanghaiDate(Date.parse(period.to) - 1);
   return first === last ? first : `${first}至${last}`;
 }
 
@@ -103,10 +102,8 @@ export function circularTitle(period: CircularPeriod): string {
   return `关于${periodName(period)}信访督办情况的通报`;
 }
 
-/** Local date text of an instant: 2027年1月1日. */
-export function localDateText(ms: number): string {
-  return cn(localDateOf(ms));
-}
+/** Local date text of an instant: 2027年1月1日 (src/time.ts). */
+export const localDateText = (ms: number): string => formatShanghaiDate(ms);
 
 /** Local date and time of an instant: 2027年1月1日 00:00. */
 export function localDateTimeText(ms: number): string {

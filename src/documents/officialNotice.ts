@@ -1,7 +1,7 @@
 // The 催办单 / 督办单 as a DOCX, in the usual order of a Chinese official document (pure: facts in, bytes out).
 import { AlignmentType, Document, LineRuleType, Packer, Paragraph, TextRun } from 'docx';
 import { LEVEL_LABEL } from '../domain.js';
-import { formatShanghai } from '../time.js';
+import { formatShanghai, formatShanghaiDate } from '../time.js';
 import { DOCUMENT_TITLE } from './numbering.js';
 import type { OfficialDocumentRequest } from './types.js';
 
@@ -11,13 +11,8 @@ export interface OfficialNoticeFacts extends OfficialDocumentRequest {
   officeName: string;
 }
 
-const SHANGHAI_DATE = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai', year: 'numeric', month: 'numeric', day: 'numeric' });
-
-/** "2026年11月25日": the date of issue, as official documents write it (no leading zeros). */
-export function chineseDate(iso: string): string {
-  const p = Object.fromEntries(SHANGHAI_DATE.formatToParts(new Date(iso)).map((x) => [x.type, x.value]));
-  return `${p.year}年${Number(p.month)}月${Number(p.day)}日`;
-}
+/** "2026年11月25日": the date of issue (src/time.ts). */
+export const chineseDate = formatShanghaiDate;
 
 /** The title: 关于<unit><level>接人逾期的催办单 / …书面报结果逾期的督办单. */
 export function noticeTitle(f: Pick<OfficialNoticeFacts, 'kind' | 'milestone' | 'unitName' | 'level'>): string {
