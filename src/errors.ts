@@ -1,6 +1,6 @@
 // Every business error type duban raises, in one enum (pure: workflows import it).
 import { ApplicationFailure } from '@temporalio/common';
-import type { ZodError } from 'zod';
+import type { ZodError, ZodType } from 'zod';
 
 export enum ErrorType {
   InvalidInput = 'InvalidInput',
@@ -48,6 +48,13 @@ export function businessFailure(type: ErrorType, message: string, field?: string
     nonRetryable: true,
     details: field ? [[{ field, message }]] : [],
   });
+}
+
+/** Parses a workflow's input or an update's argument; a mismatch is an InvalidInput failure naming each field. */
+export function parseOrReject<T>(schema: ZodType<T>, input: unknown): T {
+  const result = schema.safeParse(input);
+  if (!result.success) throw invalidInput(fieldIssues(result.error));
+  return result.data;
 }
 
 /** Client-side counterpart of invalidInput, thrown before anything reaches Temporal. */

@@ -1,6 +1,6 @@
 // The office-year register of 催办单 / 督办单 numbers: gapless, unique, idempotent by key; continues as new when large.
 import { allHandlersFinished, condition, continueAsNew, setHandler, workflowInfo } from '@temporalio/workflow';
-import { fieldIssues, invalidInput } from '../src/errors.js';
+import { parseOrReject } from '../src/errors.js';
 import {
   documentNumberRequestSchema,
   documentRegisterQuery,
@@ -33,8 +33,7 @@ export async function documentRegister(input: DocumentRegisterInput): Promise<vo
     },
     {
       validator: (raw) => {
-        const parsed = documentNumberRequestSchema.safeParse(raw);
-        if (!parsed.success) throw invalidInput(fieldIssues(parsed.error));
+        parseOrReject(documentNumberRequestSchema, raw);
       },
     },
   );

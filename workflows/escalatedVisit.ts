@@ -15,7 +15,8 @@ import type { DubanActivities } from '../src/activityTypes.js';
 import { documentKey } from '../src/documents/numbering.js';
 import type { DocumentKind } from '../src/documents/types.js';
 import { SYSTEM_ACTOR, caseIdForNotice, shanghaiYear, type Actor, type Milestone, type Stage } from '../src/domain.js';
-import { ErrorType, businessFailure, fieldIssues, invalidInput } from '../src/errors.js';
+import { ErrorType, businessFailure, fieldIssues, invalidInput, parseOrReject } from '../src/errors.js';
+import { toIso as iso } from '../src/time.js';
 import { deadlineFor, nextStep, plan, type MilestoneFacts, type PlannedStep } from '../src/ladder.js';
 import {
   CLOCK_SKEW_MS,
@@ -44,7 +45,6 @@ import {
 import type { NotifyRequest } from '../src/notifications.js';
 import { ladderSpecFor, policySchema, type AudienceEvent } from '../src/policy.js';
 import { deadlineKey, overdueKey, stageKey, unitKey } from '../src/searchAttributes.js';
-import type { z } from 'zod';
 
 const notifyOptions: ActivityOptions = {
   startToCloseTimeout: '30s',
@@ -78,17 +78,9 @@ const OFFICIAL_DOCUMENTS_PATCH = 'official-documents';
 const SUPERVISING_ROLES: readonly Actor['role'][] = ['supervisor', 'admin'];
 const REPORTING_ROLES: readonly Actor['role'][] = ['unit', 'supervisor', 'admin', 'intake'];
 
-function parseOrReject<T>(schema: z.ZodType<T>, input: unknown): T {
-  const result = schema.safeParse(input);
-  if (!result.success) throw invalidInput(fieldIssues(result.error));
-  return result.data;
-}
-
 function requireRole(actor: Actor, roles: readonly Actor['role'][]): void {
   if (!roles.includes(actor.role)) throw businessFailure(ErrorType.NotAllowed, `role ${actor.role} may not do this`, 'actor.role');
 }
-
-const iso = (ms: number): string => new Date(ms).toISOString();
 
 export async function escalatedVisit(input: EscalatedVisitInput): Promise<CaseView> {
   const notice = parseOrReject(noticeSchema, input.notice);

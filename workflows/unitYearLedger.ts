@@ -1,9 +1,9 @@
 // One unit's score ledger for one year: append-only, idempotent by entry / request ID, closed at year end, continues as new before it grows large.
 import type { ApplicationFailure } from '@temporalio/common';
 import { allHandlersFinished, condition, continueAsNew, setHandler, workflowInfo } from '@temporalio/workflow';
-import type { z } from 'zod';
 import { shanghaiYear, type Actor } from '../src/domain.js';
-import { ErrorType, businessFailure, fieldIssues, invalidInput } from '../src/errors.js';
+import { ErrorType, businessFailure, parseOrReject } from '../src/errors.js';
+import { toIso as iso } from '../src/time.js';
 import { LEDGER_CONTINUE_AS_NEW_AFTER, LEDGER_REFUSALS_KEPT, LEDGER_WRITER_ROLES, ledgerTotals, noteIdFor, reversalIdFor, yearEndMs } from '../src/ledger.js';
 import {
   addLedgerEntrySignal,
@@ -22,14 +22,6 @@ import {
   type LedgerRefusal,
   type LedgerView,
 } from '../src/messages.js';
-
-const iso = (ms: number): string => new Date(ms).toISOString();
-
-function parseOrReject<T>(schema: z.ZodType<T>, input: unknown): T {
-  const result = schema.safeParse(input);
-  if (!result.success) throw invalidInput(fieldIssues(result.error));
-  return result.data;
-}
 
 function requireWriter(actor: Actor): void {
   if (!(LEDGER_WRITER_ROLES as readonly string[]).includes(actor.role)) {
