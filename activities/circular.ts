@@ -14,7 +14,7 @@ import { ErrorType } from '../src/errors.js';
 import { caseQuery, type CaseView } from '../src/messages.js';
 import { kindKey, receivedAtKey } from '../src/searchAttributes.js';
 import { circularDir, dataDirOf, writeFileAtomically } from '../src/storage.js';
-import { classifySmtpError, messageIdFor, type SmtpConfig } from './channels/email.js';
+import { classifySmtpError, messageIdFor, smtpTransportOptions, type SmtpConfig } from './channels/email.js';
 import { PermanentDeliveryError } from './channels/types.js';
 import type { ActivityDeps } from './index.js';
 import { outboxFileName } from './outbox.js';
@@ -58,16 +58,7 @@ async function readJson<T>(path: string): Promise<T | null> {
 }
 
 async function sendMail(smtp: SmtpConfig, mail: SendMailOptions): Promise<string> {
-  const transport = nodemailer.createTransport({
-    host: smtp.host,
-    port: smtp.port,
-    secure: smtp.secure,
-    ...(smtp.user ? { auth: { user: smtp.user, pass: smtp.pass ?? '' } } : {}),
-    connectionTimeout: smtp.timeoutMs ?? 15_000,
-    greetingTimeout: smtp.timeoutMs ?? 15_000,
-    socketTimeout: smtp.timeoutMs ?? 15_000,
-    ...(smtp.tls ? { tls: smtp.tls } : {}),
-  });
+  const transport = nodemailer.createTransport(smtpTransportOptions(smtp, false));
   try {
     const info = (await transport.sendMail(mail)) as { messageId: string };
     return info.messageId;

@@ -67,19 +67,24 @@ export async function documentAttachments(request: NotifyRequest): Promise<{ fil
   return out;
 }
 
-export function createEmailChannel(config: SmtpConfig): DeliveryChannel {
+/** nodemailer's settings for an SMTP server: the alerts' pooled channel and one-off report mails (the circular). */
+export function smtpTransportOptions(config: SmtpConfig, pooled: boolean): SMTPTransport.Options {
   const timeout = config.timeoutMs ?? 15_000;
-  const transport = nodemailer.createTransport({
+  return {
     host: config.host,
     port: config.port,
     secure: config.secure,
     ...(config.user ? { auth: { user: config.user, pass: config.pass ?? '' } } : {}),
-    ...(config.pool === false ? {} : { pool: true, maxConnections: 5 }),
+    ...(pooled && config.pool !== false ? { pool: true, maxConnections: 5 } : {}),
     connectionTimeout: timeout,
     greetingTimeout: timeout,
     socketTimeout: timeout,
     ...(config.tls ? { tls: config.tls } : {}),
-  } as SMTPTransport.Options);
+  };
+}
+
+export function createEmailChannel(config: SmtpConfig): DeliveryChannel {
+  const transport = nodemailer.createTransport(smtpTransportOptions(config, true));
   return {
     name: 'email',
     canReach: (person: Person) => Boolean(person.email),
