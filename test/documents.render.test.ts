@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { documentAttachments } from '../activities/channels/email.js';
-import { contentDisposition } from '../src/api/documentRoutes.js';
+import { contentDisposition } from '../src/api/kit.js';
 import { arrivalLinkFor } from '../src/arrivalLink.js';
 import { DOCUMENT_ID_PATTERN, documentFileName, documentIdFor, formatDocumentNumber } from '../src/documents/numbering.js';
 import { chineseDate, renderOfficialNotice, type OfficialNoticeFacts } from '../src/documents/officialNotice.js';

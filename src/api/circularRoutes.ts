@@ -10,8 +10,7 @@ import type { CircularFigures, CircularFile, CircularRequest, CircularView } fro
 import { circularQuery } from '../messages.js';
 import { circularDir } from '../storage.js';
 import { actorOf } from './auth.js';
-import { contentDisposition } from './documentRoutes.js';
-import { Problem, problemResponses, type RoutesOf } from './kit.js';
+import { Problem, contentDisposition, problemResponses, type RoutesOf } from './kit.js';
 
 const DAY_MS = 86_400_000;
 

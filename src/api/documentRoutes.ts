@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { DOCUMENT_ID_PATTERN } from '../documents/numbering.js';
 import type { CaseView } from '../messages.js';
 import { documentPath } from '../storage.js';
-import { Problem, problemResponses, type RoutesOf } from './kit.js';
+import { Problem, contentDisposition, problemResponses, type RoutesOf } from './kit.js';
 
 export const DOCX_CONTENT_TYPE = 'application/vnd.openxmlformats-officedocument.wordprocessingml.document';
 
@@ -47,12 +47,6 @@ export function documentsOf(view: CaseView): CaseDocument[] {
     });
   }
   return out;
-}
-
-/** RFC 6266 / 5987: an ASCII fallback name and the real (Chinese) one, percent-encoded UTF-8. */
-export function contentDisposition(fileName: string, fallback: string): string {
-  const encoded = encodeURIComponent(fileName).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
-  return `attachment; filename="${fallback.replace(/[^A-Za-z0-9._-]/g, '_')}"; filename*=UTF-8''${encoded}`;
 }
 
 export const documentRoutes: RoutesOf = (app, kit) => {
