@@ -12,6 +12,7 @@ import { documentFileName, documentIdFor, documentRegisterIdFor, formatDocumentN
 import { renderOfficialNotice } from '../src/documents/officialNotice.js';
 import type { DocumentActivities, IssuedDocument, OfficialDocumentRequest } from '../src/documents/types.js';
 import { issueDocumentNumberUpdate, type DocumentRegisterInput, type IssuedNumber } from '../src/messages.js';
+import { whileNotCancelled } from './cancellable.js';
 import type { ActivityDeps } from './index.js';
 
 /**
@@ -65,7 +66,8 @@ export function createDocumentActivities(deps: ActivityDeps): DocumentActivities
       if (!Number.isFinite(year)) throw ApplicationFailure.create({ type: ErrorType.InvalidInput, message: 'issuedAt: must be an ISO time', nonRetryable: true });
       let number: number;
       try {
-        ({ number } = await issueDocumentNumber(deps, office.id, year, request));
+        // Cancellable: a worker shutting down must not wait for an update that only a workflow worker can answer.
+        ({ number } = await whileNotCancelled(deps.client, () => issueDocumentNumber(deps, office.id, year, request)));
       } catch (err) {
         // The register's validator refused the request: no retry can change that. Anything else is retried.
         if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure && err.cause.type === ErrorType.InvalidInput) {

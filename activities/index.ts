@@ -10,6 +10,7 @@ import { executeLedgerUpdate } from '../src/ledgerClient.js';
 import { addLedgerEntryUpdate, type LedgerEntry } from '../src/messages.js';
 import { createChannels, type ChannelConfig, type ChannelSet } from './channels/index.js';
 import { TransientDeliveryError, deliver } from './channels/deliver.js';
+import { whileNotCancelled } from './cancellable.js';
 import { createCircularActivities } from './circular.js';
 import { createDocumentActivities } from './documents.js';
 
@@ -85,7 +86,8 @@ export function createActivities(deps: ActivityDeps): DubanActivities {
     async recordLedgerEntry(entry: LedgerEntry) {
       const year = shanghaiYear(Date.parse(entry.at));
       try {
-        await executeLedgerUpdate({ client: deps.client, taskQueue: deps.taskQueue, unitId: entry.unitId, year }, addLedgerEntryUpdate, entry);
+        // Cancellable: a worker shutting down must not wait for an update that only a workflow worker can answer.
+        await whileNotCancelled(deps.client, () => executeLedgerUpdate({ client: deps.client, taskQueue: deps.taskQueue, unitId: entry.unitId, year }, addLedgerEntryUpdate, entry));
       } catch (err) {
         // A closed year is final (the case records the refusal); other refusals keep their type for the caller's retry policy.
         if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure && err.cause.type) {

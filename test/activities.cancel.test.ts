@@ -1,0 +1,58 @@
+// Activities that wait on another workflow's update (ledger, document register) stop when cancelled — as at a worker's
+// shutdown — instead of waiting for a workflow worker that is no longer there.
+import { CancelledFailure } from '@temporalio/activity';
+import { MockActivityEnvironment, type TestWorkflowEnvironment } from '@temporalio/testing';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { createActivities } from '../activities/index.js';
+import type { OfficialDocumentRequest } from '../src/documents/types.js';
+import { SYSTEM_ACTOR } from '../src/domain.js';
+import type { LedgerEntry } from '../src/messages.js';
+import { ensureNamespace } from '../src/temporal.js';
+import { createTimeSkippingEnv, directory } from './helpers.js';
+
+let env: TestWorkflowEnvironment;
+beforeAll(async () => {
+  env = await createTimeSkippingEnv();
+  await ensureNamespace(env.connection, env.namespace ?? 'default');
+}, 90_000);
+afterAll(async () => {
+  await env?.teardown();
+});
+
+// No worker polls this task queue: the ledger and the register are started but never answer.
+const activities = (): ReturnType<typeof createActivities> => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'duban-cancel-'));
+  return createActivities({ directory: () => directory, client: env.client, taskQueue: 'nobody-polls', outboxDir: join(dataDir, 'outbox'), dataDir, log: () => undefined });
+};
+
+async function cancelledWithin(run: (a: MockActivityEnvironment) => Promise<unknown>): Promise<number> {
+  const mock = new MockActivityEnvironment();
+  const began = Date.now();
+  const pending = run(mock);
+  await new Promise((r) => setTimeout(r, 500));
+  mock.cancel();
+  await expect(pending).rejects.toBeInstanceOf(CancelledFailure);
+  return Date.now() - began;
+}
+
+test('recordLedgerEntry waiting for a ledger nobody runs ends when cancelled', async () => {
+  const a = activities();
+  const at = new Date(await env.currentTimeMs()).toISOString();
+  const entry: LedgerEntry = { entryId: 'visit:C-1/arrival/deduction', kind: 'deduction', unitId: 'wuli-gov', caseId: 'visit:C-1', milestone: 'arrival', level: 'district', points: 1, at, actor: SYSTEM_ACTOR };
+  const ms = await cancelledWithin((mock) => mock.run((e: LedgerEntry) => a.recordLedgerEntry(e), entry));
+  expect(ms).toBeLessThan(5000);
+});
+
+test('issueOfficialDocument waiting for a register nobody runs ends when cancelled', async () => {
+  const a = activities();
+  const now = new Date(await env.currentTimeMs()).toISOString();
+  const request: OfficialDocumentRequest = {
+    key: 'visit:C-2/arrival/urge', caseId: 'visit:C-2', kind: 'urge', milestone: 'arrival', level: 'district', unitId: 'wuli-gov', unitName: '五里乡人民政府',
+    receptionSite: '区信访局', headcount: 3, receivedAt: now, deadline: now, newTimeLimit: null, points: 1, issuedAt: now,
+  };
+  const ms = await cancelledWithin((mock) => mock.run((r: OfficialDocumentRequest) => a.issueOfficialDocument(r), request));
+  expect(ms).toBeLessThan(5000);
+});
