@@ -4,7 +4,7 @@
 import SwaggerParser from '@apidevtools/swagger-parser';
 import { Client, Connection } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { loadApiKeys, type Action } from '../src/api/auth.js';
 import { buildApiServer } from '../src/api/server.js';
 import { SYSTEM_ACTOR } from '../src/domain.js';
@@ -25,8 +25,19 @@ afterAll(async () => {
   await h?.stop();
 });
 
+// Cases a test created: terminated after it, so a hundred idle ladders do not escalate (and issue documents) during later tests.
+const created = new Set<string>();
+afterEach(async () => {
+  for (const caseId of created) {
+    const handle = h.env.client.workflow.getHandle(caseId);
+    if ((await handle.describe()).status.name === 'RUNNING') await handle.terminate('test finished');
+  }
+  created.clear();
+});
+
 const call = async (method: 'GET' | 'POST', url: string, key: string | null, body?: unknown, binary = false): Promise<{ status: number; json: any; headers: Record<string, unknown> }> => {
   const res = await api.inject({ method, url, ...(key ? { headers: { authorization: `Bearer ${key}` } } : {}), ...(body !== undefined ? { payload: body as object } : {}) });
+  if (method === 'POST' && url === '/cases' && res.statusCode === 201) created.add((JSON.parse(res.body) as { caseId: string }).caseId);
   // A download (DOCX, XLSX) is bytes, not JSON, when it succeeds.
   return { status: res.statusCode, json: res.body && !(binary && res.statusCode < 300) ? JSON.parse(res.body) : null, headers: res.headers };
 };
@@ -345,7 +356,7 @@ test('the OpenAPI document validates, and every operation answers a sample reque
       if (docs.length > 0) return docs[0]!.url;
       await new Promise((r) => setTimeout(r, 250));
     }
-    throw new Error('no 催办单 for the late notice');
+    throw new Error(`no 催办单 for the late notice: ${JSON.stringify((await call('GET', path(late), KEY.admin)).json?.timeline)}`);
   };
   const today = new Date(Date.now() + 8 * 3_600_000).toISOString().slice(0, 10);
   const tomorrow = new Date(Date.now() + 32 * 3_600_000).toISOString().slice(0, 10);
