@@ -4,7 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { loadApiKeys } from './src/api/auth.js';
 import { deliveryRoutes } from './src/api/deliveryRoutes.js';
 import { buildApiServer } from './src/api/server.js';
-import { createDataConverter } from './src/codec.js';
+import { createDataConverter, loadCodec } from './src/codec.js';
+import { openRecords } from './src/records/index.js';
 import { loadConfig, loadDirectoryFile, loadPolicyFile } from './src/config.js';
 import { logger } from './src/log.js';
 
@@ -15,7 +16,10 @@ async function main(): Promise<void> {
   const keys = loadApiKeys();
   // Lazy: the API starts (and answers /readyz with 503) while Temporal is still down.
   const connection = Connection.lazy({ address: config.temporalAddress });
-  const client = new Client({ connection, namespace: config.namespace, dataConverter: createDataConverter() });
+  const codec = loadCodec();
+  const client = new Client({ connection, namespace: config.namespace, dataConverter: createDataConverter(codec) });
+  // The store of record: its migrations run here; a failing one stops start-up with its name.
+  const records = await openRecords(codec.codec);
   const host = process.env.DUBAN_API_HOST ?? '127.0.0.1';
   const port = Number(process.env.DUBAN_API_PORT ?? 8080);
   // Twilio status callbacks and arrival links: refused unless their secrets are configured.
@@ -27,6 +31,7 @@ async function main(): Promise<void> {
   });
   const app = await buildApiServer({
     client,
+    records,
     namespace: config.namespace,
     taskQueue: config.taskQueue,
     policy,

@@ -9,6 +9,7 @@ import { loadConfig, loadDirectoryFile, loadPolicyFile } from './src/config.js';
 import { createDataConverter, loadCodec } from './src/codec.js';
 import { activityLog, installTemporalLogging, logger } from './src/log.js';
 import { connectClient } from './src/temporal.js';
+import { openRecords } from './src/records/index.js';
 
 export const workflowsPath = fileURLToPath(new URL('./workflows/index.ts', import.meta.url));
 
@@ -44,6 +45,8 @@ async function main(): Promise<void> {
   installTemporalLogging(logger);
   const connection = await NativeConnection.connect({ address: config.temporalAddress });
   const client = await connectClient(config.temporalAddress, config.namespace, { dataConverter });
+  // The store of record: its migrations run here; a failing one stops start-up with its name.
+  const records = await openRecords(codec.codec);
   // Alert channels: each one only with its credentials, else the outbox (names of missing variables are printed, never values).
   const { config: channelConfig, notes } = channelConfigFromEnv();
   const channelSet = createChannels(channelConfig, config.outboxDir);
@@ -54,12 +57,13 @@ async function main(): Promise<void> {
     connection,
     namespace: config.namespace,
     taskQueue: config.taskQueue,
-    activities: { directory: () => directory, client, taskQueue: config.taskQueue, outboxDir: config.outboxDir, dataDir: config.dataDir, log: activityLog(logger), channelSet, ...(arrivalLinks ? { arrivalLinks } : {}) },
+    activities: { directory: () => directory, client, records, taskQueue: config.taskQueue, outboxDir: config.outboxDir, dataDir: config.dataDir, log: activityLog(logger), channelSet, ...(arrivalLinks ? { arrivalLinks } : {}) },
     dataConverter,
   });
   console.log(`duban worker: namespace ${config.namespace}, task queue ${config.taskQueue}, ${config.temporalAddress}, payloads encrypted with key ${codec.codec.currentKeyId} (${codec.source})`);
   await worker.run();
   await channelSet.close();
+  await records.db.end();
   await connection.close();
 }
 

@@ -3,6 +3,7 @@ import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activ
 import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import type { ArrivalLinkConfig } from '../src/arrivalLink.js';
 import type { DubanActivities } from '../src/activityTypes.js';
+import type { Records } from '../src/records/index.js';
 import { findUnit, unitSnapshot, type Directory } from '../src/directory.js';
 import { shanghaiYear } from '../src/domain.js';
 import { ErrorType } from '../src/errors.js';
@@ -24,6 +25,8 @@ export interface ActivityDeps {
   directory: () => Directory;
   client: Client;
   taskQueue: string;
+  /** The store of record (PostgreSQL): ledger, documents, case facts, send keys. */
+  records: Records;
   outboxDir: string;
   /** Official documents go to dataDir/documents, circulars to dataDir/circulars. Default: the outbox's parent (data/). */
   dataDir?: string;

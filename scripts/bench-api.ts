@@ -9,7 +9,7 @@ import { TASK_QUEUE, createDevServerEnv, directory, policy, sampleNotice, startH
 const N = Number(process.env.BENCH_CASES ?? 200);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
 const h = await startHarness(await createDevServerEnv());
-const api = await buildApiServer({ client: h.env.client, namespace: h.env.namespace ?? 'default', taskQueue: TASK_QUEUE, policy, directory, keys: loadApiKeys({}) });
+const api = await buildApiServer({ client: h.env.client, records: h.records, namespace: h.env.namespace ?? 'default', taskQueue: TASK_QUEUE, policy, directory, keys: loadApiKeys({}) });
 const url = await api.listen({ host: '127.0.0.1', port: 0 });
 
 async function pool(count: number, one: (i: number) => Promise<void>): Promise<number> {

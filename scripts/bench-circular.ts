@@ -4,6 +4,7 @@
 //   2. the fetch path on the dev server: BENCH_CIRCULAR_FETCH (default 200) real cases listed by visibility and read
 //      one by one (result or query) by the collect activity, printed separately. BENCH_CIRCULAR_FETCH=0 skips it.
 // Run: npm run bench:circular
+import { openBenchRecords } from './benchDatabase.js';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { mkdtempSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
@@ -84,7 +85,7 @@ if (FETCH > 0) {
   const env = await createDevServerEnv();
   await ensureNamespace(env.connection, env.namespace ?? 'default');
   const dataDir = mkdtempSync(join(tmpdir(), 'duban-bench-circular-'));
-  const deps = { directory: () => directory, client: env.client, taskQueue: TASK_QUEUE, outboxDir: join(dataDir, 'outbox'), dataDir, log: () => undefined };
+  const deps = { directory: () => directory, client: env.client, records: await openBenchRecords(), taskQueue: TASK_QUEUE, outboxDir: join(dataDir, 'outbox'), dataDir, log: () => undefined };
   const worker = await createDubanWorker({ connection: env.nativeConnection, namespace: env.namespace ?? 'default', taskQueue: TASK_QUEUE, activities: deps });
   const running = worker.run();
   try {

@@ -12,8 +12,10 @@ import { SYSTEM_ACTOR } from '../src/domain.js';
 import type { LedgerEntry } from '../src/messages.js';
 import { ensureNamespace } from '../src/temporal.js';
 import { createTimeSkippingEnv, directory } from './helpers.js';
+import { freshRecords } from './db.js';
 
 let env: TestWorkflowEnvironment;
+const records = await freshRecords();
 beforeAll(async () => {
   env = await createTimeSkippingEnv();
   await ensureNamespace(env.connection, env.namespace ?? 'default');
@@ -25,7 +27,7 @@ afterAll(async () => {
 // No worker polls this task queue: the ledger and the register are started but never answer.
 const activities = (): ReturnType<typeof createActivities> => {
   const dataDir = mkdtempSync(join(tmpdir(), 'duban-cancel-'));
-  return createActivities({ directory: () => directory, client: env.client, taskQueue: 'nobody-polls', outboxDir: join(dataDir, 'outbox'), dataDir, log: () => undefined });
+  return createActivities({ directory: () => directory, client: env.client, records, taskQueue: 'nobody-polls', outboxDir: join(dataDir, 'outbox'), dataDir, log: () => undefined });
 };
 
 async function cancelledWithin(run: (a: MockActivityEnvironment) => Promise<unknown>): Promise<number> {

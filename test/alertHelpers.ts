@@ -21,6 +21,8 @@ import type { Directory } from '../src/directory.js';
 import { smsSegments } from '../src/notifications.js';
 import { ensureNamespace } from '../src/temporal.js';
 import { workflowsPath } from '../worker.js';
+import { freshRecords } from './db.js';
+import type { Records } from '../src/records/index.js';
 
 export const TWILIO_SID = 'AC' + 'a1b2c3d4'.repeat(4);
 export const TWILIO_TOKEN = 'test-auth-token-0123456789abcdef';
@@ -426,12 +428,16 @@ export interface AlertWorkerOptions {
 
 /** A real worker (the production workflows and activities) whose channels point at the local peers. */
 const prepared = new WeakSet<TestWorkflowEnvironment>();
+const recordsByEnv = new WeakMap<TestWorkflowEnvironment, Records>();
 
 export async function startAlertWorker(env: TestWorkflowEnvironment, options: AlertWorkerOptions): Promise<AlertWorker> {
   if (!prepared.has(env)) {
     await ensureNamespace(env.connection, env.namespace ?? 'default');
     prepared.add(env);
   }
+  // One database per environment: a restarted worker finds the send keys its predecessor recorded.
+  let records = recordsByEnv.get(env);
+  if (!records) recordsByEnv.set(env, (records = await freshRecords()));
   const logs: string[] = [];
   const outboxDir = options.outboxDir ?? mkdtempSync(join(tmpdir(), 'duban-alerts-outbox-'));
   const worker = await Worker.create({
@@ -442,6 +448,7 @@ export async function startAlertWorker(env: TestWorkflowEnvironment, options: Al
     activities: createActivities({
       directory: options.directory,
       client: env.client,
+      records,
       taskQueue: options.taskQueue,
       outboxDir,
       dataDir: mkdtempSync(join(tmpdir(), 'duban-alerts-data-')),

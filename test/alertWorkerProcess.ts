@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createDubanWorker } from '../worker.js';
 import { TWILIO_FROM, TWILIO_SID, TWILIO_TOKEN, alertDirectory } from './alertHelpers.js';
+import { openRecords } from '../src/records/index.js';
 
 const address = process.env.ALERT_TEMPORAL_ADDRESS!;
 const taskQueue = process.env.ALERT_TASK_QUEUE!;
@@ -20,6 +21,7 @@ const worker = await createDubanWorker({
   activities: {
     directory: () => directory,
     client,
+    records: await openRecords(undefined, { url: process.env.ALERT_DATABASE_URL! }),
     taskQueue,
     outboxDir: mkdtempSync(join(tmpdir(), 'duban-crash-outbox-')),
     dataDir: mkdtempSync(join(tmpdir(), 'duban-crash-data-')), // documents/ of its own, not the shared tmpdir

@@ -9,6 +9,7 @@ import { startEscalatedVisit } from '../src/cases.js';
 import { ROOT } from '../src/config.js';
 import { alertDirectory, channelConfigFor, startAlertWorker, startSmtpPeer, startTwilioPeer, until, type AlertWorker, type SmtpPeer, type TwilioPeer } from './alertHelpers.js';
 import { createDevServerEnv, intake, policy, sampleNotice } from './helpers.js';
+import { freshRecords } from './db.js';
 
 const TASK_QUEUE = 'duban-alerts-crash';
 let env: TestWorkflowEnvironment;
@@ -34,7 +35,7 @@ test('SIGKILL mid-send: what was accepted before the kill is not sent again; onl
   // node itself (not the tsx wrapper, whose child would survive the kill) runs the worker.
   child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'test/alertWorkerProcess.ts')], {
     cwd: ROOT,
-    env: { ...process.env, ALERT_TEMPORAL_ADDRESS: env.address, ALERT_TASK_QUEUE: TASK_QUEUE, ALERT_TWILIO_BASE: twilioPeer.baseUrl, ALERT_SMTP_PORT: String(smtp.port) },
+    env: { ...process.env, ALERT_TEMPORAL_ADDRESS: env.address, ALERT_TASK_QUEUE: TASK_QUEUE, ALERT_TWILIO_BASE: twilioPeer.baseUrl, ALERT_SMTP_PORT: String(smtp.port), ALERT_DATABASE_URL: (await freshRecords()).url },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout!.on('data', (c: Buffer) => (out += c.toString()));

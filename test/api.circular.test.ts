@@ -19,12 +19,14 @@ import { createDubanWorker } from '../worker.js';
 import { channelConfigFor, startSmtpPeer, type SmtpPeer } from './alertHelpers.js';
 import { TASK_QUEUE, createDevServerEnv, demoPolicy, directory, intake, sampleNotice, supervisor, unitActor, waitForStep, until as waitUntil } from './helpers.js';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { freshRecords } from './db.js';
 
 const KEY = { supervisor: 'dev-supervisor-key', admin: 'dev-admin-key', viewer: 'dev-viewer-key', unit: 'dev-unit-wuli-gov-key', intake: 'dev-intake-key' } as const;
 const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 const DOCX = 'application/vnd.openxmlformats-officedocument.wordprocessingml.document';
 
 let env: TestWorkflowEnvironment;
+const records = await freshRecords();
 let worker: Worker;
 let running: Promise<void>;
 let api: FastifyInstance;
@@ -64,10 +66,10 @@ beforeAll(async () => {
     connection: env.nativeConnection,
     namespace: env.namespace ?? 'default',
     taskQueue: TASK_QUEUE,
-    activities: { directory: () => directory, client: env.client, taskQueue: TASK_QUEUE, outboxDir: join(dataDir, 'outbox'), dataDir, channels: channelConfigFor({ smtp }), log: () => undefined },
+    activities: { directory: () => directory, client: env.client, records, taskQueue: TASK_QUEUE, outboxDir: join(dataDir, 'outbox'), dataDir, channels: channelConfigFor({ smtp }), log: () => undefined },
   });
   running = worker.run();
-  api = await buildApiServer({ client: env.client, namespace: env.namespace ?? 'default', taskQueue: TASK_QUEUE, policy: demoPolicy, directory, keys: loadApiKeys({}), dataDir });
+  api = await buildApiServer({ client: env.client, records, namespace: env.namespace ?? 'default', taskQueue: TASK_QUEUE, policy: demoPolicy, directory, keys: loadApiKeys({}), dataDir });
 
   const start = async (notice: ReturnType<typeof sampleNotice>): Promise<StartVisitResult> => {
     const c = await startEscalatedVisit(notice, { client: env.client, taskQueue: TASK_QUEUE, policy: demoPolicy, directory, actor: intake });

@@ -21,7 +21,7 @@ let year: number;
 let t0: number;
 beforeAll(async () => {
   h = await startHarness(await createTimeSkippingEnv());
-  api = await buildApiServer({ client: h.env.client, namespace: h.env.namespace ?? 'default', taskQueue: TASK_QUEUE, policy, directory, keys: loadApiKeys({}), dataDir: h.dataDir });
+  api = await buildApiServer({ client: h.env.client, records: h.records, namespace: h.env.namespace ?? 'default', taskQueue: TASK_QUEUE, policy, directory, keys: loadApiKeys({}), dataDir: h.dataDir });
   // One district case past its 督办: a 催办单 and a 督办单.
   t0 = await h.env.currentTimeMs();
   const c = await startVisit(h, sampleNotice('district', t0));

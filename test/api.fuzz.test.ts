@@ -25,7 +25,7 @@ let caseId: string;
 let before: CaseView;
 beforeAll(async () => {
   h = await startHarness(await createDevServerEnv());
-  api = await buildApiServer({ client: h.env.client, namespace: h.env.namespace ?? 'default', taskQueue: TASK_QUEUE, policy, directory, keys: loadApiKeys({}) });
+  api = await buildApiServer({ client: h.env.client, records: h.records, namespace: h.env.namespace ?? 'default', taskQueue: TASK_QUEUE, policy, directory, keys: loadApiKeys({}) });
   const res = await api.inject({ method: 'POST', url: '/cases', headers: { authorization: 'Bearer dev-admin-key' }, payload: sampleNotice('beijing', Date.now() - 1000) });
   caseId = (JSON.parse(res.body) as CaseView).caseId;
   before = await h.env.client.workflow.getHandle(caseId).query(caseQuery);

@@ -18,8 +18,8 @@ let api: FastifyInstance;
 let record: (entry: LedgerEntry) => Promise<void>;
 beforeAll(async () => {
   h = await startHarness(await createTimeSkippingEnv());
-  api = await buildApiServer({ client: h.env.client, namespace: h.env.namespace ?? 'default', taskQueue: TASK_QUEUE, policy: demoPolicy, directory, keys: loadApiKeys({}), dataDir: h.dataDir });
-  const activities = createActivities({ directory: () => directory, client: h.env.client, taskQueue: TASK_QUEUE, outboxDir: h.outboxDir, dataDir: h.dataDir, log: () => undefined });
+  api = await buildApiServer({ client: h.env.client, records: h.records, namespace: h.env.namespace ?? 'default', taskQueue: TASK_QUEUE, policy: demoPolicy, directory, keys: loadApiKeys({}), dataDir: h.dataDir });
+  const activities = createActivities({ directory: () => directory, client: h.env.client, records: h.records, taskQueue: TASK_QUEUE, outboxDir: h.outboxDir, dataDir: h.dataDir, log: () => undefined });
   record = (entry) => activities.recordLedgerEntry(entry);
 }, 90_000);
 afterAll(async () => {

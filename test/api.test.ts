@@ -18,7 +18,7 @@ let h: Harness;
 let api: FastifyInstance;
 beforeAll(async () => {
   h = await startHarness(await createDevServerEnv());
-  api = await buildApiServer({ client: h.env.client, namespace: h.env.namespace ?? 'default', taskQueue: TASK_QUEUE, policy: demoPolicy, directory, keys: loadApiKeys({}), dataDir: h.dataDir });
+  api = await buildApiServer({ client: h.env.client, records: h.records, namespace: h.env.namespace ?? 'default', taskQueue: TASK_QUEUE, policy: demoPolicy, directory, keys: loadApiKeys({}), dataDir: h.dataDir });
 }, 90_000);
 afterAll(async () => {
   await api?.close();
@@ -277,7 +277,7 @@ describe('refusals', () => {
   });
   test('Temporal down → 503 with Retry-After, and /readyz says not ready', async () => {
     const down = new Client({ connection: Connection.lazy({ address: '127.0.0.1:1' }), namespace: 'default' });
-    const offline = await buildApiServer({ client: down, namespace: 'default', taskQueue: TASK_QUEUE, policy, directory, keys: loadApiKeys({}), temporalTimeoutMs: 2000 });
+    const offline = await buildApiServer({ client: down, records: h.records, namespace: 'default', taskQueue: TASK_QUEUE, policy, directory, keys: loadApiKeys({}), temporalTimeoutMs: 2000 });
     const created = await offline.inject({ method: 'POST', url: '/cases', headers: { authorization: `Bearer ${KEY.intake}` }, payload: newNotice() });
     expect(created.statusCode).toBe(503);
     expect(created.headers['retry-after']).toBe('5');
@@ -300,13 +300,13 @@ describe('refusals', () => {
     expect((await offline.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
     await offline.close();
     // Temporal up but without the API's namespace is not ready either.
-    const lost = await buildApiServer({ client: h.env.client, namespace: 'no-such-namespace', taskQueue: TASK_QUEUE, policy, directory, keys: loadApiKeys({}) });
+    const lost = await buildApiServer({ client: h.env.client, records: h.records, namespace: 'no-such-namespace', taskQueue: TASK_QUEUE, policy, directory, keys: loadApiKeys({}) });
     expect(await lost.inject({ method: 'GET', url: '/readyz' })).toMatchObject({ statusCode: 503 });
     await lost.close();
   }, 60_000);
   test('no worker answering: 503, never a 500, and the registered notice is not lost', async () => {
     // Temporal is up but nothing polls this task queue: the case starts, its first query cannot be answered.
-    const stalled = await buildApiServer({ client: h.env.client, namespace: h.env.namespace ?? 'default', taskQueue: 'nobody-polls', policy, directory, keys: loadApiKeys({}), temporalTimeoutMs: 3000 });
+    const stalled = await buildApiServer({ client: h.env.client, records: h.records, namespace: h.env.namespace ?? 'default', taskQueue: 'nobody-polls', policy, directory, keys: loadApiKeys({}), temporalTimeoutMs: 3000 });
     const notice = newNotice();
     const caseId = `visit:${notice.noticeId as string}`;
     const began = Date.now();

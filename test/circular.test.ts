@@ -20,6 +20,7 @@ import { workflowsPath } from '../worker.js';
 import { fakeView } from './circularFixtures.js';
 import { docxParagraphs } from './docxText.js';
 import { createTimeSkippingEnv, directory } from './helpers.js';
+import { freshRecords } from './db.js';
 
 const units = directory.units.map((u) => ({ id: u.id, name: u.name }));
 const q3 = quarterPeriod('2026-Q3');
@@ -147,7 +148,7 @@ describe('mail', () => {
   it('is sent once: a retry after a send (the worker died before completing) sends nothing', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'duban-circular-mail-'));
     const outboxDir = join(dir, 'outbox');
-    const acts = createCircularActivities({ directory: () => directory, client: undefined as never, taskQueue: 'x', outboxDir, dataDir: dir, log: () => undefined });
+    const acts = createCircularActivities({ directory: () => directory, client: undefined as never, records: await freshRecords(), taskQueue: 'x', outboxDir, dataDir: dir, log: () => undefined });
     const figures = aggregateCircular(views, { circularId: '2026-Q3', period: q3, cutoff, units });
     const request = { circularId: '2026-Q3', period: q3, requestedBy: { id: 'duban', role: 'system' as const }, mail: true };
     const env = new MockActivityEnvironment();
@@ -196,7 +197,7 @@ describe('the scheduled run on the time-skipping server', () => {
     dataDir = mkdtempSync(join(tmpdir(), 'duban-circular-'));
     outboxDir = join(dataDir, 'outbox');
     mkdirSync(outboxDir);
-    const real = createActivities({ directory: () => directory, client: env.client, taskQueue: 'circular-ts', outboxDir, dataDir, log: () => undefined });
+    const real = createActivities({ directory: () => directory, client: env.client, records: await freshRecords(), taskQueue: 'circular-ts', outboxDir, dataDir, log: () => undefined });
     worker = await Worker.create({
       connection: env.nativeConnection,
       namespace: env.namespace ?? 'default',

@@ -20,7 +20,7 @@ let api: FastifyInstance;
 let url: string;
 beforeAll(async () => {
   h = await startHarness(await createDevServerEnv());
-  api = await buildApiServer({ client: h.env.client, namespace: h.env.namespace ?? 'default', taskQueue: TASK_QUEUE, policy, directory, keys: loadApiKeys({}), dataDir: h.dataDir });
+  api = await buildApiServer({ client: h.env.client, records: h.records, namespace: h.env.namespace ?? 'default', taskQueue: TASK_QUEUE, policy, directory, keys: loadApiKeys({}), dataDir: h.dataDir });
   url = await api.listen({ host: '127.0.0.1', port: 0 });
 }, 90_000);
 afterAll(async () => {

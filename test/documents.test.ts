@@ -252,7 +252,7 @@ describe('the activity on its own: files and the register', () => {
     issuedAt: `${year}-03-01T09:00:00.000Z`,
   });
   const activitiesFor = (officeId: string, dataDir: string): ReturnType<typeof createActivities> =>
-    createActivities({ directory: () => ({ ...directory, office: { ...directory.office, id: officeId } }), client: h.env.client, taskQueue: TASK_QUEUE, outboxDir: join(dataDir, 'outbox'), dataDir, log: () => undefined });
+    createActivities({ directory: () => ({ ...directory, office: { ...directory.office, id: officeId } }), client: h.env.client, records: h.records, taskQueue: TASK_QUEUE, outboxDir: join(dataDir, 'outbox'), dataDir, log: () => undefined });
 
   test('a retried activity returns the same document and leaves the file as first written', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'duban-docs-retry-'));
@@ -324,7 +324,7 @@ async function extraWorker(taskQueue: string, directory: Directory, override: Pa
   const dataDir = mkdtempSync(join(tmpdir(), 'duban-docs-'));
   const outboxDir = join(dataDir, 'outbox');
   mkdirSync(outboxDir);
-  const activities = createActivities({ directory: () => directory, client: h.env.client, taskQueue, outboxDir, dataDir, log: () => undefined, ...(smtpPeer ? { channels: channelConfigFor({ smtp: smtpPeer }) } : {}) });
+  const activities = createActivities({ directory: () => directory, client: h.env.client, records: h.records, taskQueue, outboxDir, dataDir, log: () => undefined, ...(smtpPeer ? { channels: channelConfigFor({ smtp: smtpPeer }) } : {}) });
   const worker = await Worker.create({ connection: h.env.nativeConnection, namespace: h.env.namespace ?? 'default', taskQueue, workflowsPath, activities: { ...activities, ...override } });
   extraWorkers.push({ worker, running: worker.run() });
   return { dataDir, outboxDir };
@@ -399,7 +399,7 @@ test('an arrival reported while the 催办单 is being issued does not change wh
   let entered!: () => void;
   const inside = new Promise<void>((r) => (entered = r));
   const slowDirectory: Directory = { ...directory, office: { ...directory.office, id: 'slow-xfb' } };
-  const real = createActivities({ directory: () => slowDirectory, client: h.env.client, taskQueue: 'duban-docs-slow', outboxDir: mkdtempSync(join(tmpdir(), 'duban-docs-slow-o-')), dataDir: mkdtempSync(join(tmpdir(), 'duban-docs-slow-')), log: () => undefined });
+  const real = createActivities({ directory: () => slowDirectory, client: h.env.client, records: h.records, taskQueue: 'duban-docs-slow', outboxDir: mkdtempSync(join(tmpdir(), 'duban-docs-slow-o-')), dataDir: mkdtempSync(join(tmpdir(), 'duban-docs-slow-')), log: () => undefined });
   const slow = {
     issueOfficialDocument: async (req: OfficialDocumentRequest) => {
       entered();

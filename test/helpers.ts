@@ -14,6 +14,8 @@ import { SEARCH_ATTRIBUTE_KEYS } from '../src/searchAttributes.js';
 import { ensureNamespace } from '../src/temporal.js';
 import { createDubanWorker } from '../worker.js';
 import type { OutboxMessage } from '../activities/outbox.js';
+import { freshRecords } from './db.js';
+import type { Records } from '../src/records/index.js';
 
 export const TASK_QUEUE = 'duban-test';
 
@@ -63,6 +65,8 @@ export interface Harness {
   outboxDir: string;
   /** The worker's data/: documents/ and circulars/ are written here. */
   dataDir: string;
+  /** This harness's own database (a fresh one per harness). */
+  records: Records;
   logs: string[];
   stop(): Promise<void>;
 }
@@ -75,11 +79,12 @@ export async function startHarness(env: TestWorkflowEnvironment): Promise<Harnes
   const outboxDir = join(dataDir, 'outbox');
   mkdirSync(outboxDir);
   const logs: string[] = [];
+  const records = await freshRecords();
   const worker = await createDubanWorker({
     connection: env.nativeConnection,
     namespace: env.namespace ?? 'default',
     taskQueue: TASK_QUEUE,
-    activities: { directory: () => directory, client: env.client, taskQueue: TASK_QUEUE, outboxDir, dataDir, log: (l) => logs.push(l) },
+    activities: { directory: () => directory, client: env.client, records, taskQueue: TASK_QUEUE, outboxDir, dataDir, log: (l) => logs.push(l) },
   });
   const running = worker.run();
   const started: StartVisitResult[] = [];
@@ -95,10 +100,12 @@ export async function startHarness(env: TestWorkflowEnvironment): Promise<Harnes
     worker,
     outboxDir,
     dataDir,
+    records,
     logs,
     async stop() {
       worker.shutdown();
       await running;
+      await records.close();
       await env.teardown();
     },
   };

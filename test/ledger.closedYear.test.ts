@@ -13,6 +13,7 @@ import { caseQuery, closeLedgerUpdate, type CaseView, type LedgerEntry } from '.
 import { ensureNamespace } from '../src/temporal.js';
 import { workflowsPath } from '../worker.js';
 import { H, createTimeSkippingEnv, directory, intake, policy, sampleNotice, supervisor, until } from './helpers.js';
+import { freshRecords } from './db.js';
 
 const TASK_QUEUE = 'duban-ledger-closed';
 let env: TestWorkflowEnvironment;
@@ -27,7 +28,7 @@ beforeAll(async () => {
   env = await createTimeSkippingEnv();
   await ensureNamespace(env.connection, env.namespace ?? 'default');
   const dataDir = mkdtempSync(join(tmpdir(), 'duban-ledger-closed-'));
-  const real = createActivities({ directory: () => directory, client: env.client, taskQueue: TASK_QUEUE, outboxDir: join(dataDir, 'outbox'), dataDir, log: () => undefined });
+  const real = createActivities({ directory: () => directory, client: env.client, records: await freshRecords(), taskQueue: TASK_QUEUE, outboxDir: join(dataDir, 'outbox'), dataDir, log: () => undefined });
   worker = await Worker.create({
     connection: env.nativeConnection,
     namespace: env.namespace ?? 'default',

@@ -24,7 +24,7 @@ let h: Harness;
 let activities: DubanActivities;
 beforeAll(async () => {
   h = await startHarness(await createTimeSkippingEnv());
-  activities = createActivities({ directory: () => directory, client: h.env.client, taskQueue: TASK_QUEUE, outboxDir: h.outboxDir, dataDir: h.dataDir, log: () => undefined });
+  activities = createActivities({ directory: () => directory, client: h.env.client, records: h.records, taskQueue: TASK_QUEUE, outboxDir: h.outboxDir, dataDir: h.dataDir, log: () => undefined });
 }, 90_000);
 afterAll(async () => {
   await h?.stop();

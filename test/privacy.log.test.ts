@@ -8,6 +8,7 @@ import { loadApiKeys } from '../src/api/auth.js';
 import { buildApiServer } from '../src/api/server.js';
 import { ROOT, loadDirectoryFile, loadPolicyFile } from '../src/config.js';
 import { PinoTemporalLogger, REDACTED, activityLog, createLogger, maskPersonalData } from '../src/log.js';
+import { freshRecords } from './db.js';
 
 function capture(): { lines: () => Record<string, unknown>[]; raw: () => string; log: ReturnType<typeof createLogger> } {
   const out: string[] = [];
@@ -90,7 +91,7 @@ describe("the API's own log", () => {
       });
       return Promise.resolve();
     };
-    const api = await buildApiServer({ client, namespace: 'default', taskQueue: 'q', policy: loadPolicyFile(join(ROOT, 'config/policy.json')), directory: loadDirectoryFile(join(ROOT, 'config/units.sample.json')), keys: loadApiKeys({}), plugins: [failing], logger: c.log });
+    const api = await buildApiServer({ client, records: await freshRecords(), namespace: 'default', taskQueue: 'q', policy: loadPolicyFile(join(ROOT, 'config/policy.json')), directory: loadDirectoryFile(join(ROOT, 'config/units.sample.json')), keys: loadApiKeys({}), plugins: [failing], logger: c.log });
     try {
       expect((await api.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
       expect((await api.inject({ method: 'POST', url: '/cases', headers: { authorization: 'Bearer dev-intake-key' }, payload: { headcount: 'x' } })).statusCode).toBe(400);

@@ -20,6 +20,7 @@ import type { Policy } from '../src/policy.js';
 import { SEARCH_ATTRIBUTE_KEYS } from '../src/searchAttributes.js';
 import { ensureNamespace } from '../src/temporal.js';
 import { createDubanWorker } from '../worker.js';
+import { freshRecords } from './db.js';
 
 export const TASK_QUEUE = 'duban-privacy';
 export const S = 1000;
@@ -117,7 +118,7 @@ export async function startEncryptedWorker(
     connection: env.nativeConnection,
     namespace: env.namespace ?? 'default',
     taskQueue: TASK_QUEUE,
-    activities: { directory: () => options.directory, client: options.client, taskQueue: TASK_QUEUE, outboxDir, dataDir: mkdtempSync(join(tmpdir(), 'duban-privacy-data-')), ...(options.log ? { log: options.log } : {}) },
+    activities: { directory: () => options.directory, client: options.client, records: await freshRecords(), taskQueue: TASK_QUEUE, outboxDir, dataDir: mkdtempSync(join(tmpdir(), 'duban-privacy-data-')), ...(options.log ? { log: options.log } : {}) },
     dataConverter: options.dataConverter,
   });
   const running = worker.run();

@@ -1,5 +1,6 @@
 // What every route module of the API shares: problem answers, auth guards, the Temporal deadline, the case reader.
 import type { Client } from '@temporalio/client';
+import type { Records } from '../records/index.js';
 import type { FastifyBaseLogger, FastifyInstance, FastifyRequest, RawReplyDefaultExpression, RawRequestDefaultExpression, RawServerDefault } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -34,6 +35,8 @@ export type ZodApp = FastifyInstance<RawServerDefault, RawRequestDefaultExpressi
 
 export interface RouteKit {
   client: Client;
+  /** The store of record: a route's database errors become 503 in the server's error handler. */
+  records: Records;
   namespace: string;
   taskQueue: string;
   directory: Directory;

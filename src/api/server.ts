@@ -40,9 +40,13 @@ import { Problem, problemResponses, problemSchema, type RouteKit, type RoutesOf 
 import { circularRoutes } from './circularRoutes.js';
 import { documentRoutes } from './documentRoutes.js';
 import { ledgerRoutes } from './ledgerRoutes.js';
+import type { Records } from '../records/index.js';
+import { isDatabaseUnavailable } from '../records/db.js';
 
 export interface ApiDeps {
   client: Client;
+  /** The store of record (PostgreSQL): ledgers, documents, closed cases, arrival tokens. */
+  records: Records;
   namespace: string;
   taskQueue: string;
   /** The policy in force for new cases. */
@@ -179,6 +183,7 @@ export async function buildApiServer(deps: ApiDeps): Promise<FastifyInstance> {
     else if (e.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') problem = new Problem(415, 'Unsupported media type', 'send application/json');
     // gRPC errors carry a numeric code: only fastify's own codes are strings.
     else if ((typeof e.code === 'string' && e.code.startsWith('FST_ERR_CTP')) || (e.statusCode !== undefined && e.statusCode >= 400 && e.statusCode < 500)) problem = new Problem(400, 'Invalid request 请求无效', 'the body is not valid JSON');
+    else if (isDatabaseUnavailable(err)) problem = new Problem(503, 'Temporarily unavailable 暂时不可用', 'the database is unreachable; nothing was written; retry later', [], 5);
     else if (isTemporalUnavailable(err)) problem = new Problem(503, 'Temporarily unavailable 暂时不可用', 'Temporal is unreachable or did not answer in time; retry later (a repeated create is idempotent; read the case before repeating an action)', [], 5);
     else {
       request.log.error({ err }, 'unexpected error');
@@ -353,7 +358,7 @@ export async function buildApiServer(deps: ApiDeps): Promise<FastifyInstance> {
   app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
 
   // Ledgers, official documents and circulars: each in its own module, sharing auth, deadlines and problem answers.
-  const kit: RouteKit = { client: deps.client, namespace: deps.namespace, taskQueue: deps.taskQueue, directory: deps.directory, dataDir: deps.dataDir ?? loadConfig().dataDir, temporal, guard, principalFor, allow, readCase };
+  const kit: RouteKit = { client: deps.client, records: deps.records, namespace: deps.namespace, taskQueue: deps.taskQueue, directory: deps.directory, dataDir: deps.dataDir ?? loadConfig().dataDir, temporal, guard, principalFor, allow, readCase };
   const routeModules: RoutesOf[] = [ledgerRoutes, documentRoutes, circularRoutes];
   for (const routes of routeModules) routes(app, kit);
 
