@@ -2,14 +2,14 @@
 import { Connection } from '@temporalio/client';
 import { loadConfig } from '../src/config.js';
 import { ensureCircularSchedule } from '../src/circular/schedule.js';
-import { connectClient, ensureNamespace } from '../src/temporal.js';
+import { connectClient, ensureNamespace, retentionDaysFromEnv } from '../src/temporal.js';
 
 const config = loadConfig();
 const end = Date.now() + 120_000;
 for (;;) {
   try {
     const connection = await Connection.connect({ address: config.temporalAddress, connectTimeout: 2000 });
-    await ensureNamespace(connection, config.namespace);
+    await ensureNamespace(connection, config.namespace, { retentionDays: retentionDaysFromEnv() });
     await connection.close();
     const client = await connectClient(config.temporalAddress, config.namespace);
     await ensureCircularSchedule(client, { taskQueue: config.taskQueue });

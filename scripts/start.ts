@@ -8,7 +8,9 @@ import { ROOT, loadConfig, loadDirectoryFile, loadPolicyFile, temporalCliPath } 
 import { CodecConfigError, loadCodec } from '../src/codec.js';
 import { searchAttributeArgs } from '../src/searchAttributes.js';
 import { ensureCircularSchedule } from '../src/circular/schedule.js';
-import { connectClient, ensureNamespace } from '../src/temporal.js';
+import { connectClient, ensureNamespace, retentionDaysFromEnv } from '../src/temporal.js';
+import { ensureDatabase, databaseUrlFromEnv } from '../src/records/db.js';
+import { startEmbeddedPostgres, type EmbeddedPostgres } from '../src/records/embeddedPostgres.js';
 
 interface ChildSpec {
   name: string;
@@ -40,6 +42,7 @@ const UI_PORT = Number(process.env.DUBAN_UI_PORT ?? 8233);
 const CODEC_PORT = Number(process.env.DUBAN_CODEC_PORT ?? 8081);
 const children: { spec: ChildSpec; process: ChildProcess }[] = [];
 let stopping = false;
+let postgres: EmbeddedPostgres | undefined;
 
 function launch(spec: ChildSpec): ChildProcess {
   const child = spawn(spec.command, spec.args, { cwd: ROOT, stdio: 'inherit', env: process.env });
@@ -64,6 +67,10 @@ async function stop(exitCode: number): Promise<void> {
     await exited;
     clearTimeout(timer);
     console.log(`stopped ${spec.name}`);
+  }
+  if (postgres) {
+    await postgres.stop();
+    console.log('stopped PostgreSQL');
   }
   process.exit(exitCode);
 }
@@ -105,8 +112,17 @@ async function main(): Promise<void> {
       ],
     });
   }
+  // The store of record: DUBAN_DATABASE_URL, else PostgreSQL from the .venv with its cluster in data/pg.
+  if (process.env.DUBAN_DATABASE_URL === undefined) {
+    const port = Number(process.env.DUBAN_PG_PORT ?? 54329);
+    postgres = await startEmbeddedPostgres({ dataDir: join(config.dataDir, 'pg'), port, logFile: join(config.dataDir, 'postgres.log') });
+    process.env.DUBAN_DATABASE_URL = databaseUrlFromEnv();
+    console.log(`PostgreSQL on 127.0.0.1:${port}, data in ${join(config.dataDir, 'pg')}`);
+  }
+  await ensureDatabase(process.env.DUBAN_DATABASE_URL);
   const connection = await connectWithRetry(config.temporalAddress, 30_000);
-  await ensureNamespace(connection, config.namespace);
+  // Retention is set on every start: the dev server creates its namespace with 24 h, duban keeps closed cases 30 days.
+  await ensureNamespace(connection, config.namespace, { retentionDays: retentionDaysFromEnv() });
   await connection.close();
   // The quarterly circular's Schedule (created, or brought up to date): 00:00 Shanghai on each quarter's first day.
   const client = await connectClient(config.temporalAddress, config.namespace);

@@ -22,11 +22,36 @@ export async function connectClient(address: string, namespace: string, options:
 }
 
 /** Registers the namespace and duban's search attributes when missing; safe to call at every start. */
-export async function ensureNamespace(connection: Connection, namespace: string): Promise<void> {
+/** Default namespace retention: how long Temporal keeps a closed case (its facts stay in the database for good). */
+export const DEFAULT_RETENTION_DAYS = 30;
+
+/** DUBAN_RETENTION_DAYS (1–3650), else 30. */
+export function retentionDaysFromEnv(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env.DUBAN_RETENTION_DAYS;
+  if (raw === undefined) return DEFAULT_RETENTION_DAYS;
+  const days = Number(raw);
+  if (!Number.isInteger(days) || days < 1 || days > 3650) throw new Error(`DUBAN_RETENTION_DAYS: must be a whole number of days from 1 to 3650, not ${raw}`);
+  return days;
+}
+
+export interface EnsureNamespaceOptions {
+  /** Set the namespace's retention to this many days on every call (a dev server creates its namespace with 24 h). */
+  retentionDays?: number;
+}
+
+export async function ensureNamespace(connection: Connection, namespace: string, options: EnsureNamespaceOptions = {}): Promise<void> {
+  const retentionMs = (options.retentionDays ?? DEFAULT_RETENTION_DAYS) * 86_400_000;
+  let current: number | undefined;
   try {
-    await connection.workflowService.describeNamespace({ namespace });
+    const described = await connection.workflowService.describeNamespace({ namespace });
+    const ttl = described.config?.workflowExecutionRetentionTtl;
+    current = ttl ? Number(ttl.seconds ?? 0) * 1000 + Math.round((ttl.nanos ?? 0) / 1e6) : undefined;
   } catch {
-    await connection.workflowService.registerNamespace({ namespace, workflowExecutionRetentionPeriod: msToTs(30 * 86_400_000) });
+    await connection.workflowService.registerNamespace({ namespace, workflowExecutionRetentionPeriod: msToTs(retentionMs) });
+    current = retentionMs;
+  }
+  if (options.retentionDays !== undefined && current !== retentionMs) {
+    await connection.workflowService.updateNamespace({ namespace, config: { workflowExecutionRetentionTtl: msToTs(retentionMs) } });
   }
   let registered: Record<string, unknown> = {};
   try {
