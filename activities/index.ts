@@ -1,17 +1,16 @@
 // All of duban's I/O, built from its dependencies so tests pass real local peers in.
 import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
-import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import type { ArrivalLinkConfig } from '../src/arrivalLink.js';
 import type { DubanActivities } from '../src/activityTypes.js';
 import type { Records } from '../src/records/index.js';
 import { findUnit, unitSnapshot, type Directory } from '../src/directory.js';
 import { shanghaiYear } from '../src/domain.js';
 import { ErrorType } from '../src/errors.js';
-import { executeLedgerUpdate } from '../src/ledgerClient.js';
-import { addLedgerEntryUpdate, type LedgerEntry } from '../src/messages.js';
+import { LedgerRefusal, recordDeduction } from '../src/records/ledger.js';
+import type { LedgerEntry } from '../src/messages.js';
 import { createChannels, type ChannelConfig, type ChannelSet } from './channels/index.js';
 import { TransientDeliveryError, deliver } from './channels/deliver.js';
-import { whileNotCancelled } from './cancellable.js';
 import { createCircularActivities } from './circular.js';
 import { createDocumentActivities } from './documents.js';
 
@@ -89,14 +88,10 @@ export function createActivities(deps: ActivityDeps): DubanActivities {
     async recordLedgerEntry(entry: LedgerEntry) {
       const year = shanghaiYear(Date.parse(entry.at));
       try {
-        // Cancellable: a worker shutting down must not wait for an update that only a workflow worker can answer.
-        await whileNotCancelled(deps.client, () => executeLedgerUpdate({ client: deps.client, taskQueue: deps.taskQueue, unitId: entry.unitId, year }, addLedgerEntryUpdate, entry));
+        await recordDeduction(deps.records.db, { unitId: entry.unitId, year }, entry);
       } catch (err) {
-        // A closed year is final (the case records the refusal); other refusals keep their type for the caller's retry policy.
-        if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure && err.cause.type) {
-          const nonRetryable = err.cause.type === (ErrorType.LedgerClosed as string);
-          throw ApplicationFailure.create({ type: err.cause.type, message: err.cause.message, nonRetryable, details: err.cause.details ?? [] });
-        }
+        // A refusal is final (a closed year is recorded by the case as ledgerRefused); a database outage is thrown as is, for Temporal to retry.
+        if (err instanceof LedgerRefusal) throw ApplicationFailure.create({ type: err.type, message: err.message, nonRetryable: true, details: [err.issues] });
         throw err;
       }
     },
