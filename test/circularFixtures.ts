@@ -26,6 +26,11 @@ export function fakeView(c: FakeCase): CaseView {
   push('reminder', 1);
   push('urge', c.urges ?? 0);
   push('supervise', c.supervises ?? 0);
+  // The entries the workflow writes with these facts, so the recorded case facts (src/records) say the same as the view.
+  const deductions: CaseView['deductions'] = (c.deductions ?? []).map((points, i) => ({ entryId: `visit:${c.id}/${i}`, milestone: i === 0 ? 'arrival' : 'closureReport', points, at: c.receivedAt }));
+  for (const d of deductions) timeline.push({ seq: timeline.length + 1, at: d.at, type: 'deduction', milestone: d.milestone, actor: system, dueAt: d.at });
+  if (c.arrival) timeline.push({ seq: timeline.length + 1, at: c.receivedAt, type: 'arrival', milestone: 'arrival', actor: { id: 'wuli-gov-unit', role: 'unit' }, detail: { leaderId: `${c.unitId}-p`, onTime: c.arrival === 'onTime' } });
+  if (c.status === 'cancelled' || (c.status ?? 'closed') === 'closed') timeline.push({ seq: timeline.length + 1, at: c.receivedAt, type: c.status === 'cancelled' ? 'cancelled' : 'closed', actor: system });
   return {
     caseId: `visit:${c.id}`,
     kind: 'escalatedVisit',
@@ -40,7 +45,7 @@ export function fakeView(c: FakeCase): CaseView {
     arrival: c.arrival ? { leaderId: `${c.unitId}-p`, leaderRole: 'principal', arrivedAt: c.receivedAt, onTime: c.arrival === 'onTime' } : null,
     explanation: { status: 'none', milestone: null },
     closureReport: null,
-    deductions: (c.deductions ?? []).map((points, i) => ({ entryId: `visit:${c.id}/${i}`, milestone: i === 0 ? 'arrival' : 'closureReport', points, at: c.receivedAt })),
+    deductions,
     waitingFor: null,
     deductionHeld: false,
     timeline,

@@ -1,0 +1,167 @@
+// Cases in the store of record: each view a case reports is kept (sealed) with its searchable facts in the clear, so
+// reads of closed cases and the circular no longer depend on Temporal visibility, which retention empties.
+import type { Level } from '../domain.js';
+import type { CaseView, TimelineEntry } from '../messages.js';
+import type { Records } from './index.js';
+
+/** The facts of a case a list shows, without unsealing its view. */
+export interface CaseRow {
+  caseId: string;
+  unitId: string;
+  level: Level | null;
+  status: CaseView['status'];
+  stage: string;
+  /** UTC ISO, or null when the case is over. */
+  deadline: string | null;
+  /** Open and past its deadline now (computed at read time, not the stored view's flag, which ages). */
+  overdue: boolean;
+  /** UTC ISO, milliseconds. */
+  receivedAt: string;
+}
+
+export interface CaseRowFilter {
+  unitId?: string;
+  status?: CaseView['status'];
+  level?: Level;
+  overdue?: boolean;
+  /** Notices received at or after this instant (ISO). */
+  receivedFrom?: string;
+  /** Notices received before this instant (ISO). */
+  receivedTo?: string;
+  /** 1 to 1000. */
+  limit: number;
+  /** The last row of the previous page: rows come newest first by (receivedAt, caseId), strictly after it. */
+  after?: { receivedAt: string; caseId: string };
+}
+
+export const MAX_CASE_ROWS = 1000;
+
+/** The moment the case ended: its last 'closed' or 'cancelled' entry. */
+function closedAt(view: CaseView): string | null {
+  for (let i = view.timeline.length - 1; i >= 0; i--) {
+    const e = view.timeline[i]!;
+    if (e.type === 'closed' || e.type === 'cancelled') return e.at;
+  }
+  return null;
+}
+
+/** Points of each 'deduction' entry: the n-th deduction entry of a milestone is the view's n-th deduction of it. */
+function deductionPoints(view: CaseView): Map<number, number> {
+  const byMilestone = new Map<string, number[]>();
+  for (const d of view.deductions) byMilestone.set(d.milestone, [...(byMilestone.get(d.milestone) ?? []), d.points]);
+  const out = new Map<number, number>();
+  const taken = new Map<string, number>();
+  for (const e of view.timeline) {
+    if (e.type !== 'deduction' || !e.milestone) continue;
+    const n = taken.get(e.milestone) ?? 0;
+    taken.set(e.milestone, n + 1);
+    const points = byMilestone.get(e.milestone)?.[n];
+    // A deduction the ledger refused (year closed) has no points: it is no deduction of the unit.
+    if (points !== undefined) out.set(e.seq, points);
+  }
+  return out;
+}
+
+// One statement (atomic on its own, one round trip): the case row, newer-or-equal views only, and every fact once.
+// A deduction fact first written before its ledger entry landed (points null) takes the points when a later view has them.
+const RECORD_SQL = `
+WITH upsert AS (
+  INSERT INTO cases (case_id, kind, unit_id, level, status, stage, received_at, deadline, overdue, closed_at, view_seq, view, updated_at)
+  VALUES ($1, $2, $3, $4, $5, $6, date_trunc('milliseconds', $7::timestamptz), $8, $9, $10, $11, $12, now())
+  ON CONFLICT (case_id) DO UPDATE SET
+    kind = EXCLUDED.kind, unit_id = EXCLUDED.unit_id, level = EXCLUDED.level, status = EXCLUDED.status, stage = EXCLUDED.stage,
+    received_at = EXCLUDED.received_at, deadline = EXCLUDED.deadline, overdue = EXCLUDED.overdue, closed_at = EXCLUDED.closed_at,
+    view_seq = EXCLUDED.view_seq, view = EXCLUDED.view, updated_at = now()
+  WHERE cases.view_seq <= EXCLUDED.view_seq
+  RETURNING 1
+)
+INSERT INTO case_facts AS f (case_id, seq, type, at, milestone, unit_id, level, actor_id, actor_role, on_time, points, entry)
+SELECT $1, u.seq, u.type, u.at, u.milestone, $3, $4, u.actor_id, u.actor_role, u.on_time, u.points, u.entry
+FROM unnest($13::int[], $14::text[], $15::timestamptz[], $16::text[], $17::text[], $18::text[], $19::boolean[], $20::numeric[], $21::bytea[])
+  AS u (seq, type, at, milestone, actor_id, actor_role, on_time, points, entry)
+ON CONFLICT (case_id, seq) DO UPDATE SET points = EXCLUDED.points
+  WHERE f.type = 'deduction' AND f.points IS NULL AND EXCLUDED.points IS NOT NULL`;
+
+/**
+ * Records a view of a case: idempotent, and safe under retries and out-of-order calls (an older view never replaces a
+ * newer one; facts are keyed by their timeline seq and written once).
+ */
+export async function recordCaseView(records: Records, view: CaseView): Promise<void> {
+  const points = deductionPoints(view);
+  const entries: TimelineEntry[] = view.timeline;
+  const [sealedView, sealedEntries] = await Promise.all([records.sealer.seal(view), Promise.all(entries.map((e) => records.sealer.seal(e)))]);
+  await records.db.query(RECORD_SQL, [
+    view.caseId,
+    view.kind,
+    view.unit.id,
+    view.notice.level,
+    view.status,
+    view.stage,
+    view.notice.receivedAt,
+    view.deadline,
+    view.overdue,
+    closedAt(view),
+    view.timeline.length,
+    sealedView,
+    entries.map((e) => e.seq),
+    entries.map((e) => e.type),
+    entries.map((e) => e.at),
+    entries.map((e) => e.milestone ?? null),
+    entries.map((e) => e.actor.id),
+    entries.map((e) => e.actor.role),
+    entries.map((e) => (typeof e.detail?.onTime === 'boolean' ? e.detail.onTime : null)),
+    entries.map((e) => points.get(e.seq) ?? null),
+    sealedEntries,
+  ]);
+}
+
+/** The last recorded view of a case, or null when none was recorded. */
+export async function readCaseView(records: Records, caseId: string): Promise<CaseView | null> {
+  const { rows } = await records.db.query<{ view: Buffer }>('SELECT view FROM cases WHERE case_id = $1', [caseId]);
+  return rows[0] ? records.sealer.unseal<CaseView>(rows[0].view) : null;
+}
+
+interface CaseRowRecord {
+  case_id: string;
+  unit_id: string;
+  level: Level | null;
+  status: CaseView['status'];
+  stage: string;
+  deadline: Date | null;
+  overdue_now: boolean;
+  received_at: Date;
+}
+
+/** Cases by their clear columns, newest notice first; page on with after = the last row's { receivedAt, caseId }. */
+export async function listCaseRows(records: Records, filter: CaseRowFilter): Promise<CaseRow[]> {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  const param = (value: unknown): string => {
+    params.push(value);
+    return `$${params.length}`;
+  };
+  const overdueNow = `(status = 'open' AND deadline IS NOT NULL AND deadline < now())`;
+  if (filter.unitId !== undefined) where.push(`unit_id = ${param(filter.unitId)}`);
+  if (filter.status !== undefined) where.push(`status = ${param(filter.status)}`);
+  if (filter.level !== undefined) where.push(`level = ${param(filter.level)}`);
+  if (filter.overdue !== undefined) where.push(filter.overdue ? overdueNow : `NOT ${overdueNow}`);
+  if (filter.receivedFrom !== undefined) where.push(`received_at >= ${param(filter.receivedFrom)}::timestamptz`);
+  if (filter.receivedTo !== undefined) where.push(`received_at < ${param(filter.receivedTo)}::timestamptz`);
+  if (filter.after) where.push(`(received_at, case_id) < (${param(filter.after.receivedAt)}::timestamptz, ${param(filter.after.caseId)})`);
+  const limit = Math.max(1, Math.min(MAX_CASE_ROWS, Math.trunc(filter.limit)));
+  const { rows } = await records.db.query<CaseRowRecord>(
+    `SELECT case_id, unit_id, level, status, stage, deadline, ${overdueNow} AS overdue_now, received_at FROM cases
+     ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY received_at DESC, case_id DESC LIMIT ${limit}`,
+    params,
+  );
+  return rows.map((r) => ({
+    caseId: r.case_id,
+    unitId: r.unit_id,
+    level: r.level,
+    status: r.status,
+    stage: r.stage,
+    deadline: r.deadline ? r.deadline.toISOString() : null,
+    overdue: r.overdue_now,
+    receivedAt: r.received_at.toISOString(),
+  }));
+}
