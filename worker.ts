@@ -10,6 +10,7 @@ import { createDataConverter, loadCodec } from './src/codec.js';
 import { activityLog, installTemporalLogging, logger } from './src/log.js';
 import { connectClient } from './src/temporal.js';
 import { openRecords } from './src/records/index.js';
+import { documentLoader } from './src/records/documents.js';
 
 export const workflowsPath = fileURLToPath(new URL('./workflows/index.ts', import.meta.url));
 
@@ -49,7 +50,7 @@ async function main(): Promise<void> {
   const records = await openRecords(codec.codec);
   // Alert channels: each one only with its credentials, else the outbox (names of missing variables are printed, never values).
   const { config: channelConfig, notes } = channelConfigFromEnv();
-  const channelSet = createChannels(channelConfig, config.outboxDir);
+  const channelSet = createChannels(channelConfig, config.outboxDir, { loadDocument: documentLoader(records.db) });
   const arrivalLinks = arrivalLinkConfigFromEnv();
   for (const note of notes) console.log(`duban worker: ${note}`);
   if (!arrivalLinks) console.log('duban worker: alerts carry no arrival links (set DUBAN_PUBLIC_URL and DUBAN_ARRIVAL_SECRET)');

@@ -4,6 +4,7 @@ import type { Client } from '@temporalio/client';
 import type { ArrivalLinkConfig } from '../src/arrivalLink.js';
 import type { DubanActivities } from '../src/activityTypes.js';
 import type { Records } from '../src/records/index.js';
+import { documentLoader } from '../src/records/documents.js';
 import { findUnit, unitSnapshot, type Directory } from '../src/directory.js';
 import { shanghaiYear } from '../src/domain.js';
 import { ErrorType } from '../src/errors.js';
@@ -42,7 +43,7 @@ export interface ActivityDeps {
 
 export function createActivities(deps: ActivityDeps): DubanActivities {
   const log = deps.log ?? ((line: string) => console.log(line));
-  const channels = deps.channelSet ?? createChannels(deps.channels ?? {}, deps.outboxDir);
+  const channels = deps.channelSet ?? createChannels(deps.channels ?? {}, deps.outboxDir, { loadDocument: documentLoader(deps.records.db) });
   return {
     ...createDocumentActivities(deps),
     ...createCircularActivities(deps),

@@ -1,7 +1,4 @@
 // 催办单 / 督办单 rendering, numbering and the texts that name them (pure: no server).
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { documentAttachments } from '../activities/channels/email.js';
 import { contentDisposition } from '../src/api/kit.js';
@@ -130,10 +127,10 @@ describe('notices name the document', () => {
     }
   });
 
-  test('attachments: the stored file as DOCX; a file that cannot be read is left out', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'duban-attach-'));
-    writeFileSync(join(dir, 'a.docx'), 'DOCX BYTES');
-    const attachments = await documentAttachments(request([{ ...doc, path: join(dir, 'a.docx') }, { ...doc, documentId: 'x-2026-0002', path: join(dir, 'missing.docx') }]));
+  test('attachments: the stored DOCX by document ID; one not stored or failing to load is left out', async () => {
+    const load = (id: string): Promise<Buffer | undefined> => (id === 'x-2026-0003' ? Promise.reject(new Error('database down')) : Promise.resolve(id === doc.documentId ? Buffer.from('DOCX BYTES') : undefined));
+    const attachments = await documentAttachments(request([doc, { ...doc, documentId: 'x-2026-0002' }, { ...doc, documentId: 'x-2026-0003' }]), load);
     expect(attachments).toEqual([{ filename: doc.fileName, content: Buffer.from('DOCX BYTES'), contentType: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document' }]);
+    expect(await documentAttachments(request([doc]), undefined)).toEqual([]);
   });
 });

@@ -1,22 +1,23 @@
-// 催办单 / 督办单 under time skipping: numbered per office and year without gaps, rendered, stored, in the timeline,
-// attached to the 催办 e-mail (a real SMTP peer), and a failed document does not stop the ladder.
+// 催办单 / 督办单 under time skipping: numbered per office and year without gaps in PostgreSQL, rendered, stored there,
+// in the timeline, attached to the 催办 e-mail (a real SMTP peer), and a failed document does not stop the ladder.
 import { ApplicationFailure } from '@temporalio/common';
-import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { createActivities } from '../activities/index.js';
-import { issueDocumentNumber } from '../activities/documents.js';
 import type { OutboxMessage } from '../activities/outbox.js';
 import { startEscalatedVisit, type StartVisitResult } from '../src/cases.js';
 import type { Directory } from '../src/directory.js';
 import type { OfficialDocumentRequest } from '../src/documents/types.js';
 import { shanghaiYear } from '../src/domain.js';
-import { documentRegisterQuery, reportArrivalUpdate, type CaseView, type TimelineEntry } from '../src/messages.js';
+import { reportArrivalUpdate, type CaseView, type TimelineEntry } from '../src/messages.js';
+import { createDb } from '../src/records/db.js';
+import { issueDocumentNumber, readDocument } from '../src/records/documents.js';
 import { workflowsPath } from '../worker.js';
-import { alertDirectory, channelConfigFor, startSmtpPeer, until, type SmtpPeer } from './alertHelpers.js';
+import { alertDirectory, channelConfigFor, freePort, startSmtpPeer, until, type SmtpPeer } from './alertHelpers.js';
 import { docxParagraphs } from './docxText.js';
 import { H, TASK_QUEUE, createTimeSkippingEnv, directory, hoursOf, intake, policy, sampleNotice, skipTo, startHarness, startVisit, unitActor, view, waitForStep, type Harness } from './helpers.js';
 
@@ -60,7 +61,35 @@ const nextNumber = (year: number): number => {
 };
 
 const docs = (v: CaseView): TimelineEntry[] => v.timeline.filter((e) => e.type === 'documentIssued');
-const docFile = (dataDir: string, e: TimelineEntry): string => join(dataDir, 'documents', String(e.detail!.year), `${String(e.detail!.documentId)}.docx`);
+/** The DOCX of a documentIssued entry, as stored in the harness's database. */
+async function storedDocx(documentId: string): Promise<Buffer> {
+  const d = await readDocument(h.records.db, documentId);
+  if (!d?.content) throw new Error(`document ${documentId} has no stored DOCX`);
+  return d.content;
+}
+const docBytes = (e: TimelineEntry): Promise<Buffer> => storedDocx(String(e.detail!.documentId));
+const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
+const counterOf = async (officeId: string, year: number): Promise<number | undefined> =>
+  (await h.records.db.query<{ last_number: number }>('SELECT last_number FROM document_counters WHERE office_id = $1 AND year = $2', [officeId, year])).rows[0]?.last_number;
+
+const request = (caseId: string, year: number): OfficialDocumentRequest => ({
+  key: `${caseId}/arrival/urge`,
+  caseId,
+  kind: 'urge',
+  milestone: 'arrival',
+  level: 'city',
+  unitId: 'wuli-gov',
+  unitName: '五里乡人民政府',
+  receptionSite: '市信访局接待大厅',
+  headcount: 3,
+  receivedAt: `${year}-03-01T01:00:00.000Z`,
+  deadline: `${year}-03-01T09:00:00.000Z`,
+  newTimeLimit: `${year}-03-01T13:00:00.000Z`,
+  points: 2,
+  issuedAt: `${year}-03-01T09:00:00.000Z`,
+});
+const activitiesFor = (officeId: string, dataDir: string, records = h.records): ReturnType<typeof createActivities> =>
+  createActivities({ directory: () => ({ ...directory, office: { ...directory.office, id: officeId } }), client: h.env.client, records, taskQueue: TASK_QUEUE, outboxDir: join(dataDir, 'outbox'), dataDir, log: () => undefined });
 /** The notice is received now (local times then print with seconds, as the document does). */
 const roundNow = (): Promise<number> => h.env.currentTimeMs();
 
@@ -122,7 +151,7 @@ describe('numbered documents at 催办 and 督办', () => {
     });
     if (y1 === y2) expect([n1, n2]).toEqual([1, 2]);
 
-    expect(await docxParagraphs(readFileSync(docFile(h.dataDir, urgeDoc!)))).toEqual([
+    expect(await docxParagraphs(await docBytes(urgeDoc!))).toEqual([
       '关于五里乡人民政府到区接人逾期的催办单',
       `五信督〔${y1}〕${n1}号`,
       '五里乡人民政府：',
@@ -132,7 +161,7 @@ describe('numbered documents at 催办 and 督办', () => {
       '五里乡信访办',
       dateOfIssue(t0 + 3 * H),
     ]);
-    expect(await docxParagraphs(readFileSync(docFile(h.dataDir, superviseDoc!)))).toEqual([
+    expect(await docxParagraphs(await docBytes(superviseDoc!))).toEqual([
       '关于五里乡人民政府到区接人逾期的督办单',
       `五信督〔${y2}〕${n2}号`,
       '五里乡人民政府：',
@@ -143,13 +172,15 @@ describe('numbered documents at 催办 and 督办', () => {
       dateOfIssue(t0 + 5 * H),
     ]);
     // The matter summary (free text) stays out of the document; only headcount and site.
-    const all = (await docxParagraphs(readFileSync(docFile(h.dataDir, urgeDoc!)))).join('\n');
+    const all = (await docxParagraphs(await docBytes(urgeDoc!))).join('\n');
     expect(all).not.toContain('征地补偿款');
 
     // The step's notice names the document (outbox: the leaders' SMS and e-mail without credentials).
     const urged = outboxOf(h.outboxDir).filter((m) => m.caseId === c.caseId && m.event === 'urge');
     expect(urged.map((m) => m.recipientId).sort()).toEqual(['wuli-gov-wang', 'wuli-gov-zhang', 'xfb-li']);
     for (const m of urged) expect(m.text.endsWith(`已制发催办单（五信督〔${y1}〕${n1}号）。`)).toBe(true);
+    // The store of record holds the documents: nothing is written to the worker's disk.
+    expect(existsSync(join(h.dataDir, 'documents'))).toBe(false);
   }, 60_000);
 
   test('a second case continues the office-year numbering: 3 and 4, no gap, no repeat', async () => {
@@ -163,8 +194,8 @@ describe('numbered documents at 催办 and 督办', () => {
     expect(docs(v).map((e) => [e.detail!.number, e.detail!.year])).toEqual(expected);
     if (y1 === y2) expect(expected.map(([n]) => n)).toEqual([3, 4]);
     expect(docs(v).map((e) => e.detail!.documentNumber)).toEqual(expected.map(([n, y]) => `五信督〔${y}〕${n}号`));
-    const files = readdirSync(join(h.dataDir, 'documents', String(y1))).sort();
-    if (y1 === y2) expect(files).toEqual([1, 2, 3, 4].flatMap((n) => [`wuli-xfb-${y1}-000${n}.docx`, `wuli-xfb-${y1}-000${n}.json`]));
+    const rows = await h.records.db.query<{ document_id: string; stored: boolean }>('SELECT document_id, content IS NOT NULL AS stored FROM documents WHERE office_id = $1 AND year = $2 ORDER BY number', ['wuli-xfb', y1]);
+    if (y1 === y2) expect(rows.rows).toEqual([1, 2, 3, 4].map((n) => ({ document_id: `wuli-xfb-${y1}-000${n}`, stored: true })));
   }, 60_000);
 
   test('closure report overdue: the 催办单 names the arrival and the written closure report', async () => {
@@ -185,7 +216,7 @@ describe('numbered documents at 催办 and 督办', () => {
     const year = shanghaiYear(deadline);
     const n = nextNumber(year);
     expect(doc).toMatchObject({ milestone: 'closureReport', detail: { kind: 'urge', number: n, documentNumber: `五信督〔${year}〕${n}号` } });
-    expect(await docxParagraphs(readFileSync(docFile(h.dataDir, doc!)))).toEqual([
+    expect(await docxParagraphs(await docBytes(doc!))).toEqual([
       '关于五里乡人民政府书面报结果逾期的催办单',
       `五信督〔${year}〕${n}号`,
       '五里乡人民政府：',
@@ -197,122 +228,117 @@ describe('numbered documents at 催办 and 督办', () => {
     ]);
   }, 60_000);
 
-  test('the register: a retried key gets its number again; a new key the next one; a wrong key is refused naming the field', async () => {
-    const t = await h.env.currentTimeMs();
-    const year = shanghaiYear(t);
-    const deps = { client: h.env.client, taskQueue: TASK_QUEUE };
-    const register = h.env.client.workflow.getHandle(`docreg:wuli-xfb:${year}`);
-    const before = await register.query(documentRegisterQuery);
-    expect(before.lastNumber).toBe(given.get(year));
-    const [firstKey, firstNumber] = Object.entries(before.issued)[0]!;
-    const [caseId, milestone, kind] = firstKey.split('/') as [string, 'arrival', 'urge'];
-    expect(await issueDocumentNumber(deps, 'wuli-xfb', year, { key: firstKey, caseId, milestone, kind })).toEqual({ key: firstKey, officeId: 'wuli-xfb', year, number: firstNumber, repeated: true });
+  test('the store: a case\'s key asked again gets its document again; a new key the next number; a wrong key is refused naming the field', async () => {
+    const year = shanghaiYear(await h.env.currentTimeMs());
+    const a = activitiesFor('wuli-xfb', mkdtempSync(join(tmpdir(), 'duban-docs-again-')));
+    expect(await counterOf('wuli-xfb', year)).toBe(given.get(year));
+    const first = (await h.records.db.query<{ case_id: string; document_id: string }>('SELECT case_id, document_id FROM documents WHERE office_id = $1 AND year = $2 AND number = 1', ['wuli-xfb', year])).rows[0]!;
+    const before = await storedDocx(first.document_id);
+    expect(await a.issueOfficialDocument(request(first.case_id, year))).toEqual({
+      documentId: first.document_id,
+      documentNumber: `五信督〔${year}〕1号`,
+      number: 1,
+      year,
+      kind: 'urge',
+      milestone: 'arrival',
+      fileName: `催办单（五信督〔${year}〕1号）.docx`,
+    });
+    expect(Buffer.compare(await storedDocx(first.document_id), before)).toBe(0);
 
-    const key = 'visit:N-retry/arrival/supervise';
-    const next = before.lastNumber + 1;
-    const once = await issueDocumentNumber(deps, 'wuli-xfb', year, { key, caseId: 'visit:N-retry', milestone: 'arrival', kind: 'supervise' });
-    const twice = await issueDocumentNumber(deps, 'wuli-xfb', year, { key, caseId: 'visit:N-retry', milestone: 'arrival', kind: 'supervise' });
-    expect(once).toEqual({ key, officeId: 'wuli-xfb', year, number: next, repeated: false });
-    expect(twice).toEqual({ ...once, repeated: true });
+    const next = given.get(year)! + 1;
+    const once = await a.issueOfficialDocument(request('visit:N-retry', year));
+    expect(once).toMatchObject({ documentId: `wuli-xfb-${year}-${String(next).padStart(4, '0')}`, number: next, documentNumber: `五信督〔${year}〕${next}号` });
+    expect(await a.issueOfficialDocument(request('visit:N-retry', year))).toEqual(once);
     given.set(year, next);
 
-    const wrong = issueDocumentNumber(deps, 'wuli-xfb', year, { key: 'visit:N-retry/arrival/urge', caseId: 'visit:N-other', milestone: 'arrival', kind: 'urge' });
-    await expect(wrong).rejects.toThrow(WorkflowUpdateFailedError);
-    await expect(wrong).rejects.toMatchObject({ cause: { message: 'key: must be <caseId>/<milestone>/<kind>' } });
-    expect((await register.query(documentRegisterQuery)).lastNumber).toBe(next);
+    const wrong = a.issueOfficialDocument({ ...request('visit:N-retry', year), key: 'visit:N-other/arrival/urge' });
+    await expect(wrong).rejects.toMatchObject({ type: 'InvalidInput', nonRetryable: true, message: 'key: must be <caseId>/<milestone>/<kind>' });
+    expect(await counterOf('wuli-xfb', year)).toBe(next);
   }, 60_000);
 
-  test('a register that does not exist yet is started once, even by two callers at the same moment: 1 and 2', async () => {
-    const deps = { client: h.env.client, taskQueue: TASK_QUEUE };
-    const results = await Promise.all(
-      (['urge', 'supervise'] as const).map((kind) => issueDocumentNumber(deps, 'race-xfb', 2031, { key: `visit:N-race/arrival/${kind}`, caseId: 'visit:N-race', milestone: 'arrival', kind })),
-    );
+  test('a new office-year asked by two activities at the same moment: 1 and 2', async () => {
+    const a = activitiesFor('race-xfb', mkdtempSync(join(tmpdir(), 'duban-docs-race-')));
+    const results = await Promise.all((['urge', 'supervise'] as const).map((kind) => a.issueOfficialDocument({ ...request('visit:N-race', 2031), key: `visit:N-race/arrival/${kind}`, kind })));
+    expect(results.map((r) => [r.kind, r.year]).sort()).toEqual([
+      ['supervise', 2031],
+      ['urge', 2031],
+    ]);
     expect(results.map((r) => r.number).sort()).toEqual([1, 2]);
-    expect(results.every((r) => !r.repeated && r.year === 2031)).toBe(true);
-    const state = await h.env.client.workflow.getHandle('docreg:race-xfb:2031').query(documentRegisterQuery);
-    expect(state).toMatchObject({ officeId: 'race-xfb', year: 2031, lastNumber: 2 });
+    expect(await counterOf('race-xfb', 2031)).toBe(2);
   }, 60_000);
 });
 
-describe('the activity on its own: files and the register', () => {
-  const request = (caseId: string, year: number): OfficialDocumentRequest => ({
-    key: `${caseId}/arrival/urge`,
-    caseId,
-    kind: 'urge',
-    milestone: 'arrival',
-    level: 'city',
-    unitId: 'wuli-gov',
-    unitName: '五里乡人民政府',
-    receptionSite: '市信访局接待大厅',
-    headcount: 3,
-    receivedAt: `${year}-03-01T01:00:00.000Z`,
-    deadline: `${year}-03-01T09:00:00.000Z`,
-    newTimeLimit: `${year}-03-01T13:00:00.000Z`,
-    points: 2,
-    issuedAt: `${year}-03-01T09:00:00.000Z`,
-  });
-  const activitiesFor = (officeId: string, dataDir: string): ReturnType<typeof createActivities> =>
-    createActivities({ directory: () => ({ ...directory, office: { ...directory.office, id: officeId } }), client: h.env.client, records: h.records, taskQueue: TASK_QUEUE, outboxDir: join(dataDir, 'outbox'), dataDir, log: () => undefined });
-
-  test('a retried activity returns the same document and leaves the file as first written', async () => {
+describe('the activity on its own: the store of record', () => {
+  test('a retried activity returns the same document and leaves the stored DOCX as first written; nothing on disk', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'duban-docs-retry-'));
     const a = activitiesFor('retry-xfb', dataDir);
     const first = await a.issueOfficialDocument(request('visit:N-file-1', 2032));
-    const bytes = readFileSync(first.path!);
+    expect(first).toEqual({ documentId: 'retry-xfb-2032-0001', documentNumber: '五信督〔2032〕1号', number: 1, year: 2032, kind: 'urge', milestone: 'arrival', fileName: '催办单（五信督〔2032〕1号）.docx' });
+    const stored = (await readDocument(h.records.db, first.documentId))!;
+    expect(stored).toMatchObject({ key: 'visit:N-file-1/arrival/urge', caseId: 'visit:N-file-1', officeId: 'retry-xfb', issuedAt: '2032-03-01T09:00:00.000Z', hasContent: true, contentSha256: sha256(stored.content!) });
+    expect((await docxParagraphs(stored.content!)).slice(0, 3)).toEqual(['关于五里乡人民政府到市接人逾期的催办单', '五信督〔2032〕1号', '五里乡人民政府：']);
     const again = await a.issueOfficialDocument(request('visit:N-file-1', 2032));
     expect(again).toEqual(first);
-    expect(first).toMatchObject({ documentId: 'retry-xfb-2032-0001', documentNumber: '五信督〔2032〕1号', number: 1, year: 2032, fileName: '催办单（五信督〔2032〕1号）.docx' });
-    expect(first.path).toBe(join(dataDir, 'documents', '2032', 'retry-xfb-2032-0001.docx'));
-    expect(Buffer.compare(readFileSync(first.path!), bytes)).toBe(0);
-    expect(readdirSync(join(dataDir, 'documents', '2032')).sort()).toEqual(['retry-xfb-2032-0001.docx', 'retry-xfb-2032-0001.json']);
+    expect(Buffer.compare((await readDocument(h.records.db, first.documentId))!.content!, stored.content!)).toBe(0);
+    expect(existsSync(join(dataDir, 'documents'))).toBe(false);
     const second = await a.issueOfficialDocument(request('visit:N-file-2', 2032));
     expect(second.number).toBe(2);
   }, 30_000);
 
-  test('a request the register refuses (a key not made of its fields) fails for good, naming the field', async () => {
+  test('a retry after the number was given but before the DOCX was stored renders and stores it now', async () => {
+    const row = await issueDocumentNumber(h.records.db, { officeId: 'late-xfb', year: 2037, key: 'visit:N-late/arrival/urge', caseId: 'visit:N-late', kind: 'urge', milestone: 'arrival', documentNumberFormat: directory.office.documentNumberFormat, issuedAt: '2037-03-01T09:00:00.000Z' });
+    expect(row.hasContent).toBe(false);
+    const a = activitiesFor('late-xfb', mkdtempSync(join(tmpdir(), 'duban-docs-late-')));
+    expect(await a.issueOfficialDocument(request('visit:N-late', 2037))).toEqual({ documentId: 'late-xfb-2037-0001', documentNumber: '五信督〔2037〕1号', number: 1, year: 2037, kind: 'urge', milestone: 'arrival', fileName: '催办单（五信督〔2037〕1号）.docx' });
+    const stored = (await readDocument(h.records.db, 'late-xfb-2037-0001'))!;
+    expect(await docxParagraphs(stored.content!)).toEqual([
+      '关于五里乡人民政府到市接人逾期的催办单',
+      '五信督〔2037〕1号',
+      '五里乡人民政府：',
+      '2037年03月01日 09:00，本办接到通知：你单位有群众3人到市上访，现在市信访局接待大厅。按规定，你单位主要领导或分管领导应于2037年03月01日 17:00前到达现场接回。截至2037年03月01日 17:00，你单位领导仍未到达现场，已超过规定时限。',
+      '现予催办。请你单位主要领导或分管领导立即到达市信访局接待大厅接回，最迟于2037年03月01日 21:00前到达；逾期仍未到达的，将予督办。',
+      '案件号：visit:N-late',
+      '五里乡信访办',
+      '2037年3月1日',
+    ]);
+    expect(await counterOf('late-xfb', 2037)).toBe(1);
+  }, 30_000);
+
+  test('a key not made of its fields fails for good, naming the field; no number is taken', async () => {
     const a = activitiesFor('refuse-xfb', mkdtempSync(join(tmpdir(), 'duban-docs-refuse-')));
     await expect(a.issueOfficialDocument({ ...request('visit:N-r', 2036), key: 'visit:N-other/arrival/urge' })).rejects.toMatchObject({
       type: 'InvalidInput',
       nonRetryable: true,
-      message: 'document register refused: key: must be <caseId>/<milestone>/<kind>',
+      message: 'key: must be <caseId>/<milestone>/<kind>',
     });
+    await expect(a.issueOfficialDocument({ ...request('visit:N-r', 2036), issuedAt: 'not a time' })).rejects.toMatchObject({ type: 'InvalidInput', nonRetryable: true, message: 'issuedAt: must be an ISO time' });
+    expect(await counterOf('refuse-xfb', 2036)).toBeUndefined();
   }, 30_000);
 
-  test('a number whose file belongs to another key is refused, never overwritten (a register started afresh over old files)', async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'duban-docs-taken-'));
-    mkdirSync(join(dataDir, 'documents', '2033'), { recursive: true });
-    const old = join(dataDir, 'documents', '2033', 'taken-xfb-2033-0001');
-    writeFileSync(`${old}.json`, JSON.stringify({ documentId: 'taken-xfb-2033-0001', key: 'visit:N-old/arrival/urge' }));
-    writeFileSync(`${old}.docx`, 'the old document');
-    const a = activitiesFor('taken-xfb', dataDir);
+  test('a number another document holds (a counter set back by hand) is refused, the old document never overwritten', async () => {
+    const a = activitiesFor('taken-xfb', mkdtempSync(join(tmpdir(), 'duban-docs-taken-')));
+    const old = await a.issueOfficialDocument(request('visit:N-old', 2033));
+    const oldBytes = (await readDocument(h.records.db, old.documentId))!.content!;
+    await h.records.db.query('UPDATE document_counters SET last_number = 0 WHERE office_id = $1 AND year = $2', ['taken-xfb', 2033]);
     await expect(a.issueOfficialDocument(request('visit:N-new', 2033))).rejects.toMatchObject({ type: 'DocumentNumberTaken', nonRetryable: true, message: '文号五信督〔2033〕1号已有文书（taken-xfb-2033-0001），不予重复使用' });
-    expect(readFileSync(`${old}.docx`, 'utf8')).toBe('the old document');
+    const after = (await readDocument(h.records.db, 'taken-xfb-2033-0001'))!;
+    expect([after.key, Buffer.compare(after.content!, oldBytes)]).toEqual(['visit:N-old/arrival/urge', 0]);
+    expect(await counterOf('taken-xfb', 2033)).toBe(0);
   }, 30_000);
 
-  test('the register continues as new when its history grows, carrying the counter and every key: 1…450 without a gap', async () => {
-    const deps = { client: h.env.client, taskQueue: TASK_QUEUE };
-    const req = (n: number) => ({ key: `visit:N-can-${n}/arrival/urge`, caseId: `visit:N-can-${n}`, milestone: 'arrival' as const, kind: 'urge' as const });
-    const handle = h.env.client.workflow.getHandle('docreg:can-xfb:2035');
-    const numbers = [(await issueDocumentNumber(deps, 'can-xfb', 2035, req(1))).number];
-    const firstRunId = (await handle.describe()).runId;
-    for (let n = 2; n <= 450; n++) numbers.push((await issueDocumentNumber(deps, 'can-xfb', 2035, req(n))).number);
-    expect(numbers).toEqual(Array.from({ length: 450 }, (_, i) => i + 1));
-    expect((await h.env.client.workflow.getHandle('docreg:can-xfb:2035', firstRunId).describe()).status.name).toBe('CONTINUED_AS_NEW');
-    expect((await handle.describe()).runId).not.toBe(firstRunId);
-    expect(await issueDocumentNumber(deps, 'can-xfb', 2035, req(1))).toMatchObject({ number: 1, repeated: true });
-    expect(await issueDocumentNumber(deps, 'can-xfb', 2035, req(451))).toMatchObject({ number: 451, repeated: false });
-    expect(Object.keys((await handle.query(documentRegisterQuery)).issued)).toHaveLength(451);
-  }, 120_000);
-
-  test('a register that was ended is not started again: no number is given twice', async () => {
-    const deps = { client: h.env.client, taskQueue: TASK_QUEUE };
-    const req = (n: number) => ({ key: `visit:N-end-${n}/arrival/urge`, caseId: `visit:N-end-${n}`, milestone: 'arrival' as const, kind: 'urge' as const });
-    expect((await issueDocumentNumber(deps, 'ended-xfb', 2034, req(1))).number).toBe(1);
-    await h.env.client.workflow.getHandle('docreg:ended-xfb:2034').terminate('test: the register is gone');
-    const refused = await issueDocumentNumber(deps, 'ended-xfb', 2034, req(2)).catch((err: unknown) => err);
-    expect(refused).toMatchObject({ type: 'DocumentRegisterClosed', nonRetryable: true, message: 'document register docreg:ended-xfb:2034 is closed: no number is given twice' });
-    const { status } = await h.env.client.workflow.getHandle('docreg:ended-xfb:2034').describe();
-    expect(status.name).toBe('TERMINATED');
+  test('the database unreachable: a retryable failure, so the activity tries again under its policy', async () => {
+    const port = await freePort();
+    const down = createDb(`postgres://duban@127.0.0.1:${port}/duban`, { connectTimeoutMs: 1000 });
+    try {
+      const a = activitiesFor('down-xfb', mkdtempSync(join(tmpdir(), 'duban-docs-down-')), { ...h.records, db: down });
+      await expect(a.issueOfficialDocument(request('visit:N-down', 2038))).rejects.toMatchObject({
+        type: 'DatabaseUnavailable',
+        nonRetryable: false,
+        message: `store of record unavailable: connect ECONNREFUSED 127.0.0.1:${port}`,
+      });
+    } finally {
+      await down.end();
+    }
   }, 30_000);
 });
 
@@ -347,14 +373,14 @@ test('the 催办 e-mail carries the 催办单 as a DOCX attachment, byte for byt
   const [doc] = docs(v);
   const year = shanghaiYear(t0 + 3 * H);
   expect(doc!.detail).toEqual({ documentId: `mail-xfb-${year}-0001`, documentNumber: `〔${year}〕1号`, kind: 'urge', fileName: `催办单（〔${year}〕1号）.docx`, number: 1, year });
-  const stored = docFile(dataDir, doc!);
-  expect(existsSync(stored)).toBe(true);
+  const stored = await docBytes(doc!);
+  expect(existsSync(join(dataDir, 'documents'))).toBe(false);
   // The supervisor hears 催办 by e-mail (the leaders' SMS has no credentials here and goes to the outbox).
   const mails = await until('the urge e-mail', () => smtp.mails.filter((m) => m.parsed.subject?.startsWith('【督办】催办通知') && m.parsed.text?.includes(c.caseId) === true), (m) => m.length >= 1);
   expect(mails.map((m) => m.envelopeTo)).toEqual([['li.weidong@xfb.example.cn']]);
   const mail = mails[0]!.parsed;
   expect(mail.attachments.map((a) => [a.filename, a.contentType])).toEqual([[`催办单（〔${year}〕1号）.docx`, 'application/vnd.openxmlformats-officedocument.wordprocessingml.document']]);
-  expect(Buffer.compare(mail.attachments[0]!.content, readFileSync(stored))).toBe(0);
+  expect(Buffer.compare(mail.attachments[0]!.content, stored)).toBe(0);
   expect(mail.text).toContain(`文书：催办单（〔${year}〕1号）`);
   // The alert at 0 h had no document and no attachment.
   const alert = smtp.mails.find((m) => m.parsed.subject?.startsWith('【督办】接人通知') && m.parsed.text?.includes(c.caseId) === true);

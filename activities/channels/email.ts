@@ -1,6 +1,5 @@
 // E-mail over SMTP with nodemailer: UTF-8 subject, a plain-text part and an HTML part.
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import nodemailer from 'nodemailer';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
 import type { Person } from '../../src/directory.js';
@@ -53,13 +52,17 @@ export function classifySmtpError(err: unknown): PermanentDeliveryError | Transi
 
 const DOCX = 'application/vnd.openxmlformats-officedocument.wordprocessingml.document';
 
-/** The step's 催办单 / 督办单 as attachments; one that cannot be read is left out (the text still names it). */
-export async function documentAttachments(request: NotifyRequest): Promise<{ filename: string; content: Buffer; contentType: string }[]> {
+/** The DOCX bytes of a document by its ID (the store of record); undefined when it is not (yet) stored. */
+export type LoadDocument = (documentId: string) => Promise<Buffer | undefined>;
+
+/** The step's 催办单 / 督办单 as attachments; one that is not there or cannot be read is left out (the text still names it). */
+export async function documentAttachments(request: NotifyRequest, loadDocument: LoadDocument | undefined): Promise<{ filename: string; content: Buffer; contentType: string }[]> {
   const out: { filename: string; content: Buffer; contentType: string }[] = [];
+  if (!loadDocument) return out;
   for (const d of request.documents ?? []) {
-    if (!d.path) continue;
     try {
-      out.push({ filename: d.fileName, content: await readFile(d.path), contentType: DOCX });
+      const content = await loadDocument(d.documentId);
+      if (content) out.push({ filename: d.fileName, content, contentType: DOCX });
     } catch {
       // The alert matters more than its attachment: it goes out, and the document stays downloadable from the API.
     }
@@ -83,7 +86,7 @@ export function smtpTransportOptions(config: SmtpConfig, pooled: boolean): SMTPT
   };
 }
 
-export function createEmailChannel(config: SmtpConfig): DeliveryChannel {
+export function createEmailChannel(config: SmtpConfig, loadDocument?: LoadDocument): DeliveryChannel {
   const transport = nodemailer.createTransport(smtpTransportOptions(config, true));
   return {
     name: 'email',
@@ -91,7 +94,7 @@ export function createEmailChannel(config: SmtpConfig): DeliveryChannel {
     async send(message: OutgoingMessage): Promise<SendReceipt> {
       const { subject, text, html } = renderEmail(message.request, message.context);
       const messageId = messageIdFor(message.idempotencyKey, config.from);
-      const attachments = await documentAttachments(message.request);
+      const attachments = await documentAttachments(message.request, loadDocument);
       let info: SMTPTransport.SentMessageInfo;
       try {
         info = await transport.sendMail({

@@ -2,12 +2,13 @@
 import type { Channel as ChannelName, Person } from '../../src/directory.js';
 import { renderNotification, notificationTitle } from '../../src/notifications.js';
 import { writeOutbox } from '../outbox.js';
-import { createEmailChannel, type SmtpConfig } from './email.js';
+import { createEmailChannel, type LoadDocument, type SmtpConfig } from './email.js';
 import { createDingtalkChannel, createWecomChannel, type DingtalkConfig, type WecomConfig } from './robots.js';
 import { createSmsChannel, type TwilioConfig } from './sms.js';
 import type { DeliveryChannel, OutgoingMessage, SendReceipt } from './types.js';
 
 export * from './types.js';
+export type { LoadDocument } from './email.js';
 
 export interface ChannelConfig {
   twilio?: TwilioConfig;
@@ -45,10 +46,16 @@ export function createOutboxChannel(outboxDir: string): DeliveryChannel {
   };
 }
 
-export function createChannels(config: ChannelConfig, outboxDir: string): ChannelSet {
+/** What the channels read from the store of record. */
+export interface ChannelDeps {
+  /** The DOCX of a 催办单 / 督办单 by document ID, attached to e-mails; without it e-mails go without attachments. */
+  loadDocument?: LoadDocument;
+}
+
+export function createChannels(config: ChannelConfig, outboxDir: string, deps: ChannelDeps = {}): ChannelSet {
   const built = new Map<ChannelName, DeliveryChannel>();
   if (config.twilio) built.set('sms', createSmsChannel(config.twilio));
-  if (config.smtp) built.set('email', createEmailChannel(config.smtp));
+  if (config.smtp) built.set('email', createEmailChannel(config.smtp, deps.loadDocument));
   if (config.wecom) built.set('wecom', createWecomChannel(config.wecom));
   if (config.dingtalk) built.set('dingtalk', createDingtalkChannel(config.dingtalk));
   const outbox = createOutboxChannel(outboxDir);
