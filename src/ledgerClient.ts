@@ -1,18 +1,9 @@
-// Client side of the unit-year ledger (activities and API): read it, and send it an update, starting the ledger when the year has none yet.
+// Reads a unit-year ledger kept by the old unitYearLedger workflow (the one-off import, src/records/ledgerImport.ts); new entries go to src/records/ledger.ts.
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import type { UpdateDefinition } from '@temporalio/common';
 import { ledgerIdFor } from './domain.js';
-import { ledgerQuery, type LedgerInput, type LedgerView } from './messages.js';
-import { executeUpdateStartingWorkflow } from './temporal.js';
+import { ledgerQuery, type LedgerView } from './messages.js';
 
-export interface LedgerTarget {
-  client: Client;
-  taskQueue: string;
-  unitId: string;
-  year: number;
-}
-
-/** The ledger's view, or null when the unit has no ledger for the year yet. */
+/** The workflow ledger's view, or null when the unit has no ledger workflow for the year. */
 export async function readLedger(client: Client, unitId: string, year: number): Promise<LedgerView | null> {
   try {
     return await client.workflow.getHandle(ledgerIdFor(unitId, year)).query(ledgerQuery);
@@ -20,10 +11,4 @@ export async function readLedger(client: Client, unitId: string, year: number): 
     if (err instanceof WorkflowNotFoundError) return null;
     throw err;
   }
-}
-
-/** Runs the update on the year's ledger, starting the ledger when the year has none yet (src/temporal.ts). */
-export function executeLedgerUpdate<Arg>(target: LedgerTarget, update: UpdateDefinition<LedgerView, [Arg]>, arg: Arg): Promise<LedgerView> {
-  const input: LedgerInput = { unitId: target.unitId, year: target.year };
-  return executeUpdateStartingWorkflow(target.client, { workflowType: 'unitYearLedger', workflowId: ledgerIdFor(target.unitId, target.year), taskQueue: target.taskQueue, input }, update, arg);
 }

@@ -1,4 +1,4 @@
-// The ledger routes of the API on a real worker (time-skipping server): reads, reversals, notes, the close, roles and refusals.
+// The ledger routes of the API on the PostgreSQL store (deductions entered by the real activity): reads, reversals, notes, the close, roles, refusals, 503 without the database.
 /* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-argument, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-return -- responses are read as untyped JSON */
 import SwaggerParser from '@apidevtools/swagger-parser';
 import type { FastifyInstance } from 'fastify';
@@ -8,6 +8,8 @@ import { loadApiKeys } from '../src/api/auth.js';
 import { buildApiServer } from '../src/api/server.js';
 import { SYSTEM_ACTOR, shanghaiYear } from '../src/domain.js';
 import { emptyLedgerView } from '../src/ledger.js';
+import { createDb } from '../src/records/db.js';
+import { createSealer } from '../src/records/seal.js';
 import type { LedgerEntry } from '../src/messages.js';
 import { DEV_KEYS, TASK_QUEUE, createTimeSkippingEnv, demoPolicy, directory, startHarness, type Harness } from './helpers.js';
 
@@ -150,6 +152,28 @@ describe('writes: supervisors and admins only, the actor from the key', () => {
     await expect(record(deduction('wuli-gov', 5))).rejects.toMatchObject({ type: 'LedgerClosed', nonRetryable: true, message: `year: ${message}` });
     expect(await call('GET', '/ledgers/wuli-gov/2025', KEY.unit)).toEqual(closed);
   });
+});
+
+test('without its database every ledger route answers 503 problem+json and nothing is written', async () => {
+  // Port 1 on loopback: nothing listens, so every connection is refused.
+  const gone = createDb('postgres://duban@127.0.0.1:1/duban', { connectTimeoutMs: 500 });
+  const offline = await buildApiServer({ client: h.env.client, records: { db: gone, sealer: createSealer(undefined) }, namespace: h.env.namespace ?? 'default', taskQueue: TASK_QUEUE, policy: demoPolicy, directory, keys: loadApiKeys({}), dataDir: h.dataDir });
+  try {
+    const unavailable = { type: 'about:blank', title: 'Temporarily unavailable 暂时不可用', status: 503, detail: 'the database is unreachable; nothing was written; retry later', errors: [] };
+    for (const [method, url, body] of [
+      ['GET', '/ledgers/dongcun/2024', undefined],
+      ['POST', '/ledgers/dongcun/2024/reversals', { entryId: 'visit:API-1/arrival/deduction', reason: '撤销' }],
+      ['POST', '/ledgers/dongcun/2024/notes', { text: '备注' }],
+      ['POST', '/ledgers/dongcun/2024/close', { reason: '结账' }],
+    ] as const) {
+      const res = await offline.inject({ method, url, headers: { authorization: `Bearer ${KEY.supervisor}` }, ...(body ? { payload: body } : {}) });
+      expect([res.statusCode, res.headers['content-type'], JSON.parse(res.body)]).toEqual([503, 'application/problem+json; charset=utf-8', unavailable]);
+    }
+  } finally {
+    await offline.close();
+    await gone.end();
+  }
+  expect(await call('GET', '/ledgers/dongcun/2024', KEY.supervisor)).toEqual({ status: 200, json: emptyLedgerView('dongcun', 2024) });
 });
 
 test('the OpenAPI document is valid and lists the ledger routes with their parameters and bodies', async () => {

@@ -8,8 +8,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { loadApiKeys, type Action } from '../src/api/auth.js';
 import { buildApiServer } from '../src/api/server.js';
 import { SYSTEM_ACTOR } from '../src/domain.js';
-import { executeLedgerUpdate } from '../src/ledgerClient.js';
-import { addLedgerEntryUpdate, caseQuery, type CaseView, type LedgerEntry } from '../src/messages.js';
+import { recordDeduction } from '../src/records/ledger.js';
+import { caseQuery, type CaseView, type LedgerEntry } from '../src/messages.js';
 import { DEV_KEYS, TASK_QUEUE, createDevServerEnv, demoPolicy, directory, policy, sampleNotice, startHarness, type Harness } from './helpers.js';
 
 const KEY = DEV_KEYS;
@@ -348,7 +348,7 @@ test('the OpenAPI document validates, and every operation answers a sample reque
   // A deduction in this year's ledger (as a case enters it), a late notice that gets its 催办单 at once, today's circular.
   const year = new Date(Date.now() + 8 * 3_600_000).getUTCFullYear();
   const deduction: LedgerEntry = { entryId: `visit:OPENAPI-${Date.now()}/arrival/deduction`, kind: 'deduction', unitId: 'wuli-gov', caseId: `visit:OPENAPI-${Date.now()}`, milestone: 'arrival', level: 'district', points: 1, at: new Date().toISOString(), actor: SYSTEM_ACTOR };
-  await executeLedgerUpdate({ client: h.env.client, taskQueue: TASK_QUEUE, unitId: 'wuli-gov', year }, addLedgerEntryUpdate, deduction);
+  await recordDeduction(h.records.db, { unitId: 'wuli-gov', year }, deduction);
   const late = (await call('POST', '/cases', KEY.intake, { ...sampleNotice('district', Date.now() - 3_600_000) })).json.caseId as string;
   const firstDocumentUrl = async (): Promise<string> => {
     for (let i = 0; i < 80; i++) {

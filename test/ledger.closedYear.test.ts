@@ -7,9 +7,9 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { createActivities } from '../activities/index.js';
 import { startEscalatedVisit } from '../src/cases.js';
-import { ledgerIdFor } from '../src/domain.js';
-import { executeLedgerUpdate, readLedger } from '../src/ledgerClient.js';
-import { caseQuery, closeLedgerUpdate, type CaseView, type LedgerEntry } from '../src/messages.js';
+import { caseQuery, type CaseView, type LedgerEntry } from '../src/messages.js';
+import type { Records } from '../src/records/index.js';
+import { closeLedger, readLedger } from '../src/records/ledger.js';
 import { ensureNamespace } from '../src/temporal.js';
 import { workflowsPath } from '../worker.js';
 import { H, createTimeSkippingEnv, directory, intake, policy, sampleNotice, supervisor, until } from './helpers.js';
@@ -17,6 +17,7 @@ import { freshRecords } from './db.js';
 
 const TASK_QUEUE = 'duban-ledger-closed';
 let env: TestWorkflowEnvironment;
+let records: Records & { close(): Promise<void> };
 let worker: Worker;
 let running: Promise<void>;
 // The real recordLedgerEntry, held back until the test lets it through (as a worker outage or a long retry would).
@@ -28,7 +29,8 @@ beforeAll(async () => {
   env = await createTimeSkippingEnv();
   await ensureNamespace(env.connection, env.namespace ?? 'default');
   const dataDir = mkdtempSync(join(tmpdir(), 'duban-ledger-closed-'));
-  const real = createActivities({ directory: () => directory, client: env.client, records: await freshRecords(), taskQueue: TASK_QUEUE, outboxDir: join(dataDir, 'outbox'), dataDir, log: () => undefined });
+  records = await freshRecords();
+  const real = createActivities({ directory: () => directory, client: env.client, records, taskQueue: TASK_QUEUE, outboxDir: join(dataDir, 'outbox'), dataDir, log: () => undefined });
   worker = await Worker.create({
     connection: env.nativeConnection,
     namespace: env.namespace ?? 'default',
@@ -50,6 +52,7 @@ afterAll(async () => {
   release();
   worker?.shutdown();
   await running;
+  await records?.close();
   await env?.teardown();
 });
 
@@ -78,9 +81,9 @@ test('a deduction due at 23:59:59.500 on 31 December, entered after the year was
   expect(deduction.dueAt).toBe(new Date(received + 9 * H).toISOString());
   expect(Date.parse(deduction.dueAt!)).toBeLessThan(Date.parse('2026-12-31T16:00:00.000Z'));
 
-  // The clock passes midnight while the entry waits; a supervisor closes 2026.
-  await until('the new year', () => env.currentTimeMs(), (now) => now > Date.parse('2026-12-31T16:00:00.000Z'));
-  const closed = await executeLedgerUpdate({ client: env.client, taskQueue: TASK_QUEUE, unitId: 'wuli-gov', year: 2026 }, closeLedgerUpdate, { requestId: 'close-2026', reason: '2026 年度结账', actor: supervisor });
+  // The clock passes midnight while the entry waits; a supervisor closes 2026 in the store (by the server's clock).
+  const now = await until('the new year', () => env.currentTimeMs(), (t) => t > Date.parse('2026-12-31T16:00:00.000Z'));
+  const closed = await closeLedger(records.db, { unitId: 'wuli-gov', year: 2026 }, { requestId: 'close-2026', reason: '2026 年度结账', actor: supervisor }, { now });
   expect(closed.entries).toEqual([]);
   release();
 
@@ -92,7 +95,6 @@ test('a deduction due at 23:59:59.500 on 31 December, entered after the year was
   // The case is still open, with no deduction recorded, and the ledger was tried exactly once (LedgerClosed is final).
   expect(after).toMatchObject<Partial<CaseView>>({ status: 'open', stage: 'arrival.deduction', deductions: [] });
   expect(ledgerCalls).toBe(1);
-  expect((await readLedger(env.client, 'wuli-gov', 2026))?.entries).toEqual([]);
-  expect(ledgerIdFor('wuli-gov', 2026)).toBe('ledger:wuli-gov:2026');
+  expect(await readLedger(records.db, 'wuli-gov', 2026)).toEqual({ ...closed, entries: [] });
   await caseHandle.terminate('test finished');
 });

@@ -1,14 +1,12 @@
 // The unit-year score ledger over HTTP: a unit reads its own year; supervisors and admins reverse deductions, add notes and close the year.
-import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
-import { ApplicationFailure, type UpdateDefinition } from '@temporalio/common';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { findUnit } from '../directory.js';
-import { ledgerIdFor } from '../domain.js';
-import { ErrorType, type FieldIssue } from '../errors.js';
+import { ErrorType } from '../errors.js';
 import { emptyLedgerView } from '../ledger.js';
-import { executeLedgerUpdate, readLedger } from '../ledgerClient.js';
-import { addLedgerNoteSchema, addLedgerNoteUpdate, closeLedgerSchema, closeLedgerUpdate, reverseLedgerEntrySchema, reverseLedgerEntryUpdate, type LedgerView } from '../messages.js';
+import { addLedgerNoteSchema, closeLedgerSchema, reverseLedgerEntrySchema, type LedgerView } from '../messages.js';
+import type { Db } from '../records/db.js';
+import { LedgerRefusal, addNote, closeLedger, readLedger, reverseDeduction, type LedgerKey } from '../records/ledger.js';
 import { actorOf } from './auth.js';
 import { Problem, problemResponses, type RoutesOf } from './kit.js';
 
@@ -59,25 +57,25 @@ export const ledgerViewSchema = z
   .describe('LedgerView: entries in order, totals, the year-end close');
 
 /** The ledger's refusal as a problem: bad input 422, not allowed 403, closed year or state 409. */
-function problemFromLedgerFailure(err: WorkflowUpdateFailedError): Problem {
-  const cause = err.cause;
-  if (!(cause instanceof ApplicationFailure)) return new Problem(422, 'Refused 已拒绝', cause?.message ?? 'the ledger refused the action');
-  const issues = Array.isArray(cause.details?.[0]) ? (cause.details[0] as FieldIssue[]) : [];
-  if (cause.type === (ErrorType.LedgerClosed as string)) return new Problem(409, 'Ledger closed 台账已结账', cause.message, issues);
-  if (cause.type === (ErrorType.InvalidState as string)) return new Problem(409, 'Conflict with the ledger state 与台账状态冲突', cause.message, issues);
-  if (cause.type === (ErrorType.NotAllowed as string)) return new Problem(403, 'Forbidden 无权操作', cause.message, issues);
-  return new Problem(422, 'Refused 已拒绝', cause.message, issues);
+function problemFromRefusal(err: LedgerRefusal): Problem {
+  if (err.type === ErrorType.LedgerClosed) return new Problem(409, 'Ledger closed 台账已结账', err.message, err.issues);
+  if (err.type === ErrorType.InvalidState) return new Problem(409, 'Conflict with the ledger state 与台账状态冲突', err.message, err.issues);
+  if (err.type === ErrorType.NotAllowed) return new Problem(403, 'Forbidden 无权操作', err.message, err.issues);
+  return new Problem(422, 'Refused 已拒绝', err.message, err.issues);
 }
+
+type LedgerWrite = (db: Db, key: LedgerKey, raw: unknown) => Promise<LedgerView>;
 
 export const ledgerRoutes: RoutesOf = (app, kit) => {
   const requireUnit = (unitId: string): void => {
     if (!findUnit(kit.directory, unitId)) throw new Problem(404, 'Not found 单位不存在', `no unit ${unitId} in the directory`, [{ field: 'unitId', message: 'is not a unit of the directory' }]);
   };
-  const writing = async (run: () => Promise<LedgerView>): Promise<LedgerView> => {
+  // Database errors are not caught here: the server's error handler answers an unreachable database with 503.
+  const writing = async (write: LedgerWrite, key: LedgerKey, input: unknown): Promise<LedgerView> => {
     try {
-      return await kit.temporal(run);
+      return await write(kit.records.db, key, input);
     } catch (err) {
-      if (err instanceof WorkflowUpdateFailedError) throw problemFromLedgerFailure(err);
+      if (err instanceof LedgerRefusal) throw problemFromRefusal(err);
       throw err;
     }
   };
@@ -88,37 +86,16 @@ export const ledgerRoutes: RoutesOf = (app, kit) => {
     async (request) => {
       const { unitId, year } = request.params;
       kit.allow(kit.principalFor(request), 'readLedger', unitId);
-      const view = await kit.temporal(() => readLedger(kit.client, unitId, year));
+      const view = await readLedger(kit.records.db, unitId, year);
       if (view) return view;
-      // A year without a ledger yet has had no entry: its empty view, for units of the directory.
+      // A year nobody has written to has had no entry: its empty view, for units of the directory.
       requireUnit(unitId);
       return emptyLedgerView(unitId, year);
     },
   );
 
-  app.post(
-    '/ledgers/:unitId/:year/reversals',
-    { onRequest: kit.guard('writeLedger'), schema: { params: ledgerParams, body: reversalBody, response: { 200: ledgerViewSchema, ...problemResponses } } },
-    async (request) => {
-      const { unitId, year } = request.params;
-      const principal = kit.principalFor(request);
-      kit.allow(principal, 'writeLedger', unitId);
-      const input = { ...request.body, requestId: request.body.requestId ?? randomUUID(), actor: actorOf(principal) };
-      // A reversal needs a deduction, so it never starts a ledger: no ledger means no such deduction.
-      return writing(async () => {
-        try {
-          return await kit.client.workflow.getHandle(ledgerIdFor(unitId, year)).executeUpdate(reverseLedgerEntryUpdate, { args: [input] });
-        } catch (err) {
-          if (!(err instanceof WorkflowNotFoundError)) throw err;
-          const message = `no deduction ${input.entryId} in the ${year} ledger of ${unitId}`;
-          throw new Problem(422, 'Refused 已拒绝', `entryId: ${message}`, [{ field: 'entryId', message }]);
-        }
-      });
-    },
-  );
-
-  // Notes and the close start the year's ledger when it has none: a year without deductions can be closed too.
-  const startingWrite = <A>(path: 'notes' | 'close', body: typeof noteBody | typeof closeBody, update: UpdateDefinition<LedgerView, [A]>): void => {
+  // A reversal needs a deduction, so an unknown unit or an empty year is the same 422 (no such deduction) as before.
+  const post = (path: 'reversals' | 'notes' | 'close', body: typeof reversalBody | typeof noteBody | typeof closeBody, write: LedgerWrite, needsUnit: boolean): void => {
     app.post(
       `/ledgers/:unitId/:year/${path}`,
       { onRequest: kit.guard('writeLedger'), schema: { params: ledgerParams, body, response: { 200: ledgerViewSchema, ...problemResponses } } },
@@ -126,13 +103,14 @@ export const ledgerRoutes: RoutesOf = (app, kit) => {
         const { unitId, year } = request.params;
         const principal = kit.principalFor(request);
         kit.allow(principal, 'writeLedger', unitId);
-        requireUnit(unitId);
+        if (needsUnit) requireUnit(unitId);
         const sent = request.body as { requestId?: string };
-        const input = { ...sent, requestId: sent.requestId ?? randomUUID(), actor: actorOf(principal) } as A;
-        return writing(() => executeLedgerUpdate({ client: kit.client, taskQueue: kit.taskQueue, unitId, year }, update, input));
+        return writing(write, { unitId, year }, { ...sent, requestId: sent.requestId ?? randomUUID(), actor: actorOf(principal) });
       },
     );
   };
-  startingWrite('notes', noteBody, addLedgerNoteUpdate);
-  startingWrite('close', closeBody, closeLedgerUpdate);
+  post('reversals', reversalBody, reverseDeduction, false);
+  // Notes and the close need a unit of the directory: a year without deductions can still be noted and closed.
+  post('notes', noteBody, addNote, true);
+  post('close', closeBody, closeLedger, true);
 };
