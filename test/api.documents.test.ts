@@ -1,13 +1,12 @@
-// The document routes on a real worker (time skipping): the list from the case's timeline, the DOCX download with its
-// content type and RFC 5987 file name, unit scoping, and refusals as problems.
+// The document routes on a real worker (time skipping): the list and the DOCX download from the store of record, with
+// its content type and RFC 5987 file name, unit scoping, and refusals as problems.
 /* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment -- responses are read as untyped JSON */
 import type { FastifyInstance } from 'fastify';
-import { readFileSync, renameSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { loadApiKeys } from '../src/api/auth.js';
 import { buildApiServer } from '../src/api/server.js';
 import { shanghaiYear } from '../src/domain.js';
+import { issueDocumentNumber, readDocument, storeDocumentContent } from '../src/records/documents.js';
 import { H, TASK_QUEUE, createTimeSkippingEnv, directory, policy, sampleNotice, skipTo, startHarness, startVisit, view, waitForStep, type Harness } from './helpers.js';
 import { docxParagraphs } from './docxText.js';
 
@@ -85,7 +84,7 @@ test('download: the DOCX bytes as stored, with its content type and the Chinese 
   expect(res.headers['content-disposition']).toBe(
     `attachment; filename="wuli-xfb-${year}-0001.docx"; filename*=UTF-8''${encodeURIComponent(`催办单（五信督〔${year}〕1号）.docx`)}`,
   );
-  expect(Buffer.compare(res.body, readFileSync(join(h.dataDir, 'documents', String(year), `wuli-xfb-${year}-0001.docx`)))).toBe(0);
+  expect(Buffer.compare(res.body, (await readDocument(h.records.db, `wuli-xfb-${year}-0001`))!.content!)).toBe(0);
   expect((await docxParagraphs(res.body)).slice(0, 3)).toEqual([`关于五里乡人民政府到区接人逾期的催办单`, `五信督〔${year}〕1号`, '五里乡人民政府：']);
 }, 30_000);
 
@@ -107,17 +106,21 @@ test('refusals: another unit\'s key 403, no key 401, intake 403, unknown documen
     expect([bad, res.status]).toEqual([bad, 400]);
     expect(res.json.errors).toEqual([{ field: 'documentId', message: 'must be a document ID such as wuli-xfb-2026-0001' }]);
   }
-  // Recorded in the timeline but gone from the data directory: 404 naming the file, never a 500.
-  const stored = join(h.dataDir, 'documents', String(year), `wuli-xfb-${year}-0002.docx`);
-  renameSync(stored, `${stored}.away`);
-  try {
-    const gone = await get(docsUrl(caseId, `/wuli-xfb-${year}-0002`), KEY.supervisor);
-    expect(gone.status).toBe(404);
-    expect(gone.json).toMatchObject({ status: 404, errors: [{ field: 'documentId', message: 'file is missing' }] });
-  } finally {
-    renameSync(`${stored}.away`, stored);
-  }
-  expect((await get(docsUrl(caseId, `/wuli-xfb-${year}-0002`), KEY.supervisor)).status).toBe(200);
+  // Numbered but its DOCX not stored (a rendering that has not finished): not listed, and its download is a 404, never a 500.
+  const bare = await issueDocumentNumber(h.records.db, { officeId: 'wuli-xfb', year, key: `${caseId}/closureReport/urge`, caseId, kind: 'urge', milestone: 'closureReport', documentNumberFormat: directory.office.documentNumberFormat, issuedAt: new Date(t0 + 6 * H).toISOString() });
+  expect(bare.documentId).toBe(`wuli-xfb-${year}-0003`);
+  expect(((await get(docsUrl(caseId), KEY.supervisor)).json.documents as { documentId: string }[]).map((d) => d.documentId)).toEqual([`wuli-xfb-${year}-0001`, `wuli-xfb-${year}-0002`]);
+  const gone = await get(docsUrl(caseId, `/wuli-xfb-${year}-0003`), KEY.supervisor);
+  expect(gone.status).toBe(404);
+  expect(gone.json).toMatchObject({ status: 404, errors: [{ field: 'documentId', message: 'file is missing' }] });
+  await storeDocumentContent(h.records.db, bare.documentId, Buffer.from('DOCX'));
+  expect((await get(docsUrl(caseId, `/wuli-xfb-${year}-0003`), KEY.supervisor)).body).toEqual(Buffer.from('DOCX'));
+  // Another case's document under this case's URL: not a document of this case.
+  const foreign = await issueDocumentNumber(h.records.db, { officeId: 'wuli-xfb', year, key: 'visit:N-foreign/arrival/urge', caseId: 'visit:N-foreign', kind: 'urge', milestone: 'arrival', documentNumberFormat: directory.office.documentNumberFormat, issuedAt: new Date(t0 + 6 * H).toISOString() });
+  await storeDocumentContent(h.records.db, foreign.documentId, Buffer.from('OTHER'));
+  const notOurs = await get(docsUrl(caseId, `/${foreign.documentId}`), KEY.supervisor);
+  expect(notOurs.status).toBe(404);
+  expect(notOurs.json).toMatchObject({ status: 404, errors: [{ field: 'documentId', message: 'is not a document of this case' }] });
   // A dot segment is resolved away before routing: it never reaches the document route.
   const dots = await get(docsUrl(caseId, '/%2E%2E'), KEY.supervisor);
   expect(dots.status).toBe(404);

@@ -1,9 +1,8 @@
-// 催办单 / 督办单 of a case: the list (from the case's timeline) and each DOCX as issued (from data/documents).
-import { readFile } from 'node:fs/promises';
+// 催办单 / 督办单 of a case: the list and each DOCX as issued, from the store of record (the case's view scopes access).
 import { z } from 'zod';
 import { DOCUMENT_ID_PATTERN } from '../documents/numbering.js';
 import type { CaseView } from '../messages.js';
-import { documentPath } from '../storage.js';
+import { listCaseDocuments, readDocument, type DocumentRow } from '../records/documents.js';
 import { Problem, contentDisposition, problemResponses, type RoutesOf } from './kit.js';
 
 export const DOCX_CONTENT_TYPE = 'application/vnd.openxmlformats-officedocument.wordprocessingml.document';
@@ -28,25 +27,19 @@ export const caseDocumentSchema = z.object({
 export type CaseDocument = z.infer<typeof caseDocumentSchema>;
 const listSchema = z.object({ caseId: z.string(), documents: z.array(caseDocumentSchema) });
 
-/** The documents a case issued: its documentIssued timeline entries, in order. */
-export function documentsOf(view: CaseView): CaseDocument[] {
-  const out: CaseDocument[] = [];
-  for (const e of view.timeline) {
-    if (e.type !== 'documentIssued' || !e.detail) continue;
-    const d = e.detail;
-    out.push({
-      documentId: String(d.documentId),
-      documentNumber: String(d.documentNumber),
-      kind: d.kind === 'supervise' ? 'supervise' : 'urge',
-      milestone: e.milestone ?? 'arrival',
-      number: Number(d.number),
-      year: Number(d.year),
-      fileName: String(d.fileName),
-      issuedAt: e.at,
-      url: `/cases/${encodeURIComponent(view.caseId)}/documents/${encodeURIComponent(String(d.documentId))}`,
-    });
-  }
-  return out;
+/** A recorded document as the API lists it. */
+export function caseDocumentOf(d: DocumentRow): CaseDocument {
+  return {
+    documentId: d.documentId,
+    documentNumber: d.documentNumber,
+    kind: d.kind,
+    milestone: d.milestone,
+    number: d.number,
+    year: d.year,
+    fileName: d.fileName,
+    issuedAt: d.issuedAt,
+    url: `/cases/${encodeURIComponent(d.caseId)}/documents/${encodeURIComponent(d.documentId)}`,
+  };
 }
 
 export const documentRoutes: RoutesOf = (app, kit) => {
@@ -63,7 +56,9 @@ export const documentRoutes: RoutesOf = (app, kit) => {
     { onRequest: kit.guard('readDocuments'), schema: { params: listParams, response: { 200: listSchema, ...problemResponses } } },
     async (request) => {
       const view = await readScoped(kit.principalFor(request), request.params.caseId);
-      return { caseId: view.caseId, documents: documentsOf(view) };
+      // Only documents whose DOCX is stored: a number given to a rendering that never finished is not a document yet.
+      const rows = await listCaseDocuments(kit.records.db, view.caseId);
+      return { caseId: view.caseId, documents: rows.filter((d) => d.hasContent).map(caseDocumentOf) };
     },
   );
 
@@ -72,16 +67,11 @@ export const documentRoutes: RoutesOf = (app, kit) => {
     { onRequest: kit.guard('readDocuments'), schema: { params: documentParams, response: { 200: z.any().describe(`the DOCX bytes (${DOCX_CONTENT_TYPE})`), ...problemResponses } } },
     async (request, reply) => {
       const view = await readScoped(kit.principalFor(request), request.params.caseId);
-      // Only a document this case issued: the ID is looked up in its timeline, never taken as a path.
-      const doc = documentsOf(view).find((d) => d.documentId === request.params.documentId);
-      if (!doc) throw new Problem(404, 'Not found 文书不存在', `case ${view.caseId} has no document ${request.params.documentId}`, [{ field: 'documentId', message: 'is not a document of this case' }]);
-      let bytes: Buffer;
-      try {
-        bytes = await readFile(documentPath(kit.dataDir, doc.year, doc.documentId));
-      } catch {
-        throw new Problem(404, 'Not found 文书文件不存在', `document ${doc.documentId} is recorded but its file is missing from the data directory`, [{ field: 'documentId', message: 'file is missing' }]);
-      }
-      return reply.type(DOCX_CONTENT_TYPE).header('content-disposition', contentDisposition(doc.fileName, `${doc.documentId}.docx`)).send(bytes);
+      // Only a document of this case: the row's case is checked, the ID never becomes a path.
+      const doc = await readDocument(kit.records.db, request.params.documentId);
+      if (doc?.caseId !== view.caseId) throw new Problem(404, 'Not found 文书不存在', `case ${view.caseId} has no document ${request.params.documentId}`, [{ field: 'documentId', message: 'is not a document of this case' }]);
+      if (!doc.content) throw new Problem(404, 'Not found 文书文件不存在', `document ${doc.documentId} is recorded but its DOCX is not stored`, [{ field: 'documentId', message: 'file is missing' }]);
+      return reply.type(DOCX_CONTENT_TYPE).header('content-disposition', contentDisposition(doc.fileName, `${doc.documentId}.docx`)).send(doc.content);
     },
   );
 };
