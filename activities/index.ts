@@ -4,6 +4,7 @@ import type { Client } from '@temporalio/client';
 import type { ArrivalLinkConfig } from '../src/arrivalLink.js';
 import type { DubanActivities } from '../src/activityTypes.js';
 import type { Records } from '../src/records/index.js';
+import { sendKeyStore } from '../src/records/sendKeys.js';
 import { documentLoader } from '../src/records/documents.js';
 import { findUnit, unitSnapshot, type Directory } from '../src/directory.js';
 import { shanghaiYear } from '../src/domain.js';
@@ -14,6 +15,7 @@ import { createChannels, type ChannelConfig, type ChannelSet } from './channels/
 import { TransientDeliveryError, deliver } from './channels/deliver.js';
 import { createCircularActivities } from './circular.js';
 import { createDocumentActivities } from './documents.js';
+import { recordCaseView } from '../src/records/cases.js';
 
 export { recipientsFor } from './channels/deliver.js';
 
@@ -56,6 +58,8 @@ export function createActivities(deps: ActivityDeps): DubanActivities {
         return await deliver(request, {
           directory: deps.directory(),
           channels,
+          // Shared by every worker host: a message a provider accepted is not sent again by another attempt.
+          sendKeys: sendKeyStore(deps.records.db),
           ...(deps.arrivalLinks ? { links: deps.arrivalLinks } : {}),
           log,
           prior: ctx.info.heartbeatDetails,
@@ -78,6 +82,10 @@ export function createActivities(deps: ActivityDeps): DubanActivities {
       } finally {
         if (beat) clearInterval(beat);
       }
+    },
+
+    async recordCase(view) {
+      await recordCaseView(deps.records, view);
     },
 
     lookupUnit(unitId) {

@@ -2,7 +2,7 @@
 import type { CircularActivities } from './circular/types.js';
 import type { UnitSnapshot } from './directory.js';
 import type { DocumentActivities } from './documents/types.js';
-import type { LedgerEntry } from './messages.js';
+import type { CaseView, LedgerEntry } from './messages.js';
 import type { NotifyRequest } from './notifications.js';
 
 export interface DeliveryResult {
@@ -28,4 +28,6 @@ export interface DubanActivities extends DocumentActivities, CircularActivities 
   notify(request: NotifyRequest): Promise<NotifyResult>;
   lookupUnit(unitId: string): Promise<UnitSnapshot>;
   recordLedgerEntry(entry: LedgerEntry): Promise<void>;
+  /** Writes the case's view and a fact row per timeline entry to the database (idempotent; an older view never wins). */
+  recordCase(view: CaseView): Promise<void>;
 }

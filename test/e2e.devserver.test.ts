@@ -1,8 +1,9 @@
 // End to end on the real Temporal dev server (SQLite) with the seconds-scale demo policy, through worker and client.
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { NoticeConflictError } from '../src/cases.js';
-import { ledgerIdFor, shanghaiYear } from '../src/domain.js';
-import { caseQuery, ledgerQuery, reportArrivalUpdate, submitClosureReportUpdate, type CaseView } from '../src/messages.js';
+import { shanghaiYear } from '../src/domain.js';
+import { readLedger } from '../src/records/ledger.js';
+import { caseQuery, reportArrivalUpdate, submitClosureReportUpdate, type CaseView } from '../src/messages.js';
 import { S, createDevServerEnv, demoPolicy, outbox, sampleNotice, startHarness, startVisit, unitActor, type Harness, until as waitUntil } from './helpers.js';
 
 let h: Harness;
@@ -46,7 +47,7 @@ test('a district visit climbs the whole ladder in real time, then arrival and cl
   expect(v.policyVersion).toBe('demo-seconds.1');
   expect(v.timeline[0]!.detail).toMatchObject({ policyVersion: 'demo-seconds.1' });
 
-  const ledger = await h.env.client.workflow.getHandle(ledgerIdFor('dongcun', shanghaiYear(t0))).query(ledgerQuery);
+  const ledger = (await readLedger(h.records.db, 'dongcun', shanghaiYear(t0)))!;
   expect(ledger.entries.filter((e) => e.caseId === c.caseId)).toMatchObject([{ kind: 'deduction', points: 1, unitId: 'dongcun', level: 'district' }]);
 
   // Search attributes follow the stage: one visibility query finds the overdue, deducted cases of the unit.

@@ -66,20 +66,25 @@ export interface Harness {
   /** The worker's data/: documents/ and circulars/ are written here. */
   dataDir: string;
   /** This harness's own database (a fresh one per harness). */
-  records: Records;
+  records: Records & { close(): Promise<void> };
   logs: string[];
   stop(): Promise<void>;
 }
 
 /** Starts a real worker on the environment; stop() shuts it down and tears the server down. */
-export async function startHarness(env: TestWorkflowEnvironment): Promise<Harness> {
+export interface HarnessOptions {
+  /** The records to use (and close at stop) instead of a fresh database on the run's server. */
+  records?: Records & { close(): Promise<void> };
+}
+
+export async function startHarness(env: TestWorkflowEnvironment, options: HarnessOptions = {}): Promise<Harness> {
   await ensureNamespace(env.connection, env.namespace ?? 'default');
   // Documents and circulars go under dataDir, so each harness keeps its own files.
   const dataDir = mkdtempSync(join(tmpdir(), 'duban-data-'));
   const outboxDir = join(dataDir, 'outbox');
   mkdirSync(outboxDir);
   const logs: string[] = [];
-  const records = await freshRecords();
+  const records = options.records ?? (await freshRecords());
   const worker = await createDubanWorker({
     connection: env.nativeConnection,
     namespace: env.namespace ?? 'default',

@@ -4,13 +4,13 @@ import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import type { Level } from '../src/domain.js';
 import {
   decideExplanationUpdate,
-  ledgerQuery,
   reportArrivalUpdate,
   submitClosureReportUpdate,
   submitExplanationUpdate,
   type CaseView,
 } from '../src/messages.js';
-import { ledgerIdFor, shanghaiYear } from '../src/domain.js';
+import { shanghaiYear } from '../src/domain.js';
+import { readLedger } from '../src/records/ledger.js';
 import {
   H,
   createTimeSkippingEnv,
@@ -140,7 +140,7 @@ export function defineLevelScenarios(x: LevelExpectation): void {
       expect(v.stage).toBe('arrival.deduction');
       expect(v.deductions).toEqual([{ entryId: `${c.caseId}/arrival/deduction`, milestone: 'arrival', points: x.points, at: v.timeline.at(-1)!.at }]);
       expectStepsOnTime(v);
-      const ledger = await h.env.client.workflow.getHandle(ledgerIdFor('wuli-gov', shanghaiYear(t0 + x.deduction * H))).query(ledgerQuery);
+      const ledger = (await readLedger(h.records.db, 'wuli-gov', shanghaiYear(t0 + x.deduction * H)))!;
       expect(ledger.entries.filter((e) => e.caseId === c.caseId)).toMatchObject([{ kind: 'deduction', points: x.points, level: x.level, milestone: 'arrival' }]);
     });
 

@@ -75,6 +75,31 @@ const { issueOfficialDocument } = proxyActivities<DubanActivities>({
 /** Histories recorded before 催办 and 督办 issued numbered documents. */
 const OFFICIAL_DOCUMENTS_PATCH = 'official-documents';
 
+/**
+ * Histories recorded before the records of account moved to PostgreSQL: since then the case's facts are written in the
+ * background, a document never holds back its step's notice, and a deduction's ledger entry never holds back the ladder.
+ */
+const RECORDS_PATCH = 'records-in-database';
+// A record waits out a database outage: retried every ≤ 30 s for up to 30 days, idempotent by its key.
+const recordRetry = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s' } as const;
+const { recordCase } = proxyActivities<DubanActivities>({
+  startToCloseTimeout: '30s',
+  scheduleToCloseTimeout: '30d',
+  retry: { ...recordRetry, nonRetryableErrorTypes: [ErrorType.InvalidInput] },
+});
+const { recordLedgerEntry: recordLedgerEntryDurably } = proxyActivities<DubanActivities>({
+  startToCloseTimeout: '30s',
+  scheduleToCloseTimeout: '30d',
+  retry: { ...recordRetry, nonRetryableErrorTypes: [ErrorType.InvalidInput, ErrorType.UnknownUnit, ErrorType.LedgerClosed, ErrorType.NotAllowed, ErrorType.InvalidState] },
+});
+const { issueOfficialDocument: issueOfficialDocumentDurably } = proxyActivities<DubanActivities>({
+  startToCloseTimeout: '30s',
+  scheduleToCloseTimeout: '30d',
+  retry: { ...recordRetry, nonRetryableErrorTypes: [ErrorType.InvalidInput, ErrorType.DocumentNumberTaken, ErrorType.DocumentRegisterClosed] },
+});
+/** How long a step's notice waits for its document before it goes out without it (the document follows). */
+const DOCUMENT_GRACE_MS = 2000;
+
 const SUPERVISING_ROLES: readonly Actor['role'][] = ['supervisor', 'admin'];
 const REPORTING_ROLES: readonly Actor['role'][] = ['unit', 'supervisor', 'admin', 'intake'];
 
@@ -94,6 +119,8 @@ export async function escalatedVisit(input: EscalatedVisitInput): Promise<CaseVi
   const registeredAt = Date.now();
   if (receivedAt > registeredAt + CLOCK_SKEW_MS) throw businessFailure(ErrorType.InvalidInput, 'must not be in the future', 'receivedAt');
 
+  // Decided once per case: a case started before the change keeps the old behaviour for its whole life.
+  const recordsInDatabase = patched(RECORDS_PATCH);
   let unit = input.unit;
   let status: CaseView['status'] = 'open';
   let milestone: Milestone = 'arrival';
@@ -120,6 +147,7 @@ export async function escalatedVisit(input: EscalatedVisitInput): Promise<CaseVi
   const record = (entry: Omit<TimelineEntry, 'seq' | 'at'> & { at?: string }): TimelineEntry => {
     const full: TimelineEntry = { seq: timeline.length + 1, ...entry, at: entry.at ?? iso(Date.now()) };
     timeline.push(full);
+    viewDirty = true;
     return full;
   };
 
@@ -161,7 +189,22 @@ export async function escalatedVisit(input: EscalatedVisitInput): Promise<CaseVi
     ]);
   };
 
+  // Work that must finish before the case ends but never holds back the ladder: records and late documents.
+  const background: Promise<void>[] = [];
+  let viewDirty = true;
+  let ended = false;
+  const recorder = async (): Promise<void> => {
+    for (;;) {
+      await condition(() => viewDirty || ended);
+      if (!viewDirty) return;
+      viewDirty = false;
+      // The latest view each time: writes coalesce, and the writer keeps the newest one (view_seq).
+      await recordCase(view());
+    }
+  };
+
   const factsChanged = (): void => {
+    viewDirty = true;
     factsVersion++;
     waitingFor = null; // the loop re-plans; until then no wait is current
     publishSearchAttributes();
@@ -431,7 +474,8 @@ export async function escalatedVisit(input: EscalatedVisitInput): Promise<CaseVi
     const next = plan(policy, facts).steps.find((s) => s.kind === nextKind && s.doneAt === undefined);
     const key = documentKey(caseId, step.milestone, kind);
     try {
-      const doc = await issueOfficialDocument({
+      const issue = recordsInDatabase ? issueOfficialDocumentDurably : issueOfficialDocument;
+      const doc = await issue({
         key,
         caseId,
         kind,
@@ -470,12 +514,43 @@ export async function escalatedVisit(input: EscalatedVisitInput): Promise<CaseVi
     }
   };
 
+  // The deduction's ledger entry, in the background: its notice follows once the ledger has it.
+  const recordDeduction = async (step: PlannedStep, points: number, now: number): Promise<void> => {
+    const entryId = `${caseId}/${step.milestone}/deduction`;
+    const entry = { entryId, milestone: step.milestone, points, at: iso(now) };
+    try {
+      await recordLedgerEntryDurably({
+        ...entry,
+        kind: 'deduction',
+        unitId: unit.id,
+        caseId,
+        level: notice.level,
+        actor: SYSTEM_ACTOR,
+        reason: `${step.milestone === 'arrival' ? '接人' : '报结'}逾期，经催办、督办仍未办结且无情况说明`,
+      });
+      deductions.push(entry);
+      viewDirty = true;
+      queueNotice('deduction', step.key, { points, year: shanghaiYear(now) });
+    } catch (err) {
+      const cause = err instanceof ActivityFailure && err.cause instanceof ApplicationFailure ? err.cause : undefined;
+      record({
+        type: 'ledgerRefused',
+        milestone: step.milestone,
+        actor: SYSTEM_ACTOR,
+        reason: cause?.type === ErrorType.LedgerClosed ? `年度台账已关账，扣分未能记入：${cause.message}` : `扣分未能记入：${cause?.message ?? (err instanceof Error ? err.message : String(err))}`,
+        detail: { entryId, points, year: shanghaiYear(now) },
+      });
+    }
+  };
+
   const executeStep = async (step: PlannedStep): Promise<void> => {
     const now = Date.now();
     facts = { ...facts, done: { ...facts.done, [step.key]: now } };
     const spec = ladderSpecFor(policy, step.milestone, notice.level);
     record({ type: step.kind, milestone: step.milestone, actor: SYSTEM_ACTOR, dueAt: iso(step.dueAt) });
-    if (step.kind === 'deduction') {
+    if (step.kind === 'deduction' && recordsInDatabase) {
+      background.push(recordDeduction(step, spec.points, now));
+    } else if (step.kind === 'deduction') {
       const entryId = `${caseId}/${step.milestone}/deduction`;
       const entry = { entryId, milestone: step.milestone, points: spec.points, at: iso(now) };
       try {
@@ -501,6 +576,19 @@ export async function escalatedVisit(input: EscalatedVisitInput): Promise<CaseVi
           detail: { entryId, points: spec.points, year: shanghaiYear(now) },
         });
       }
+    } else if ((step.kind === 'urge' || step.kind === 'supervise') && recordsInDatabase) {
+      // The notice goes out at its step; it carries the document only if the database answered within the grace.
+      const request = queueNotice(step.kind, step.key);
+      let documents: NotifyRequest['documents'] | null = null;
+      let settled = false;
+      background.push(
+        issueDocument(step, step.kind, now).then((issued) => {
+          documents = issued ?? null;
+          settled = true;
+        }),
+      );
+      await condition(() => settled, DOCUMENT_GRACE_MS);
+      if (documents) request.documents = documents;
     } else if ((step.kind === 'urge' || step.kind === 'supervise') && patched(OFFICIAL_DOCUMENTS_PATCH)) {
       // Queued first, so an update during the document's activity (an arrival) cannot change what this notice says.
       const request = queueNotice(step.kind, step.key);
@@ -513,6 +601,7 @@ export async function escalatedVisit(input: EscalatedVisitInput): Promise<CaseVi
     await sendOutgoing();
   };
 
+  const recording = recordsInDatabase ? recorder() : Promise.resolve();
   record({ type: 'registered', milestone: 'arrival', actor: input.actor, detail: { policyVersion: policy.version, deadline: iso(facts.deadline), receivedAt: iso(receivedAt) } });
   record({ type: 'alert', milestone: 'arrival', actor: SYSTEM_ACTOR });
   queueNotice('alert', 'alert');
@@ -536,6 +625,14 @@ export async function escalatedVisit(input: EscalatedVisitInput): Promise<CaseVi
     await executeStep(step);
   }
 
+  if (recordsInDatabase) {
+    // Late documents and ledger entries first (they may queue a notice), then the last view is written.
+    while (background.length > 0) await Promise.all(background.splice(0));
+    await sendOutgoing();
+    ended = true;
+    viewDirty = true;
+    await recording;
+  }
   await condition(allHandlersFinished);
   return view();
 }

@@ -1,11 +1,15 @@
 // One notify request → one message per recipient, each on the first of their channels that accepts it.
 // Progress (who was accepted, which channels failed for good) is heartbeated after every send, so a retried attempt —
 // after a provider outage, a timeout, a worker that shut down or died — sends only to those not yet accepted.
+// Across attempts and hosts, each message's idempotency key is claimed in the store of record before the provider is
+// called and marked sent after it accepted (src/records/sendKeys.ts): a key already sent is never sent again.
 import { arrivalLinkFor, type ArrivalLinkConfig } from '../../src/arrivalLink.js';
 import type { DeliveryResult, NotifyResult } from '../../src/activityTypes.js';
 import { findUnit, type Directory, type Person } from '../../src/directory.js';
 import { AUDIENCE, notificationTitle, wantsArrivalLink, type NotifyRequest, type RecipientContext } from '../../src/notifications.js';
 import { channelsFor, type ChannelSet } from './index.js';
+import type { SendClaim, SendKeyStore } from '../../src/records/sendKeys.js';
+import { isDatabaseUnavailable } from '../../src/records/db.js';
 import { PermanentDeliveryError, TransientDeliveryError, idempotencyKeyFor } from './types.js';
 
 /** What a notify attempt has done so far; carried to the next attempt in the heartbeat details. */
@@ -22,6 +26,12 @@ export interface DeliverDeps {
   channels: ChannelSet;
   links?: ArrivalLinkConfig;
   log: (line: string) => void;
+  /**
+   * Send keys in the store of record (sendKeyStore(records.db)), shared by every worker host. Its errors (the database
+   * unreachable) fail the attempt before the provider is called, so Temporal retries. Absent (unit tests of channels
+   * only): once-only holds within one activity's progress.
+   */
+  sendKeys?: SendKeyStore;
   /** Progress of an earlier attempt (Context.current().info.heartbeatDetails). */
   prior?: unknown;
   /** Records progress (Context.current().heartbeat). */
@@ -52,6 +62,15 @@ export async function deliver(request: NotifyRequest, deps: DeliverDeps): Promis
   const now = deps.now ?? Date.now;
   const save = (): void => deps.checkpoint?.(progress);
 
+  // The message went out: a failure to record it leaves the key claimed (sent again only if this progress is lost too).
+  const markSentOrLog = async (key: string, providerId: string | undefined, channel: string, req: NotifyRequest, personId: string): Promise<void> => {
+    try {
+      await deps.sendKeys?.markSent(key, providerId);
+    } catch (err) {
+      deps.log(`${channel} send key not marked ${req.event} case=${req.caseId} to=${personId}: ${(err as Error).message}`);
+    }
+  };
+
   const sendTo = async (slot: string, person: Person, req: NotifyRequest): Promise<DeliveryResult> => {
     const earlier = progress.done[slot];
     if (earlier) return earlier;
@@ -67,6 +86,22 @@ export async function deliver(request: NotifyRequest, deps: DeliverDeps): Promis
       if (failed.some((f) => f.startsWith(`${channel.name}:`))) continue;
       deps.throwIfCancelled?.();
       const idempotencyKey = idempotencyKeyFor(req, person.id, channel.name);
+      // An alert matters more than its send record: with the database unreachable it goes out on the heartbeat progress alone.
+      let claim: SendClaim = 'fresh';
+      try {
+        if (deps.sendKeys) claim = await deps.sendKeys.claim(idempotencyKey, channel.name);
+      } catch (err) {
+        if (!isDatabaseUnavailable(err)) throw err;
+        deps.log(`${channel.name} send key store unreachable ${req.event} case=${req.caseId} to=${person.id}: sending on this attempt's progress`);
+      }
+      const fellBackFrom = failed.length > 0 ? { fellBackFrom: failed.map((f) => f.split(':')[0]!) } : {};
+      if (claim === 'sent') {
+        const result: DeliveryResult = { recipientId: person.id, channel: channel.name, status: 'duplicate', ...fellBackFrom };
+        progress.done[slot] = result;
+        save();
+        deps.log(`${channel.name} ${channel.name === 'outbox' ? 'skipped duplicate' : 'duplicate'} ${req.event} case=${req.caseId} to=${person.id}`);
+        return result;
+      }
       try {
         const receipt = await channel.send({ idempotencyKey, request: req, event: req.event, recipient: person, context });
         const result: DeliveryResult = {
@@ -74,13 +109,14 @@ export async function deliver(request: NotifyRequest, deps: DeliverDeps): Promis
           channel: channel.name,
           status: receipt.duplicate ? 'duplicate' : 'accepted',
           ...(receipt.providerId ? { providerId: receipt.providerId } : {}),
-          ...(failed.length > 0 ? { fellBackFrom: failed.map((f) => f.split(':')[0]!) } : {}),
+          ...fellBackFrom,
         };
         progress.done[slot] = result;
         save();
         // Log IDs only: texts, phones and addresses stay out of logs.
         const verb = channel.name === 'outbox' ? (receipt.duplicate ? 'skipped duplicate' : 'wrote') : receipt.duplicate ? 'duplicate' : 'accepted';
         deps.log(`${channel.name} ${verb} ${req.event} case=${req.caseId} to=${person.id}`);
+        await markSentOrLog(idempotencyKey, receipt.providerId, channel.name, req, person.id);
         return result;
       } catch (err) {
         const giveUp = err instanceof TransientDeliveryError && (deps.attempt ?? 1) >= (deps.transientFallbackAttempt ?? Infinity);

@@ -42,6 +42,7 @@ import { documentRoutes } from './documentRoutes.js';
 import { ledgerRoutes } from './ledgerRoutes.js';
 import type { Records } from '../records/index.js';
 import { isDatabaseUnavailable } from '../records/db.js';
+import { readCaseView } from '../records/cases.js';
 
 export interface ApiDeps {
   client: Client;
@@ -243,9 +244,12 @@ export async function buildApiServer(deps: ApiDeps): Promise<FastifyInstance> {
     try {
       return await temporal(() => deps.client.workflow.getHandle(caseId).query(caseQuery));
     } catch (err) {
-      if (err instanceof WorkflowNotFoundError) throw new Problem(404, 'Not found 案件不存在', `no case ${caseId}`);
-      throw err;
+      if (!(err instanceof WorkflowNotFoundError)) throw err;
     }
+    // Past the namespace's retention Temporal has forgotten the case; its last recorded view is in the database.
+    const recorded = await readCaseView(deps.records, caseId);
+    if (recorded) return recorded;
+    throw new Problem(404, 'Not found 案件不存在', `no case ${caseId}`);
   };
 
   app.get('/healthz', { schema: { response: { 200: z.object({ status: z.literal('ok') }) } } }, () => ({ status: 'ok' as const }));
