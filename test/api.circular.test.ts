@@ -8,12 +8,12 @@ import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { circularListQuery } from '../activities/circular.js';
 import { loadApiKeys } from '../src/api/auth.js';
 import { buildApiServer } from '../src/api/server.js';
-import { localDateOf, rangePeriod } from '../src/circular/period.js';
+import { localDateOf } from '../src/circular/period.js';
 import { startEscalatedVisit, type StartVisitResult } from '../src/cases.js';
-import { cancelUpdate, reportArrivalUpdate } from '../src/messages.js';
+import { cancelUpdate, caseQuery, reportArrivalUpdate } from '../src/messages.js';
+import { readCaseView, recordCaseView } from '../src/records/cases.js';
 import { ensureNamespace } from '../src/temporal.js';
 import { createDubanWorker } from '../worker.js';
 import { channelConfigFor, startSmtpPeer, type SmtpPeer } from './alertHelpers.js';
@@ -84,7 +84,10 @@ beforeAll(async () => {
   await q3.handle.executeUpdate(cancelUpdate, { args: [{ reason: '测试结束', actor: supervisor }] });
   await now.handle.executeUpdate(reportArrivalUpdate, { args: [{ leaderId: 'dongcun-sun', arrivedAt: new Date().toISOString(), actor: unitActor }] });
   await now.handle.executeUpdate(cancelUpdate, { args: [{ reason: '测试结束', actor: supervisor }] });
-  await until('both cases listed', () => env.client.workflow.count(`ExecutionStatus = 'Completed' AND ${circularListQuery(rangePeriod('2026-07-01', tomorrow))}`), (c) => c.count === 2);
+  // The workflow's recordCase activity (the lead's change) records the cases as they happen; until it lands everywhere,
+  // their final views are recorded here too (idempotent: the same rows either way).
+  for (const c of [q3, now]) await recordCaseView(records, await c.handle.query(caseQuery));
+  await until('both cases recorded closed', () => Promise.all([q3, now].map((c) => readCaseView(records, c.caseId))), (vs) => vs.every((v) => v?.status === 'cancelled'));
 }, 120_000);
 
 afterAll(async () => {

@@ -1,11 +1,11 @@
-// The quarterly circular on the time-skipping server (no visibility list there: the facts come from fixed case views
-// through the real aggregation), plus the pure period, aggregation and rendering rules with exact values.
+// The quarterly circular on the time-skipping server (facts from fixed case views recorded in the real PostgreSQL store,
+// read by the real collect activity), plus the pure period, aggregation and rendering rules with exact values.
 import { Client } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import ExcelJS from 'exceljs';
-import { mkdtempSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,6 +14,8 @@ import { createActivities } from '../activities/index.js';
 import { aggregateCircular } from '../src/circular/aggregate.js';
 import { circularIdFor, circularTitle, localDateStart, periodText, quarterOf, quarterPeriod, quarterReportedAt, rangePeriod } from '../src/circular/period.js';
 import { circularRows, renderCircularDocx, renderCircularXlsx } from '../src/circular/render.js';
+import { recordCaseView } from '../src/records/cases.js';
+import { readCircularMail, readCircularRecord, readStoredCircular } from '../src/records/circularFacts.js';
 import type { CircularView, QuarterlyCircularResult } from '../src/circular/types.js';
 import { ensureNamespace } from '../src/temporal.js';
 import { workflowsPath } from '../worker.js';
@@ -148,7 +150,8 @@ describe('mail', () => {
   it('is sent once: a retry after a send (the worker died before completing) sends nothing', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'duban-circular-mail-'));
     const outboxDir = join(dir, 'outbox');
-    const acts = createCircularActivities({ directory: () => directory, client: undefined as never, records: await freshRecords(), taskQueue: 'x', outboxDir, dataDir: dir, log: () => undefined });
+    const records = await freshRecords();
+    const acts = createCircularActivities({ directory: () => directory, client: undefined as never, records, taskQueue: 'x', outboxDir, dataDir: dir, log: () => undefined });
     const figures = aggregateCircular(views, { circularId: '2026-Q3', period: q3, cutoff, units });
     const request = { circularId: '2026-Q3', period: q3, requestedBy: { id: 'duban', role: 'system' as const }, mail: true };
     const env = new MockActivityEnvironment();
@@ -163,6 +166,34 @@ describe('mail', () => {
     expect(first).toEqual({ channel: 'outbox', to: ['li.weidong@xfb.example.cn'], messageId: 'circular_2026-Q3.json', duplicate: false });
     expect(second).toEqual({ ...first, duplicate: true });
     expect(readdirSync(outboxDir)).toEqual(['circular_2026-Q3.json']);
+    // Kept in the database, not on disk: the files, their description and how it was mailed; one mailed marker.
+    expect(existsSync(join(dir, 'circulars'))).toBe(false);
+    const names = await records.db.query<{ name: string }>('SELECT name FROM circular_files WHERE circular_id = $1 ORDER BY name', ['2026-Q3']);
+    expect(names.rows.map((r) => r.name)).toEqual(['circular-2026-Q3.docx', 'circular-2026-Q3.xlsx', 'figures.json', 'mail.json']);
+    expect((await records.db.query('SELECT circular_id FROM circular_mailings')).rows).toEqual([{ circular_id: '2026-Q3' }]);
+    expect(await readCircularMail(records.db, '2026-Q3')).toEqual(first);
+    expect(await readStoredCircular(records.db, '2026-Q3')).toEqual({ request, figures, files });
+    expect((await xlsxRows((await readCircularRecord(records.db, '2026-Q3', 'circular-2026-Q3.xlsx'))!)).slice(3)).toEqual(expectedRows);
+    await records.close();
+  });
+
+  it('two workers mailing at once send one mail: the second waits on the marker of the first and finds it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'duban-circular-mail2-'));
+    const outboxDir = join(dir, 'outbox');
+    const records = await freshRecords();
+    const logs: string[] = [];
+    const worker = (): ReturnType<typeof createCircularActivities> => createCircularActivities({ directory: () => directory, client: undefined as never, records, taskQueue: 'x', outboxDir, log: (l) => logs.push(l) });
+    const figures = aggregateCircular(views, { circularId: '2026-Q3', period: q3, cutoff, units });
+    const request = { circularId: '2026-Q3', period: q3, requestedBy: { id: 'duban', role: 'system' as const }, mail: true };
+    const env = new MockActivityEnvironment();
+    const run = <A, R>(fn: (a: A) => Promise<R>, a: A): Promise<R> => env.run<[A], R, (a: A) => Promise<R>>(fn, a);
+    const [a, b] = [worker(), worker()];
+    const files = await run(a.renderCircular.bind(a), { request, figures });
+    const results = await Promise.all([run(a.mailCircular.bind(a), { request, figures, files }), run(b.mailCircular.bind(b), { request, figures, files })]);
+    expect(results.map((r) => r.duplicate).sort()).toEqual([false, true]);
+    expect(logs).toEqual(['circular 2026-Q3: mailed by outbox to 1 recipient(s)']);
+    expect((await records.db.query<{ n: number }>('SELECT count(*)::int AS n FROM circular_mailings')).rows).toEqual([{ n: 1 }]);
+    await records.close();
   });
 });
 
@@ -172,6 +203,7 @@ describe('the scheduled run on the time-skipping server', () => {
   let running: Promise<void>;
   let dataDir: string;
   let outboxDir: string;
+  let records: Awaited<ReturnType<typeof freshRecords>>;
   const collected: string[] = [];
 
   let client: Client;
@@ -197,7 +229,9 @@ describe('the scheduled run on the time-skipping server', () => {
     dataDir = mkdtempSync(join(tmpdir(), 'duban-circular-'));
     outboxDir = join(dataDir, 'outbox');
     mkdirSync(outboxDir);
-    const real = createActivities({ directory: () => directory, client: env.client, records: await freshRecords(), taskQueue: 'circular-ts', outboxDir, dataDir, log: () => undefined });
+    records = await freshRecords();
+    for (const v of views) await recordCaseView(records, v);
+    const real = createActivities({ directory: () => directory, client: env.client, records, taskQueue: 'circular-ts', outboxDir, dataDir, log: () => undefined });
     worker = await Worker.create({
       connection: env.nativeConnection,
       namespace: env.namespace ?? 'default',
@@ -205,10 +239,10 @@ describe('the scheduled run on the time-skipping server', () => {
       workflowsPath,
       activities: {
         ...real,
-        // The Java server cannot list workflows: these facts are the fixed views, aggregated by the real code.
-        collectCircularFacts: ({ circularId, period }: { circularId: string; period: typeof q3 }) => {
-          collected.push(circularId);
-          return Promise.resolve(aggregateCircular(views, { circularId, period, cutoff: '2027-01-01T00:00:00.000Z', units }));
+        // The real collect (SQL over the recorded views), counted to show it runs once.
+        collectCircularFacts: (input: { circularId: string; period: typeof q3 }) => {
+          collected.push(input.circularId);
+          return real.collectCircularFacts(input);
         },
       },
     });
@@ -219,6 +253,7 @@ describe('the scheduled run on the time-skipping server', () => {
     worker?.shutdown();
     await running;
     await env?.teardown();
+    await records?.close();
   });
 
   it('at 2027-01-01 00:00 Shanghai the run produces 2026-Q4 once; a second run finds it and does nothing', async () => {
@@ -239,19 +274,21 @@ describe('the scheduled run on the time-skipping server', () => {
 
     // One run of the circular: facts collected once, one set of files, one mail.
     expect(collected).toEqual(['2026-Q4']);
-    expect(readdirSync(join(dataDir, 'circulars'))).toEqual(['2026-Q4']);
-    expect(readdirSync(join(dataDir, 'circulars', '2026-Q4')).sort()).toEqual(['circular-2026-Q4.docx', 'circular-2026-Q4.xlsx', 'figures.json', 'mail.json']);
+    expect(existsSync(join(dataDir, 'circulars'))).toBe(false);
+    const stored = await records.db.query<{ circular_id: string; name: string }>('SELECT circular_id, name FROM circular_files ORDER BY circular_id, name');
+    expect(stored.rows.map((r) => `${r.circular_id}/${r.name}`)).toEqual(['2026-Q4/circular-2026-Q4.docx', '2026-Q4/circular-2026-Q4.xlsx', '2026-Q4/figures.json', '2026-Q4/mail.json']);
+    expect((await records.db.query('SELECT circular_id FROM circular_mailings')).rows).toEqual([{ circular_id: '2026-Q4' }]);
     const mails = readdirSync(outboxDir);
     expect(mails).toEqual(['circular_2026-Q4.json']);
     const mail = JSON.parse(readFileSync(join(outboxDir, mails[0]!), 'utf8')) as { to: string[]; title: string; attachments: { filename: string }[] };
     expect(mail.to).toEqual(['li.weidong@xfb.example.cn']);
     expect(mail.title).toBe('关于2026年第四季度信访督办情况的通报');
     expect(mail.attachments.map((a) => a.filename)).toEqual(['2026年第四季度信访督办情况通报.xlsx', '2026年第四季度信访督办情况通报.docx']);
-    const stored = (await xlsxRows(readFileSync(join(dataDir, 'circulars', '2026-Q4', 'circular-2026-Q4.xlsx')))).slice(3);
+    const rows = (await xlsxRows((await readCircularRecord(records.db, '2026-Q4', 'circular-2026-Q4.xlsx'))!)).slice(3);
     // The fixed views are Q3 notices: the Q4 circular counts none of them except E, received at Q4's first instant.
-    const figures = aggregateCircular(views, { circularId: '2026-Q4', period: quarterPeriod('2026-Q4'), cutoff: '2027-01-01T00:00:00.000Z', units });
-    expect(figures.total.escalated).toBe(1);
-    expect(stored).toEqual(circularRows(figures));
-    expect(stored.at(-1)).toEqual(['合计', '', 1, 0, 1, 5, 0, 0, 0, 0]);
+    const figures = aggregateCircular(views, { circularId: '2026-Q4', period: quarterPeriod('2026-Q4'), cutoff: produced.figures!.cutoff, units });
+    expect(produced.figures).toEqual(figures);
+    expect(rows).toEqual(circularRows(figures));
+    expect(rows.at(-1)).toEqual(['合计', '', 1, 0, 1, 5, 0, 0, 0, 0]);
   });
 });

@@ -1,14 +1,12 @@
 // The quarterly circular on demand: POST /circulars runs one (a quarter that has ended, or a date range), GET reads its
-// status and figures, and its XLSX / DOCX download from data/circulars/<circularId>/.
+// status and figures, and its XLSX / DOCX download from the store of record (circular_files).
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { z } from 'zod';
+import { readCircularMail, readCircularRecord, readStoredCircular } from '../records/circularFacts.js';
 import { CIRCULAR_ID_PATTERN, DATE_PATTERN, MAX_RANGE_DAYS, QUARTER_PATTERN, circularIdFor, circularTitle, circularWorkflowId, localDateStart, quarterOf, quarterPeriod, rangePeriod } from '../circular/period.js';
-import type { CircularFigures, CircularFile, CircularRequest, CircularView } from '../circular/types.js';
+import type { CircularFile, CircularRequest, CircularView } from '../circular/types.js';
 import { circularQuery } from '../messages.js';
-import { circularDir } from '../storage.js';
 import { actorOf } from './auth.js';
 import { Problem, contentDisposition, problemResponses, type RoutesOf } from './kit.js';
 
@@ -111,16 +109,8 @@ function bodyOf(v: CircularView, status: CircularBody['status'] = v.status): Cir
 }
 
 export const circularRoutes: RoutesOf = (app, kit) => {
-  const dirOf = (id: string): string => circularDir(kit.dataDir, id);
-
-  /** What render stored on disk (kept after Temporal's retention has dropped the workflow). */
-  const stored = async (id: string): Promise<{ request: CircularRequest; figures: CircularFigures; files: CircularFile[] } | null> => {
-    try {
-      return JSON.parse(await readFile(join(dirOf(id), 'figures.json'), 'utf8')) as { request: CircularRequest; figures: CircularFigures; files: CircularFile[] };
-    } catch {
-      return null;
-    }
-  };
+  /** What render stored (kept after Temporal's retention has dropped the workflow). */
+  const stored = (id: string): ReturnType<typeof readStoredCircular> => readStoredCircular(kit.records.db, id);
 
   const read = async (id: string): Promise<CircularBody> => {
     const handle = kit.client.workflow.getHandle(circularWorkflowId(id));
@@ -144,7 +134,7 @@ export const circularRoutes: RoutesOf = (app, kit) => {
       if (!(err instanceof WorkflowNotFoundError)) throw err;
       const s = await stored(id);
       if (!s) throw new Problem(404, 'Not found 通报不存在', `no circular ${id}`, [{ field: 'circularId', message: 'no such circular' }]);
-      const mail = await readFile(join(dirOf(id), 'mail.json'), 'utf8').then((t) => JSON.parse(t) as CircularView['mail'], () => null);
+      const mail = await readCircularMail(kit.records.db, id);
       return bodyOf({ circularId: id, period: s.request.period, status: 'done', requestedBy: s.request.requestedBy, figures: s.figures, files: s.files, mail });
     }
   };
@@ -189,7 +179,8 @@ export const circularRoutes: RoutesOf = (app, kit) => {
       // Only a file the circular recorded: the name is looked up, never taken as a path.
       const file = (await stored(id))?.files.find((f) => f.name === name);
       if (!file) throw new Problem(404, 'Not found 通报文件不存在', `circular ${id} has no file ${name} (yet)`, [{ field: 'name', message: 'is not a file of this circular' }]);
-      const bytes = await readFile(join(dirOf(id), file.name));
+      const bytes = await readCircularRecord(kit.records.db, id, file.name);
+      if (!bytes) throw new Problem(404, 'Not found 通报文件不存在', `circular ${id} has no file ${name} (yet)`, [{ field: 'name', message: 'is not a file of this circular' }]);
       return reply.type(file.contentType).header('content-disposition', contentDisposition(file.downloadName, file.name)).send(bytes);
     },
   );
