@@ -1,30 +1,32 @@
-// Benchmark of the quarterly circular:
-//   1. in memory: aggregate BENCH_CIRCULAR_CASES (default 10,000) synthetic case views and render the XLSX and DOCX,
-//      with time and memory (rss / heapUsed before and after, peak rss of the process);
-//   2. the fetch path on the dev server: BENCH_CIRCULAR_FETCH (default 200) real cases listed by visibility and read
-//      one by one (result or query) by the collect activity, printed separately. BENCH_CIRCULAR_FETCH=0 skips it.
-// Run: npm run bench:circular
-import { openBenchRecords } from './benchDatabase.js';
+// Benchmark of the quarterly circular end to end through the real database (no Temporal involved):
+//   1. record BENCH_CIRCULAR_CASES (default 10,000) synthetic case views with recordCaseView, BENCH_CIRCULAR_CONCURRENCY
+//      (default 16) at a time, sealed with a real AES-GCM codec as in every real process;
+//   2. produce the circular through the activities: collectCircularFacts (SQL figures), renderCircular (XLSX + DOCX +
+//      stored in circular_files), mailCircular (outbox); times per step and memory; SQL figures checked against
+//      aggregateCircular over the same views.
+// PostgreSQL: scripts/benchDatabase.ts starts its own (or DUBAN_DATABASE_URL). Run: npm run bench:circular
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { mkdtempSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { circularListQuery, createCircularActivities } from '../activities/circular.js';
-import { startEscalatedVisit } from '../src/cases.js';
+import { isDeepStrictEqual } from 'node:util';
+import { createCircularActivities } from '../activities/circular.js';
 import { aggregateCircular } from '../src/circular/aggregate.js';
-import { quarterPeriod, rangePeriod } from '../src/circular/period.js';
-import { renderCircularDocx, renderCircularXlsx } from '../src/circular/render.js';
-import type { CircularFigures } from '../src/circular/types.js';
+import { quarterPeriod } from '../src/circular/period.js';
+import type { CircularFigures, CircularFile, CircularMailResult, CircularPeriod, CircularRequest } from '../src/circular/types.js';
+import { AesGcmCodec, generateKey, parseKeySet } from '../src/codec.js';
+import { ROOT, loadDirectoryFile } from '../src/config.js';
+import type { Directory } from '../src/directory.js';
 import { LEVELS } from '../src/domain.js';
-import { ensureNamespace } from '../src/temporal.js';
-import { createDubanWorker } from '../worker.js';
+import { recordCaseView } from '../src/records/cases.js';
 import { fakeView } from '../test/circularFixtures.js';
-import { TASK_QUEUE, createDevServerEnv, directory, intake, policy, sampleNotice } from '../test/helpers.js';
+import { openBenchRecords } from './benchDatabase.js';
 
 const CASES = Number(process.env.BENCH_CIRCULAR_CASES ?? 10_000);
-const FETCH = Number(process.env.BENCH_CIRCULAR_FETCH ?? 200);
+const CONCURRENCY = Number(process.env.BENCH_CIRCULAR_CONCURRENCY ?? 16);
 const UNITS = 60;
+const sampleDirectory = loadDirectoryFile(join(ROOT, 'config/units.sample.json'));
 
 const mb = (n: number): string => `${(n / 1048576).toFixed(1)} MB`;
 const mem = (): { rss: number; heapUsed: number } => {
@@ -39,83 +41,77 @@ const timed = async <T>(fn: () => Promise<T> | T): Promise<[T, number]> => {
 
 console.log(`machine: ${availableParallelism()} CPUs, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
 
-// --- 1. in memory --------------------------------------------------------------------------------------------------
 const period = quarterPeriod('2026-Q3');
 const units = Array.from({ length: UNITS }, (_, i) => ({ id: `unit-${String(i).padStart(3, '0')}`, name: `第${i + 1}责任单位` }));
+// The sample directory with the bench's 60 units: the circular's rows are the directory's units.
+const directory: Directory = { ...sampleDirectory, units: units.map((u, i) => ({ ...sampleDirectory.units[i % sampleDirectory.units.length]!, id: u.id, name: u.name })) };
 const from = Date.parse(period.from);
 const span = Date.parse(period.to) - from;
-global.gc?.();
-const before = mem();
-const [views, genMs] = await timed(() =>
-  Array.from({ length: CASES }, (_, i) =>
-    fakeView({
-      id: `BENCH-${i}`,
-      unitId: units[i % UNITS]!.id,
-      level: LEVELS[i % 3]!,
-      receivedAt: new Date(from + ((i * 7919) % span)).toISOString(),
-      ...(i % 4 === 0 ? {} : { arrival: i % 4 === 1 ? ('late' as const) : ('onTime' as const) }),
-      urges: i % 3,
-      supervises: i % 5 === 0 ? 1 : 0,
-      deductions: i % 10 === 0 ? [1 + (i % 3)] : [],
-      status: i % 6 === 0 ? 'open' : 'closed',
-      deadline: i % 6 === 0 ? period.to : null,
-    }),
-  ),
+const views = Array.from({ length: CASES }, (_, i) =>
+  fakeView({
+    id: `BENCH-${i}`,
+    unitId: units[i % UNITS]!.id,
+    level: LEVELS[i % 3]!,
+    receivedAt: new Date(from + ((i * 7919) % span)).toISOString(),
+    ...(i % 4 === 0 ? {} : { arrival: i % 4 === 1 ? ('late' as const) : ('onTime' as const) }),
+    urges: i % 3,
+    supervises: i % 5 === 0 ? 1 : 0,
+    deductions: i % 10 === 0 ? [1 + (i % 3)] : [],
+    status: i % 6 === 0 ? 'open' : 'closed',
+    deadline: i % 6 === 0 ? period.to : null,
+  }),
 );
-const afterViews = mem();
-const [figures, aggMs] = await timed(() => aggregateCircular(views, { circularId: '2026-Q3', period, cutoff: '2026-10-01T00:00:00.000Z', units }));
-const meta = { officeName: '五里乡信访办', issuedAt: '2026-10-01T00:00:00.000Z' };
-const [xlsx, xlsxMs] = await timed(() => renderCircularXlsx(figures, meta));
-const [docx, docxMs] = await timed(() => renderCircularDocx(figures, meta));
-const after = mem();
-const peakRss = process.resourceUsage().maxRSS * 1024;
-console.log(`\n1. in memory: ${CASES} synthetic case views, ${UNITS} units (${UNITS * 4 + 1} table rows)`);
-console.log(`   build the views        ${genMs.toFixed(0)} ms   (views take heap ${mb(afterViews.heapUsed - before.heapUsed)})`);
-console.log(`   aggregate              ${aggMs.toFixed(1)} ms   → ${figures.total.escalated} counted`);
-console.log(`   render XLSX            ${xlsxMs.toFixed(0)} ms   (${(xlsx.length / 1024).toFixed(1)} KiB)`);
-console.log(`   render DOCX            ${docxMs.toFixed(0)} ms   (${(docx.length / 1024).toFixed(1)} KiB)`);
-console.log(`   memory before          rss ${mb(before.rss)}, heapUsed ${mb(before.heapUsed)}`);
-console.log(`   memory after           rss ${mb(after.rss)}, heapUsed ${mb(after.heapUsed)}`);
-console.log(`   peak rss of the process ${mb(peakRss)}`);
-console.log(`   figures JSON (the workflow's payload) ${(JSON.stringify(figures).length / 1024).toFixed(1)} KiB`);
+const entries = views.reduce((n, v) => n + v.timeline.length, 0);
 
-// --- 2. the fetch path on the dev server ---------------------------------------------------------------------------
-if (FETCH > 0) {
-  console.log(`\n2. fetch path on an in-memory dev server: ${FETCH} real cases (open, idle), listed and read by collectCircularFacts`);
-  const env = await createDevServerEnv();
-  await ensureNamespace(env.connection, env.namespace ?? 'default');
+const codec = new AesGcmCodec(parseKeySet({ current: 'bench', keys: { bench: generateKey() } }, 'bench'));
+const [records, pgMs] = await timed(() => openBenchRecords(codec, CONCURRENCY + 4));
+console.log(`PostgreSQL ready (started and migrated) in ${pgMs.toFixed(0)} ms`);
+try {
+  // --- 1. record the cases -------------------------------------------------------------------------------------------
+  global.gc?.();
+  const m0 = mem();
+  let next = 0;
+  const [, recordMs] = await timed(() =>
+    Promise.all(
+      Array.from({ length: CONCURRENCY }, async () => {
+        while (next < views.length) await recordCaseView(records, views[next++]!);
+      }),
+    ),
+  );
+  const m1 = mem();
+  const stored = await records.db.query<{ cases: number; facts: number; bytes: string }>(
+    "SELECT (SELECT count(*)::int FROM cases) AS cases, (SELECT count(*)::int FROM case_facts) AS facts, pg_size_pretty(pg_total_relation_size('cases') + pg_total_relation_size('case_facts')) AS bytes",
+  );
+  console.log(`\n1. record ${CASES} case views (${entries} timeline entries), ${CONCURRENCY} at a time, AES-GCM sealed`);
+  console.log(`   recordCaseView         ${recordMs.toFixed(0)} ms → ${((CASES / recordMs) * 1000).toFixed(0)} cases/s (${(recordMs / CASES).toFixed(2)} ms a case wall, ${((recordMs * CONCURRENCY) / CASES).toFixed(1)} ms a call)`);
+  console.log(`   stored                 ${stored.rows[0]!.cases} cases, ${stored.rows[0]!.facts} facts, ${stored.rows[0]!.bytes} with indexes`);
+  const [, againMs] = await timed(async () => {
+    for (let i = 0; i < 500; i++) await recordCaseView(records, views[i]!);
+  });
+  console.log(`   recorded again (retry, 500 one by one) ${(againMs / 500).toFixed(2)} ms a call, rows unchanged: ${(await records.db.query<{ n: number }>('SELECT count(*)::int AS n FROM case_facts')).rows[0]!.n === entries}`);
+  console.log(`   memory                 rss ${mb(m0.rss)} → ${mb(m1.rss)}, heapUsed ${mb(m0.heapUsed)} → ${mb(m1.heapUsed)}`);
+
+  // --- 2. the circular through the activities ------------------------------------------------------------------------
   const dataDir = mkdtempSync(join(tmpdir(), 'duban-bench-circular-'));
-  const deps = { directory: () => directory, client: env.client, records: await openBenchRecords(), taskQueue: TASK_QUEUE, outboxDir: join(dataDir, 'outbox'), dataDir, log: () => undefined };
-  const worker = await createDubanWorker({ connection: env.nativeConnection, namespace: env.namespace ?? 'default', taskQueue: TASK_QUEUE, activities: deps });
-  const running = worker.run();
-  try {
-    const now = Date.now();
-    const [, startMs] = await timed(async () => {
-      for (let i = 0; i < FETCH; i += 20) {
-        await Promise.all(
-          Array.from({ length: Math.min(20, FETCH - i) }, (_, j) =>
-            startEscalatedVisit(sampleNotice(LEVELS[(i + j) % 3]!, now - 60_000, { unitId: directory.units[(i + j) % directory.units.length]!.id }), { client: env.client, taskQueue: TASK_QUEUE, policy, directory, actor: intake }),
-          ),
-        );
-      }
-    });
-    const range = rangePeriod(new Date(now - 86_400_000).toISOString().slice(0, 10), new Date(now + 2 * 86_400_000).toISOString().slice(0, 10));
-    for (;;) {
-      if ((await env.client.workflow.count(circularListQuery(range))).count >= FETCH) break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    const acts = createCircularActivities(deps);
-    const m0 = mem();
-    const collect = (input: { circularId: string; period: typeof range }): Promise<CircularFigures> => acts.collectCircularFacts(input);
-    const [fetched, fetchMs] = await timed(() => new MockActivityEnvironment().run<[{ circularId: string; period: typeof range }], CircularFigures, typeof collect>(collect, { circularId: 'bench', period: range }));
-    const m1 = mem();
-    console.log(`   start ${FETCH} cases           ${startMs.toFixed(0)} ms (setup, not the circular)`);
-    console.log(`   collect (list + read each) ${fetchMs.toFixed(0)} ms → ${fetched.total.escalated} counted, ${fetched.unreadable.length} unreadable (${(fetchMs / FETCH).toFixed(1)} ms per case, 8 reads at a time)`);
-    console.log(`   memory                     rss ${mb(m0.rss)} → ${mb(m1.rss)}, heapUsed ${mb(m0.heapUsed)} → ${mb(m1.heapUsed)}`);
-  } finally {
-    for await (const x of env.client.workflow.list({ query: `ExecutionStatus = 'Running'` })) await env.client.workflow.getHandle(x.workflowId).terminate('bench finished');
-    worker.shutdown();
-    await running;
-    await env.teardown();
-  }
+  const acts = createCircularActivities({ directory: () => directory, client: undefined as never, records, taskQueue: 'bench', outboxDir: join(dataDir, 'outbox'), dataDir, log: () => undefined });
+  const env = new MockActivityEnvironment();
+  const run = <A, R>(fn: (a: A) => Promise<R>, a: A): Promise<R> => env.run<[A], R, (a: A) => Promise<R>>(fn, a);
+  global.gc?.();
+  const m2 = mem();
+  const [figures, collectMs] = await timed(() => run<{ circularId: string; period: CircularPeriod }, CircularFigures>(acts.collectCircularFacts.bind(acts), { circularId: '2026-Q3', period }));
+  const request: CircularRequest = { circularId: '2026-Q3', period, requestedBy: { id: 'duban', role: 'system' }, mail: true };
+  const [files, renderMs] = await timed(() => run<{ request: CircularRequest; figures: CircularFigures }, CircularFile[]>(acts.renderCircular.bind(acts), { request, figures }));
+  const [mail, mailMs] = await timed(() => run<{ request: CircularRequest; figures: CircularFigures; files: CircularFile[] }, CircularMailResult>(acts.mailCircular.bind(acts), { request, figures, files }));
+  const m3 = mem();
+  const expected = aggregateCircular(views, { circularId: '2026-Q3', period, cutoff: figures.cutoff, units });
+  const peakRss = process.resourceUsage().maxRSS * 1024;
+  console.log(`\n2. the circular of 2026-Q3 through the activities (${UNITS} units, ${UNITS * 4 + 1} table rows)`);
+  console.log(`   collect (SQL figures)  ${collectMs.toFixed(0)} ms → ${figures.total.escalated} counted; equal to aggregateCircular over the views: ${isDeepStrictEqual(figures, expected)}`);
+  console.log(`   render + store         ${renderMs.toFixed(0)} ms (${files.map((f) => `${f.name} ${(f.bytes / 1024).toFixed(1)} KiB`).join(', ')}, into circular_files)`);
+  console.log(`   mail (outbox)          ${mailMs.toFixed(0)} ms (${mail.channel}, duplicate ${mail.duplicate})`);
+  console.log(`   memory                 rss ${mb(m2.rss)} → ${mb(m3.rss)}, heapUsed ${mb(m2.heapUsed)} → ${mb(m3.heapUsed)}; peak rss of the process ${mb(peakRss)}`);
+  console.log(`   figures JSON (the workflow's payload) ${(JSON.stringify(figures).length / 1024).toFixed(1)} KiB`);
+  if (!isDeepStrictEqual(figures, expected)) process.exitCode = 1;
+} finally {
+  await records.close();
 }
