@@ -1,4 +1,5 @@
-// The local outbox channel: one JSON file per message under data/outbox, written once per idempotency key.
+// The local outbox channel: one JSON file per message under data/outbox, named by its idempotency key. Whether a
+// message goes out once is the send key's claim (src/records/sendKeys.ts); the file is what a person reads locally.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
@@ -17,14 +18,10 @@ export function outboxFileName(idempotencyKey: string): string {
   return `${idempotencyKey.replace(/[^A-Za-z0-9._-]+/g, '_')}.json`;
 }
 
-/** Returns false when the message was already written (a retry), true when written now. */
-export async function writeOutbox(dir: string, message: OutboxMessage): Promise<boolean> {
+/** Writes (or, when a claimed send is repeated, rewrites) the message's file; returns its name. */
+export async function writeOutbox(dir: string, message: OutboxMessage): Promise<string> {
   await mkdir(dir, { recursive: true });
-  try {
-    await writeFile(join(dir, outboxFileName(message.idempotencyKey)), JSON.stringify(message, null, 2), { flag: 'wx' });
-    return true;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw err;
-  }
+  const name = outboxFileName(message.idempotencyKey);
+  await writeFile(join(dir, name), JSON.stringify(message, null, 2));
+  return name;
 }

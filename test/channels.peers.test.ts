@@ -11,6 +11,7 @@ import { createChannels, createOutboxChannel, type ChannelSet, PermanentDelivery
 import { createDingtalkChannel, createWecomChannel } from '../activities/channels/robots.js';
 import { createSmsChannel } from '../activities/channels/sms.js';
 import type { Person } from '../src/directory.js';
+import { sendKeyStore } from '../src/records/sendKeys.js';
 import { renderChat, renderEmail, renderSms, type NotifyRequest } from '../src/notifications.js';
 import {
   INVALID_NUMBER,
@@ -29,6 +30,7 @@ import {
   type TwilioPeer,
   type WebhookPeer,
 } from './alertHelpers.js';
+import { freshRecords } from './db.js';
 
 const directory = alertDirectory();
 const zhang = directory.units[0]!.people[0]!;
@@ -283,10 +285,13 @@ describe('deliver: fallback, unreachable recipients, progress', () => {
     await channels.close();
   });
 
-  test('channels without credentials are the outbox; the outbox writes each key once', async () => {
+  test('channels without credentials are the outbox; the outbox writes each key once (the send key, not the file)', async () => {
     const none = createChannels({}, outboxDir);
-    const first = await deliver(alertRequest('visit:N-OUTBOX'), { directory, channels: none, log: () => {} });
-    const again = await deliver(alertRequest('visit:N-OUTBOX'), { directory, channels: none, log: () => {} });
+    const records = await freshRecords();
+    const sendKeys = sendKeyStore(records.db);
+    const first = await deliver(alertRequest('visit:N-OUTBOX'), { directory, channels: none, sendKeys, log: () => {} });
+    const again = await deliver(alertRequest('visit:N-OUTBOX'), { directory, channels: none, sendKeys, log: () => {} });
+    await records.close();
     expect(first.deliveries.map((d) => [d.channel, d.status])).toEqual([
       ['outbox', 'accepted'],
       ['outbox', 'accepted'],

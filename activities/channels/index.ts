@@ -30,8 +30,9 @@ export function createOutboxChannel(outboxDir: string): DeliveryChannel {
   return {
     name: 'outbox',
     canReach: () => true,
+    // Once-only is the send key's claim (deliver), not the file's existence: a repeated claimed send rewrites the file.
     async send(m: OutgoingMessage): Promise<SendReceipt> {
-      const written = await writeOutbox(outboxDir, {
+      const file = await writeOutbox(outboxDir, {
         idempotencyKey: m.idempotencyKey,
         caseId: m.request.caseId,
         event: m.event,
@@ -41,7 +42,7 @@ export function createOutboxChannel(outboxDir: string): DeliveryChannel {
         text: renderNotification(m.request) + (m.context.arrivalLink ? `报告到达：${m.context.arrivalLink}` : ''),
         writtenAt: new Date().toISOString(),
       });
-      return { duplicate: !written };
+      return { providerId: file };
     },
   };
 }
