@@ -6,7 +6,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createDubanWorker } from '../worker.js';
-import { TWILIO_FROM, TWILIO_SID, TWILIO_TOKEN, alertDirectory } from './alertHelpers.js';
+import { TWILIO_FROM, TWILIO_SID, TWILIO_TOKEN, alertDirectory } from './alertFixtures.js';
 import { openRecords } from '../src/records/index.js';
 
 const address = process.env.ALERT_TEMPORAL_ADDRESS!;

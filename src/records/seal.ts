@@ -1,8 +1,9 @@
 // Record columns that may carry free text are sealed like Temporal payloads: the same key set, the same codec.
 import { defaultPayloadConverter, type PayloadCodec } from '@temporalio/common';
-import { temporal } from '@temporalio/proto';
+import proto from '@temporalio/proto';
 
-const Payload = temporal.api.common.v1.Payload;
+// A default import: under plain Node ESM (tsx worker.ts) the CommonJS package has no named export `temporal`.
+const Payload = proto.temporal.api.common.v1.Payload;
 
 export interface Sealer {
   seal(value: unknown): Promise<Buffer>;
