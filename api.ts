@@ -26,6 +26,7 @@ async function main(): Promise<void> {
   const delivery = deliveryRoutes({
     client,
     publicBaseUrl: process.env.DUBAN_PUBLIC_URL ?? `http://localhost:${port}`,
+    db: records.db, // used arrival tokens: shared by every API process
     ...(process.env.TWILIO_AUTH_TOKEN ? { twilioAuthToken: process.env.TWILIO_AUTH_TOKEN } : {}),
     ...(process.env.DUBAN_ARRIVAL_SECRET ? { arrivalSecret: process.env.DUBAN_ARRIVAL_SECRET } : {}),
   });

@@ -1,6 +1,7 @@
 // Real protocol peers on loopback for the alert tests and the benchmark: an SMTP server (smtp-server, read back with
 // mailparser), an HTTP server answering as Twilio's Messages API does, chat-robot webhook receivers, Prism serving
 // Twilio's own OpenAPI description, and a worker harness whose activities use them.
+import type { temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { simpleParser, type ParsedMail } from 'mailparser';
@@ -21,14 +22,11 @@ import type { Directory } from '../src/directory.js';
 import { smsSegments } from '../src/notifications.js';
 import { ensureNamespace } from '../src/temporal.js';
 import { workflowsPath } from '../worker.js';
-import { freshRecords } from './db.js';
 import type { Records } from '../src/records/index.js';
+import { freshRecords } from './db.js';
+import { TWILIO_FROM, TWILIO_SID, TWILIO_TOKEN } from './alertFixtures.js';
 
-export const TWILIO_SID = 'AC' + 'a1b2c3d4'.repeat(4);
-export const TWILIO_TOKEN = 'test-auth-token-0123456789abcdef';
-export const TWILIO_FROM = '+15017122661';
-/** Twilio's documented magic number for "invalid To" (error 21211). */
-export const INVALID_NUMBER = '+15005550001';
+export { INVALID_NUMBER, TWILIO_FROM, TWILIO_SID, TWILIO_TOKEN, alertDirectory } from './alertFixtures.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -369,35 +367,6 @@ export async function startPrism(): Promise<PrismPeer> {
 
 // --- directory and worker ---------------------------------------------------------------------------------------
 
-/** A unit whose three people are reached by SMS and e-mail on the local peers, and one supervisor by e-mail. */
-export function alertDirectory(overrides: { phones?: Partial<Record<'zhang' | 'wang' | 'chen', string>> } = {}): Directory {
-  const phones = { zhang: '+8613800000101', wang: '+8613800000102', chen: '+8613800000103', ...overrides.phones };
-  return {
-    office: { id: 'wuli-xfb', name: '五里乡信访办', documentNumberFormat: '〔{year}〕{number}号', circularRecipients: [] },
-    units: [
-      {
-        id: 'wuli-gov',
-        name: '五里乡人民政府',
-        people: [
-          { id: 'wuli-gov-zhang', name: '张建国', role: 'principal', title: '乡长', phone: phones.zhang, email: 'zhang.jianguo@wuli.example.cn', channels: ['sms', 'email'] },
-          { id: 'wuli-gov-wang', name: '王立新', role: 'inCharge', title: '副乡长', phone: phones.wang, email: 'wang.lixin@wuli.example.cn', channels: ['sms', 'email'] },
-          { id: 'wuli-gov-chen', name: '陈晓燕', role: 'contact', title: '信访专干', phone: phones.chen, email: 'chen.xiaoyan@wuli.example.cn', channels: ['email'] },
-        ],
-      },
-      {
-        id: 'dongcun',
-        name: '东村村委会',
-        people: [
-          // Reachable only by SMS, on a number Twilio refuses: nobody can reach him.
-          { id: 'dongcun-sun', name: '孙德福', role: 'principal', title: '村支书', phone: INVALID_NUMBER, channels: ['sms'] },
-          { id: 'dongcun-zhou', name: '周红', role: 'contact', title: '村文书', email: 'zhou.hong@wuli.example.cn', channels: ['email'] },
-        ],
-      },
-    ],
-    supervisors: [{ id: 'xfb-li', name: '李卫东', role: 'supervisor', title: '督查科科长', phone: '+8613800000901', email: 'li.weidong@xfb.example.cn', channels: ['email'] }],
-  };
-}
-
 export function channelConfigFor(peers: { smtp?: SmtpPeer; twilio?: TwilioPeer; statusCallbackBase?: string }): ChannelConfig {
   return {
     ...(peers.twilio
@@ -412,6 +381,8 @@ export interface AlertWorker {
   running: Promise<void>;
   logs: string[];
   outboxDir: string;
+  /** The store of record its activities use (send keys). */
+  records: Records;
   /** Shuts the worker down and waits until it stopped. */
   stop(): Promise<void>;
 }
@@ -424,6 +395,8 @@ export interface AlertWorkerOptions {
   arrivalLinks?: ArrivalLinkConfig;
   outboxDir?: string;
   shutdownGraceTime?: string;
+  /** The database to use (another host's, to share its send keys); default one per environment. */
+  records?: Records;
 }
 
 /** A real worker (the production workflows and activities) whose channels point at the local peers. */
@@ -436,7 +409,7 @@ export async function startAlertWorker(env: TestWorkflowEnvironment, options: Al
     prepared.add(env);
   }
   // One database per environment: a restarted worker finds the send keys its predecessor recorded.
-  let records = recordsByEnv.get(env);
+  let records = options.records ?? recordsByEnv.get(env);
   if (!records) recordsByEnv.set(env, (records = await freshRecords()));
   const logs: string[] = [];
   const outboxDir = options.outboxDir ?? mkdtempSync(join(tmpdir(), 'duban-alerts-outbox-'));
@@ -465,6 +438,7 @@ export async function startAlertWorker(env: TestWorkflowEnvironment, options: Al
     running,
     logs,
     outboxDir,
+    records,
     async stop() {
       if (worker.getState() === 'RUNNING') worker.shutdown();
       await running;
@@ -473,3 +447,10 @@ export async function startAlertWorker(env: TestWorkflowEnvironment, options: Al
 }
 
 export const ARRIVAL_SECRET = createHash('sha256').update('duban alert tests').digest('base64');
+
+/** Attempts of each notify activity in a history (the workflow's record activities are left out). */
+export function notifyAttemptsIn(history: temporal.api.history.v1.IHistory): number[] {
+  const events = history.events ?? [];
+  const notify = new Set(events.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'notify').map((e) => String(e.eventId)));
+  return events.filter((e) => e.activityTaskStartedEventAttributes && notify.has(String(e.activityTaskStartedEventAttributes.scheduledEventId))).map((e) => e.activityTaskStartedEventAttributes!.attempt ?? 0);
+}

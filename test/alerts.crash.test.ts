@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { startEscalatedVisit } from '../src/cases.js';
 import { ROOT } from '../src/config.js';
-import { alertDirectory, channelConfigFor, startAlertWorker, startSmtpPeer, startTwilioPeer, until, type AlertWorker, type SmtpPeer, type TwilioPeer } from './alertHelpers.js';
+import { alertDirectory, channelConfigFor, notifyAttemptsIn, startAlertWorker, startSmtpPeer, startTwilioPeer, until, type AlertWorker, type SmtpPeer, type TwilioPeer } from './alertHelpers.js';
 import { createDevServerEnv, intake, policy, sampleNotice } from './helpers.js';
 import { freshRecords } from './db.js';
 
@@ -17,6 +17,7 @@ let smtp: SmtpPeer;
 let twilioPeer: TwilioPeer;
 let child: ChildProcess | undefined;
 let takeover: AlertWorker | undefined;
+let records: Awaited<ReturnType<typeof freshRecords>> | undefined;
 
 beforeAll(async () => {
   [env, smtp, twilioPeer] = await Promise.all([createDevServerEnv(), startSmtpPeer(), startTwilioPeer()]);
@@ -25,6 +26,7 @@ afterAll(async () => {
   child?.kill('SIGKILL');
   await takeover?.stop();
   await Promise.all([smtp?.stop(), twilioPeer?.close()]);
+  await records?.close();
   await env?.teardown();
 });
 
@@ -32,10 +34,12 @@ test('SIGKILL mid-send: what was accepted before the kill is not sent again; onl
   // The second leader's SMS takes Twilio 3 s: the worker process is killed while it waits.
   twilioPeer.respond = (req) => (req.form.To === '+8613800000102' ? { status: 201, body: undefined, delayMs: 3000 } : undefined);
   let out = '';
+  // Both workers hold one database, as two hosts do: the takeover sees the send keys the killed process recorded.
+  records = await freshRecords();
   // node itself (not the tsx wrapper, whose child would survive the kill) runs the worker.
   child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'test/alertWorkerProcess.ts')], {
     cwd: ROOT,
-    env: { ...process.env, ALERT_TEMPORAL_ADDRESS: env.address, ALERT_TASK_QUEUE: TASK_QUEUE, ALERT_TWILIO_BASE: twilioPeer.baseUrl, ALERT_SMTP_PORT: String(smtp.port), ALERT_DATABASE_URL: (await freshRecords()).url },
+    env: { ...process.env, ALERT_TEMPORAL_ADDRESS: env.address, ALERT_TASK_QUEUE: TASK_QUEUE, ALERT_TWILIO_BASE: twilioPeer.baseUrl, ALERT_SMTP_PORT: String(smtp.port), ALERT_DATABASE_URL: records.url },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
@@ -51,8 +55,14 @@ test('SIGKILL mid-send: what was accepted before the kill is not sent again; onl
   await new Promise((r) => child!.once('exit', r));
   expect(out).toContain(`sms accepted alert case=${c.caseId} to=wuli-gov-zhang`);
   expect(out).not.toContain('to=wuli-gov-wang');
+  // The store of record shows the window: the first SMS marked sent, the one in flight claimed with no outcome.
+  const keys = async (): Promise<string[][]> => (await records!.db.query<{ idempotency_key: string; state: string }>('SELECT idempotency_key, state FROM send_keys ORDER BY 1')).rows.map((r) => [r.idempotency_key, r.state]);
+  expect(await keys()).toEqual([
+    [`${c.caseId}|alert|wuli-gov-wang|sms`, 'claimed'],
+    [`${c.caseId}|alert|wuli-gov-zhang|sms`, 'sent'],
+  ]);
 
-  takeover = await startAlertWorker(env, { taskQueue: TASK_QUEUE, directory: () => directory, channels: channelConfigFor({ smtp, twilio: twilioPeer }) });
+  takeover = await startAlertWorker(env, { taskQueue: TASK_QUEUE, directory: () => directory, channels: channelConfigFor({ smtp, twilio: twilioPeer }), records });
   twilioPeer.respond = () => undefined;
   // Attempt 1 is lost with its worker: the server notices after the heartbeat timeout (10 s) and retries.
   await until('the contact’s e-mail', () => smtp.mails.length, (n) => n >= 1, 40_000);
@@ -63,7 +73,12 @@ test('SIGKILL mid-send: what was accepted before the kill is not sent again; onl
   expect(perPhone('+8613800000102')).toBe(2); // in flight at the kill: Twilio got it, nobody recorded it — sent again
   expect(smtp.mails.map((m) => m.envelopeTo)).toEqual([['chen.xiaoyan@wuli.example.cn']]);
   expect(takeover.logs.filter((l) => l.includes(c.caseId))).toEqual([`sms accepted alert case=${c.caseId} to=wuli-gov-wang`, `email accepted alert case=${c.caseId} to=wuli-gov-chen`]);
+  expect(await keys()).toEqual([
+    [`${c.caseId}|alert|wuli-gov-chen|email`, 'sent'],
+    [`${c.caseId}|alert|wuli-gov-wang|sms`, 'sent'],
+    [`${c.caseId}|alert|wuli-gov-zhang|sms`, 'sent'],
+  ]);
   const history = await c.handle.fetchHistory();
-  expect((history.events ?? []).filter((e) => e.activityTaskStartedEventAttributes).map((e) => e.activityTaskStartedEventAttributes!.attempt)).toEqual([2]);
+  expect(notifyAttemptsIn(history)).toEqual([2]);
   await c.handle.terminate('test finished');
 }, 120_000);

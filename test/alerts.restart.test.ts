@@ -8,6 +8,7 @@ import { caseQuery } from '../src/messages.js';
 import {
   alertDirectory,
   channelConfigFor,
+  notifyAttemptsIn,
   startAlertWorker,
   startSmtpPeer,
   startTwilioPeer,
@@ -62,7 +63,7 @@ test('the worker shuts down while the second of three messages is in flight; a n
   expect(perPhone('+8613800000102')).toBe(1);
   expect(smtp.mails.map((m) => m.envelopeTo)).toEqual([['chen.xiaoyan@wuli.example.cn']]);
   const history = await c.handle.fetchHistory();
-  expect((history.events ?? []).filter((e) => e.activityTaskStartedEventAttributes).map((e) => e.activityTaskStartedEventAttributes!.attempt)).toEqual([2]);
+  expect(notifyAttemptsIn(history)).toEqual([2]);
   expect((await c.handle.query(caseQuery)).timeline.filter((e) => e.type === 'notificationFailed')).toEqual([]);
   await c.handle.terminate('test finished');
 }, 60_000);

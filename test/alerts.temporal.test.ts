@@ -16,6 +16,7 @@ import {
   alertDirectory,
   channelConfigFor,
   freePort,
+  notifyAttemptsIn,
   startAlertWorker,
   startSmtpPeer,
   startTwilioPeer,
@@ -42,15 +43,16 @@ beforeAll(async () => {
   // The plugin on its own fastify instance, as the main API will register it; its clock is the test server's.
   const port = await freePort();
   apiUrl = `http://127.0.0.1:${port}`;
-  api = Fastify();
-  await api.register(deliveryRoutes({ client: env.client, publicBaseUrl: apiUrl, twilioAuthToken: TWILIO_TOKEN, arrivalSecret: ARRIVAL_SECRET, now: () => env.currentTimeMs() }));
-  await api.listen({ port, host: '127.0.0.1' });
   worker = await startAlertWorker(env, {
     taskQueue: TASK_QUEUE,
     directory: () => directory,
     channels: channelConfigFor({ smtp, twilio: twilioPeer, statusCallbackBase: apiUrl }),
     arrivalLinks: { baseUrl: apiUrl, secret: ARRIVAL_SECRET },
   });
+  // Used tokens in the worker's database, as the API and the workers share one store of record.
+  api = Fastify();
+  await api.register(deliveryRoutes({ client: env.client, db: worker.records.db, publicBaseUrl: apiUrl, twilioAuthToken: TWILIO_TOKEN, arrivalSecret: ARRIVAL_SECRET, now: () => env.currentTimeMs() }));
+  await api.listen({ port, host: '127.0.0.1' });
 }, 90_000);
 
 beforeEach(() => {
@@ -94,8 +96,7 @@ const mailTo = (address: string): number => smtp.mails.filter((m) => m.envelopeT
 
 /** Attempts of each notify activity, from the case's history. */
 async function notifyAttempts(c: StartVisitResult): Promise<number[]> {
-  const history = await c.handle.fetchHistory();
-  return (history.events ?? []).filter((e) => e.activityTaskStartedEventAttributes).map((e) => e.activityTaskStartedEventAttributes!.attempt ?? 0);
+  return notifyAttemptsIn(await c.handle.fetchHistory());
 }
 
 async function alertDone(c: StartVisitResult): Promise<void> {

@@ -1,12 +1,14 @@
 // HTTP endpoints of alert delivery, as a fastify plugin the main API registers:
 //   POST /twilio/status   Twilio status callbacks (X-Twilio-Signature checked) → deliveryReceipt signal → case timeline
 //   GET  /a/:token        the arrival link: a confirmation page (link previews and scanners must not report arrival)
-//   POST /a/:token        reports arrival through the validated reportArrival update, once per token
+//   POST /a/:token        reports arrival through the validated reportArrival update, once per token (arrival_tokens_used)
 import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { ApplicationFailure, WorkflowNotFoundError } from '@temporalio/common';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import twilio from 'twilio';
-import { memoryTokenStore, verifyArrivalToken, type UsedTokenStore } from '../arrivalLink.js';
+import { verifyArrivalToken, type UsedTokenStore } from '../arrivalLink.js';
+import { dbTokenStore } from '../records/arrivalTokens.js';
+import type { Queryable } from '../records/db.js';
 import { ErrorType } from '../errors.js';
 import { deliveryReceiptSchema, deliveryReceiptSignal, reportArrivalUpdate, type DeliveryReceipt } from '../messages.js';
 import { escapeHtml } from '../notifications.js';
@@ -23,7 +25,9 @@ export interface DeliveryRoutesDeps {
   twilioAuthToken?: string;
   /** DUBAN_ARRIVAL_SECRET (the worker signs links with the same); without it every arrival link is refused. */
   arrivalSecret?: string;
-  /** Used arrival tokens; default in memory (one API instance). Several instances need a shared store. */
+  /** The store of record: used arrival tokens live in its arrival_tokens_used, shared by every API process. */
+  db: Queryable;
+  /** Replaces the database's token store (unit tests of the routes only). */
   usedTokens?: UsedTokenStore;
   /** The clock for token expiry and arrival times (tests pass the Temporal test server's). */
   now?: () => number | Promise<number>;
@@ -62,7 +66,7 @@ const TOKEN_REFUSAL: Record<'malformed' | 'badSignature' | 'expired', { status: 
 
 export function deliveryRoutes(deps: DeliveryRoutesDeps): FastifyPluginAsync {
   const origin = new URL(deps.publicBaseUrl).origin;
-  const usedTokens = deps.usedTokens ?? memoryTokenStore();
+  const usedTokens = deps.usedTokens ?? dbTokenStore(deps.db);
   const now = async (): Promise<number> => (deps.now ? await deps.now() : Date.now());
 
   // eslint-disable-next-line @typescript-eslint/require-await
@@ -134,6 +138,7 @@ export function deliveryRoutes(deps: DeliveryRoutesDeps): FastifyPluginAsync {
         return answer(req, reply, refusal.status, { error: refusal.text }, '无法报告到达', refusal.text);
       }
       const { caseId, leaderId } = check.claim;
+      // The database unreachable: the error goes to the API's handler (503 problem+json) and the token stays unused.
       if (!(await usedTokens.claim(check.tokenId, check.claim.expiresAt))) {
         return answer(req, reply, 409, { error: 'link already used', caseId }, '链接已使用', '此链接已经用过，到达已报告。');
       }
