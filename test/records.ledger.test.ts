@@ -149,8 +149,10 @@ describe('one unit-year, step by step', () => {
 test('20 concurrent deductions racing the close: each is in the view or refused LedgerClosed, none lost, none twice', async () => {
   const k = { unitId: 'race-unit', year: 2025 };
   const entries = Array.from({ length: 20 }, (_, i) => deduction(100 + i, { unitId: 'race-unit' }));
-  const writes = entries.map((e) => recordDeduction(records.db, k, e).then(() => 'in' as const));
+  // The close is sent amid the deductions, so some usually land before it and some after.
+  const writes = entries.slice(0, 10).map((e) => recordDeduction(records.db, k, e));
   const close = closeLedger(records.db, k, { requestId: 'race-close', reason: '年度结账', actor: supervisor }, { now: YEAR_OVER });
+  writes.push(...entries.slice(10).map((e) => recordDeduction(records.db, k, e)));
   const settled = await Promise.allSettled(writes);
   const closedView = await close;
   const view = (await readLedger(records.db, 'race-unit', 2025))!;
