@@ -148,7 +148,7 @@ export async function listCaseRows(records: Records, filter: CaseRowFilter): Pro
   if (filter.receivedFrom !== undefined) where.push(`received_at >= ${param(filter.receivedFrom)}::timestamptz`);
   if (filter.receivedTo !== undefined) where.push(`received_at < ${param(filter.receivedTo)}::timestamptz`);
   if (filter.after) where.push(`(received_at, case_id) < (${param(filter.after.receivedAt)}::timestamptz, ${param(filter.after.caseId)})`);
-  const limit = Math.max(1, Math.min(MAX_CASE_ROWS, Math.trunc(filter.limit)));
+  const limit = Number.isFinite(filter.limit) ? Math.max(1, Math.min(MAX_CASE_ROWS, Math.trunc(filter.limit))) : MAX_CASE_ROWS;
   const { rows } = await records.db.query<CaseRowRecord>(
     `SELECT case_id, unit_id, level, status, stage, deadline, ${overdueNow} AS overdue_now, received_at FROM cases
      ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY received_at DESC, case_id DESC LIMIT ${limit}`,
