@@ -341,7 +341,7 @@ async function waitForPort(port: number, timeoutMs: number, child: ChildProcess)
 
 export async function startPrism(): Promise<PrismPeer> {
   const port = await freePort();
-  const spec = join(ROOT, '../shared/contracts/twilio_api_v2010.json');
+  const spec = join(ROOT, 'test/contracts/twilio_api_v2010.json');
   const child = spawn(join(ROOT, 'node_modules/.bin/prism'), ['mock', '-h', '127.0.0.1', '-p', String(port), spec], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout.on('data', (c: Buffer) => (out += c.toString()));
