@@ -1,22 +1,11 @@
 // Benchmarks run their own real PostgreSQL (the .venv's binaries) in a temporary folder, or DUBAN_DATABASE_URL when set.
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { PayloadCodec } from '@temporalio/common';
 import { startEmbeddedPostgres } from '../src/records/embeddedPostgres.js';
 import { openRecords, type Records } from '../src/records/index.js';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
+import { freePort } from '../src/net.js';
 
 export interface BenchRecords extends Records {
   url: string;

@@ -30,13 +30,8 @@ export { INVALID_NUMBER, TWILIO_FROM, TWILIO_SID, TWILIO_TOKEN, alertDirectory }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((r) => server.close(() => r()));
-  return port;
-}
+import { freePort } from '../src/net.js';
+export { freePort };
 
 function listen(server: Server, port = 0): Promise<number> {
   return new Promise((resolve, reject) => {

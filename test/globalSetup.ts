@@ -1,20 +1,9 @@
 // One real PostgreSQL server (the .venv's binaries) for the whole run; each test file takes its own database.
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../src/records/embeddedPostgres.js';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
+import { freePort } from '../src/net.js';
 
 let server: EmbeddedPostgres | undefined;
 let dir: string | undefined;

@@ -2,7 +2,6 @@
 // entry and the case's facts catch up once it is back, each exactly once. Then Temporal forgets the closed case
 // (as retention does) and the API still reads it, the same, from the database.
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WorkflowNotFoundError } from '@temporalio/client';
@@ -14,17 +13,7 @@ import { caseQuery, reportArrivalUpdate, submitClosureReportUpdate, type CaseVie
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../src/records/embeddedPostgres.js';
 import { openRecords } from '../src/records/index.js';
 import { DEV_KEYS, S, TASK_QUEUE, createDevServerEnv, demoPolicy, directory, outbox, sampleNotice, startHarness, startVisit, unitActor, until, type Harness } from './helpers.js';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
+import { freePort } from '../src/net.js';
 
 let pgDir: string;
 let pgPort: number;
