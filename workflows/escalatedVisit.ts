@@ -514,12 +514,12 @@ export async function escalatedVisit(input: EscalatedVisitInput): Promise<CaseVi
     }
   };
 
-  // The deduction's ledger entry, in the background: its notice follows once the ledger has it.
+  // The deduction's ledger entry (in the background since the records patch): its notice follows once the ledger has it.
   const recordDeduction = async (step: PlannedStep, points: number, now: number): Promise<void> => {
     const entryId = `${caseId}/${step.milestone}/deduction`;
     const entry = { entryId, milestone: step.milestone, points, at: iso(now) };
     try {
-      await recordLedgerEntryDurably({
+      await (recordsInDatabase ? recordLedgerEntryDurably : recordLedgerEntry)({
         ...entry,
         kind: 'deduction',
         unitId: unit.id,
@@ -533,11 +533,14 @@ export async function escalatedVisit(input: EscalatedVisitInput): Promise<CaseVi
       queueNotice('deduction', step.key, { points, year: shanghaiYear(now) });
     } catch (err) {
       const cause = err instanceof ActivityFailure && err.cause instanceof ApplicationFailure ? err.cause : undefined;
+      const closed = cause?.type === ErrorType.LedgerClosed;
+      // Before the patch only a closed year was recorded (the activity retried the rest); since, every refusal is.
+      if (!closed && !recordsInDatabase) throw err;
       record({
         type: 'ledgerRefused',
         milestone: step.milestone,
         actor: SYSTEM_ACTOR,
-        reason: cause?.type === ErrorType.LedgerClosed ? `年度台账已关账，扣分未能记入：${cause.message}` : `扣分未能记入：${cause?.message ?? (err instanceof Error ? err.message : String(err))}`,
+        reason: closed ? `年度台账已关账，扣分未能记入：${cause.message}` : `扣分未能记入：${cause?.message ?? (err instanceof Error ? err.message : String(err))}`,
         detail: { entryId, points, year: shanghaiYear(now) },
       });
     }
@@ -551,31 +554,7 @@ export async function escalatedVisit(input: EscalatedVisitInput): Promise<CaseVi
     if (step.kind === 'deduction' && recordsInDatabase) {
       background.push(recordDeduction(step, spec.points, now));
     } else if (step.kind === 'deduction') {
-      const entryId = `${caseId}/${step.milestone}/deduction`;
-      const entry = { entryId, milestone: step.milestone, points: spec.points, at: iso(now) };
-      try {
-        await recordLedgerEntry({
-          ...entry,
-          kind: 'deduction',
-          unitId: unit.id,
-          caseId,
-          level: notice.level,
-          actor: SYSTEM_ACTOR,
-          reason: `${step.milestone === 'arrival' ? '接人' : '报结'}逾期，经催办、督办仍未办结且无情况说明`,
-        });
-        deductions.push(entry);
-        queueNotice('deduction', step.key, { points: spec.points, year: shanghaiYear(now) });
-      } catch (err) {
-        // A year closed while this deduction waited (its activity was delayed past the year-end close): the case goes on, supervisors see why.
-        if (!(err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.type === ErrorType.LedgerClosed)) throw err;
-        record({
-          type: 'ledgerRefused',
-          milestone: step.milestone,
-          actor: SYSTEM_ACTOR,
-          reason: `年度台账已关账，扣分未能记入：${err.cause.message}`,
-          detail: { entryId, points: spec.points, year: shanghaiYear(now) },
-        });
-      }
+      await recordDeduction(step, spec.points, now);
     } else if ((step.kind === 'urge' || step.kind === 'supervise') && recordsInDatabase) {
       // The notice goes out at its step; it carries the document only if the database answered within the grace.
       const request = queueNotice(step.kind, step.key);
