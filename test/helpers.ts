@@ -99,7 +99,7 @@ export async function startHarness(env: TestWorkflowEnvironment, options: Harnes
     async terminateOpen() {
       for (const c of started.splice(0)) {
         // The Java test server keeps its clock locked for an activity whose workflow was terminated while it ran: wait for the case's records first.
-        const deadline = Date.now() + 10_000;
+        const deadline = Date.now() + 30_000;
         let described = await c.handle.describe();
         while (described.status.name === 'RUNNING' && (described.raw.pendingActivities?.length ?? 0) > 0 && Date.now() < deadline) {
           await new Promise((r) => setTimeout(r, 25));
