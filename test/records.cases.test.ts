@@ -305,9 +305,9 @@ describe('listCaseRows', () => {
   it('newest notice first, with the clear columns; overdue as of now', async () => {
     const rows = await listCaseRows(r, { limit: 3 });
     expect(rows).toEqual([
-      { caseId: 'visit:E', unitId: 'dongcun', level: 'district', status: 'closed', stage: 'closed', deadline: null, overdue: false, receivedAt: '2026-09-30T16:00:00.000Z' },
-      { caseId: 'visit:B', unitId: 'wuli-gov', level: 'district', status: 'closed', stage: 'closed', deadline: null, overdue: false, receivedAt: '2026-09-30T15:59:59.999Z' },
-      { caseId: 'visit:D', unitId: 'wuli-landres', level: 'city', status: 'open', stage: 'arrival.pending', deadline: '2026-10-09T00:00:00.000Z', overdue: true, receivedAt: '2026-09-01T00:00:00.000Z' },
+      { caseId: 'visit:E', kind: 'escalatedVisit', unitId: 'dongcun', level: 'district', status: 'closed', stage: 'closed', deadline: null, overdue: false, receivedAt: '2026-09-30T16:00:00.000Z' },
+      { caseId: 'visit:B', kind: 'escalatedVisit', unitId: 'wuli-gov', level: 'district', status: 'closed', stage: 'closed', deadline: null, overdue: false, receivedAt: '2026-09-30T15:59:59.999Z' },
+      { caseId: 'visit:D', kind: 'escalatedVisit', unitId: 'wuli-landres', level: 'city', status: 'open', stage: 'arrival.pending', deadline: '2026-10-09T00:00:00.000Z', overdue: true, receivedAt: '2026-09-01T00:00:00.000Z' },
     ]);
   });
 
@@ -332,5 +332,17 @@ describe('listCaseRows', () => {
     expect(ids(await listCaseRows(r, { overdue: false, unitId: 'dongcun', limit: 100 }))).toEqual(['visit:E']);
     expect(ids(await listCaseRows(r, { receivedFrom: q3.from, receivedTo: q3.to, limit: 100 }))).toEqual(['visit:B', 'visit:D', 'visit:C', 'visit:F', 'visit:A2', 'visit:A']);
     expect(ids(await listCaseRows(r, { receivedFrom: q3.from, receivedTo: q3.to, level: 'district', unitId: 'wuli-gov', limit: 1 }))).toEqual(['visit:B']);
+  });
+
+  it("filters by kind, a unit key's units, stage and the open cases' deadline range", async () => {
+    expect(ids(await listCaseRows(r, { kind: 'escalatedVisit', limit: 100 }))).toEqual(['visit:E', 'visit:B', 'visit:D', 'visit:C', 'visit:F', 'visit:A2', 'visit:A', 'visit:G']);
+    expect(ids(await listCaseRows(r, { kind: 'assignedCase', limit: 100 }))).toEqual([]);
+    expect(ids(await listCaseRows(r, { units: ['dongcun', 'wuli-landres'], limit: 100 }))).toEqual(['visit:E', 'visit:D', 'visit:A2']);
+    expect(ids(await listCaseRows(r, { units: [], limit: 100 }))).toEqual([]);
+    expect(ids(await listCaseRows(r, { stage: 'arrival.pending', limit: 100 }))).toEqual(['visit:D', 'visit:C', 'visit:A2']);
+    expect(ids(await listCaseRows(r, { deadlineFrom: '2026-09-01T00:00:00.000Z', limit: 100 }))).toEqual(['visit:D', 'visit:C']);
+    // Both ends inclusive: C's deadline is exactly the upper bound.
+    expect(ids(await listCaseRows(r, { deadlineTo: '2026-10-01T00:00:00.000Z', limit: 100 }))).toEqual(['visit:C', 'visit:A2']);
+    expect(ids(await listCaseRows(r, { deadlineFrom: '2026-07-01T04:00:00.000Z', deadlineTo: '2026-07-01T04:00:00.000Z', limit: 100 }))).toEqual(['visit:A2']);
   });
 });

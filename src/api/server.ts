@@ -3,8 +3,7 @@ import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError, type Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { decodeTypedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes.js';
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync, type FastifyRequest } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -34,7 +33,6 @@ import {
   type CaseView,
 } from '../messages.js';
 import type { Policy } from '../policy.js';
-import { deadlineKey, kindKey, levelKey, overdueKey, stageKey, unitKey } from '../searchAttributes.js';
 import { actorOf, authenticate, authorize, type Action, type ApiKeyRecord, type Principal } from './auth.js';
 import { Problem, problemResponses, problemSchema, type RouteKit, type RoutesOf } from './kit.js';
 import { circularRoutes } from './circularRoutes.js';
@@ -42,7 +40,8 @@ import { documentRoutes } from './documentRoutes.js';
 import { ledgerRoutes } from './ledgerRoutes.js';
 import type { Records } from '../records/index.js';
 import { isDatabaseUnavailable } from '../records/db.js';
-import { readCaseView } from '../records/cases.js';
+import { listCaseRows, readCaseView, recordCaseView, type CaseRowFilter } from '../records/cases.js';
+import { sharedSecret } from '../records/sharedSecrets.js';
 
 export interface ApiDeps {
   client: Client;
@@ -61,7 +60,7 @@ export interface ApiDeps {
   temporalTimeoutMs?: number;
   /** Where official documents and circulars are stored (data/ by default: src/config.ts dataDir). */
   dataDir?: string;
-  /** Signs list page tokens; random per process when absent (set it when several API processes serve one list). */
+  /** Signs list page tokens; absent, a key made once in the database and shared by every API process. */
   pageTokenSecret?: string;
 }
 
@@ -111,7 +110,9 @@ const caseSchema = z
   })
   .describe('CaseView: state, deadlines, policy version, timeline');
 const listSchema = z.object({
-  cases: z.array(z.object({ caseId: z.string(), kind: z.string().nullable(), level: z.string().nullable(), unitId: z.string().nullable(), stage: z.string().nullable(), deadline: at.nullable(), overdue: z.boolean() })),
+  cases: z.array(
+    z.object({ caseId: z.string(), kind: z.string(), level: z.string().nullable(), unitId: z.string(), status: z.enum(['open', 'closed', 'cancelled']), stage: z.string(), receivedAt: at, deadline: at.nullable(), overdue: z.boolean().describe('open and past its deadline now') }),
+  ),
   nextPageToken: z.string().nullable().describe('opaque: pass it back as pageToken for the next page'),
 });
 const previewSchema = z.object({ policyVersion: z.string(), deadline: at, steps: z.array(z.object({ kind: z.string(), dueAt: at })) });
@@ -206,16 +207,21 @@ export async function buildApiServer(deps: ApiDeps): Promise<FastifyInstance> {
   const timeoutMs = deps.temporalTimeoutMs ?? 10_000;
   const temporal = <R>(fn: () => Promise<R>): Promise<R> => deps.client.withDeadline(Date.now() + timeoutMs, fn);
 
-  // Page tokens are Temporal's, signed with the list's query: a forged or foreign token is a 400 before it reaches
-  // Temporal (which would answer garbage with a retried UNKNOWN error), and a token never widens a unit key's list.
-  const pageSecret = deps.pageTokenSecret ?? randomBytes(32).toString('hex');
-  const pageMac = (query: string, token: Uint8Array): Buffer => createHmac('sha256', pageSecret).update(query).update('\0').update(token).digest().subarray(0, 16);
-  const sealPageToken = (query: string, token: Uint8Array): string => Buffer.concat([pageMac(query, token), Buffer.from(token)]).toString('base64url');
-  const openPageToken = (query: string, sealed: string): Buffer | null => {
+  // Page tokens carry the last row's (receivedAt, caseId), signed with the list's query: a forged or foreign token is
+  // a 400, and a token never widens a unit key's list. The key is shared through the database by every API process.
+  const pageSecret = deps.pageTokenSecret ?? (await sharedSecret(deps.records, 'case-list-page-token'));
+  const pageMac = (query: string, cursor: Buffer): Buffer => createHmac('sha256', pageSecret).update(query).update('\0').update(cursor).digest().subarray(0, 16);
+  const sealPageToken = (query: string, after: { receivedAt: string; caseId: string }): string => {
+    const cursor = Buffer.from(JSON.stringify([after.receivedAt, after.caseId]));
+    return Buffer.concat([pageMac(query, cursor), cursor]).toString('base64url');
+  };
+  const openPageToken = (query: string, sealed: string): { receivedAt: string; caseId: string } | null => {
     const raw = Buffer.from(sealed, 'base64url');
     if (raw.length <= 16) return null;
-    const token = raw.subarray(16);
-    return timingSafeEqual(raw.subarray(0, 16), pageMac(query, token)) ? token : null;
+    const cursor = raw.subarray(16);
+    if (!timingSafeEqual(raw.subarray(0, 16), pageMac(query, cursor))) return null;
+    const [receivedAt, caseId] = JSON.parse(cursor.toString()) as [string, string];
+    return { receivedAt, caseId };
   };
 
   const principalOf = (request: FastifyRequest): Principal => {
@@ -252,6 +258,17 @@ export async function buildApiServer(deps: ApiDeps): Promise<FastifyInstance> {
     throw new Problem(404, 'Not found 案件不存在', `no case ${caseId}`);
   };
 
+  // The view an answer carries is recorded at once, so the list reads what the caller was just told; the worker
+  // records it too (newest wins), so a database that is down costs only this write, never the answer.
+  const remember = async (view: CaseView): Promise<CaseView> => {
+    try {
+      await recordCaseView(deps.records, view);
+    } catch (err) {
+      deps.logger?.warn({ caseId: view.caseId, err: (err as Error).message }, 'case view not recorded by the API; the worker records it');
+    }
+    return view;
+  };
+
   app.get('/healthz', { schema: { response: { 200: z.object({ status: z.literal('ok') }) } } }, () => ({ status: 'ok' as const }));
   app.get('/readyz', { schema: { response: { 200: z.object({ status: z.literal('ready') }), 503: problemSchema } } }, async () => {
     // The deadline ends the SDK's retries; the timer bounds the answer to 2 s whatever its backoff does.
@@ -275,7 +292,7 @@ export async function buildApiServer(deps: ApiDeps): Promise<FastifyInstance> {
         return { started, view: await readCaseWhenReady(deps.client, started.caseId) };
       });
       void reply.status(started.created ? 201 : 200).header('Location', `/cases/${encodeURIComponent(started.caseId)}`);
-      return view;
+      return await remember(view);
     } catch (err) {
       if (err instanceof InputError) throw new Problem(422, 'Invalid notice 接人通知无效', err.message, err.issues);
       if (err instanceof NoticeConflictError) throw new Problem(409, 'Conflict 通知编号冲突', err.message, [{ field: 'noticeId', message: 'already registered with a different body' }]);
@@ -295,40 +312,27 @@ export async function buildApiServer(deps: ApiDeps): Promise<FastifyInstance> {
     const principal = principalFor(request);
     allow(principal, 'list', request.query.unitId);
     const q = request.query;
-    // Built only from validated enums, IDs and instants: no caller text reaches the query.
-    const clauses = [`${kindKey.name} = '${q.kind}'`];
-    if (q.level) clauses.push(`${levelKey.name} = '${q.level}'`);
-    if (q.unitId) clauses.push(`${unitKey.name} = '${q.unitId}'`);
-    else if (principal.role === 'unit') clauses.push(`${unitKey.name} IN (${principal.units.map((u) => `'${u}'`).join(', ')})`);
-    if (q.stage) clauses.push(`${stageKey.name} = '${q.stage}'`);
-    if (q.overdue) clauses.push(`${overdueKey.name} = ${q.overdue}`);
-    if (q.deadlineFrom) clauses.push(`${deadlineKey.name} >= '${new Date(q.deadlineFrom).toISOString()}'`);
-    if (q.deadlineTo) clauses.push(`${deadlineKey.name} <= '${new Date(q.deadlineTo).toISOString()}'`);
-    const query = clauses.join(' AND ');
-    const pageToken = q.pageToken === undefined ? undefined : openPageToken(query, q.pageToken);
-    if (pageToken === null) throw new Problem(400, 'Invalid request 请求无效', 'pageToken: is not a nextPageToken of this list', [{ field: 'pageToken', message: 'is not a nextPageToken of this list' }]);
-    const response = await temporal(() =>
-      deps.client.workflowService.listWorkflowExecutions({
-        namespace: deps.namespace,
-        query,
-        pageSize: q.pageSize,
-        nextPageToken: pageToken,
-      }),
-    );
-    const cases = (response.executions ?? []).map((x) => {
-      const sa = decodeTypedSearchAttributes(x.searchAttributes?.indexedFields);
-      return {
-        caseId: x.execution?.workflowId ?? '',
-        kind: sa.get(kindKey) ?? null,
-        level: sa.get(levelKey) ?? null,
-        unitId: sa.get(unitKey) ?? null,
-        stage: sa.get(stageKey) ?? null,
-        deadline: sa.get(deadlineKey)?.toISOString() ?? null,
-        overdue: sa.get(overdueKey) ?? false,
-      };
-    });
-    const token = response.nextPageToken && response.nextPageToken.length > 0 ? sealPageToken(query, response.nextPageToken) : null;
-    return { cases, nextPageToken: token };
+    // The store of record, not visibility: a case stays listed after Temporal's retention has dropped it.
+    const filter: Omit<CaseRowFilter, 'limit' | 'after'> = {
+      kind: q.kind,
+      ...(q.level ? { level: q.level } : {}),
+      ...(q.unitId ? { unitId: q.unitId } : principal.role === 'unit' ? { units: principal.units } : {}),
+      ...(q.stage ? { stage: q.stage } : {}),
+      ...(q.overdue ? { overdue: q.overdue === 'true' } : {}),
+      ...(q.deadlineFrom ? { deadlineFrom: new Date(q.deadlineFrom).toISOString() } : {}),
+      ...(q.deadlineTo ? { deadlineTo: new Date(q.deadlineTo).toISOString() } : {}),
+    };
+    const query = JSON.stringify(filter);
+    const after = q.pageToken === undefined ? undefined : openPageToken(query, q.pageToken);
+    if (after === null) throw new Problem(400, 'Invalid request 请求无效', 'pageToken: is not a nextPageToken of this list', [{ field: 'pageToken', message: 'is not a nextPageToken of this list' }]);
+    // One row more than the page: a next token only when there is a next row.
+    const rows = await listCaseRows(deps.records, { ...filter, limit: q.pageSize + 1, ...(after ? { after } : {}) });
+    const page = rows.slice(0, q.pageSize);
+    const last = page.at(-1);
+    return {
+      cases: page.map((r) => ({ caseId: r.caseId, kind: r.kind, level: r.level, unitId: r.unitId, status: r.status, stage: r.stage, receivedAt: r.receivedAt, deadline: r.deadline, overdue: r.overdue })),
+      nextPageToken: rows.length > q.pageSize && last ? sealPageToken(query, last) : null,
+    };
   });
 
   for (const route of ACTIONS_ROUTES) {
@@ -339,7 +343,7 @@ export async function buildApiServer(deps: ApiDeps): Promise<FastifyInstance> {
       allow(principal, route.action, view.unit.id);
       try {
         const input = { ...(request.body as object), actor: actorOf(principal) };
-        return await temporal(() => deps.client.workflow.getHandle(request.params.caseId).executeUpdate(route.update as typeof cancelUpdate, { args: [input as never] }));
+        return await remember(await temporal(() => deps.client.workflow.getHandle(request.params.caseId).executeUpdate(route.update as typeof cancelUpdate, { args: [input as never] })));
       } catch (err) {
         if (err instanceof WorkflowUpdateFailedError) throw problemFromUpdateFailure(err);
         // A case that has finished (closed or cancelled) takes no more actions.

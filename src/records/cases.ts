@@ -7,6 +7,7 @@ import type { Records } from './index.js';
 /** The facts of a case a list shows, without unsealing its view. */
 export interface CaseRow {
   caseId: string;
+  kind: string;
   unitId: string;
   level: Level | null;
   status: CaseView['status'];
@@ -20,7 +21,15 @@ export interface CaseRow {
 }
 
 export interface CaseRowFilter {
+  kind?: string;
   unitId?: string;
+  /** Cases of any of these units (a unit key's scope); an empty list matches nothing. */
+  units?: readonly string[];
+  stage?: string;
+  /** Open cases whose current deadline is at or after this instant (ISO). */
+  deadlineFrom?: string;
+  /** Open cases whose current deadline is at or before this instant (ISO). */
+  deadlineTo?: string;
   status?: CaseView['status'];
   level?: Level;
   overdue?: boolean;
@@ -123,6 +132,7 @@ export async function readCaseView(records: Records, caseId: string): Promise<Ca
 
 interface CaseRowRecord {
   case_id: string;
+  kind: string;
   unit_id: string;
   level: Level | null;
   status: CaseView['status'];
@@ -141,7 +151,12 @@ export async function listCaseRows(records: Records, filter: CaseRowFilter): Pro
     return `$${params.length}`;
   };
   const overdueNow = `(status = 'open' AND deadline IS NOT NULL AND deadline < now())`;
+  if (filter.kind !== undefined) where.push(`kind = ${param(filter.kind)}`);
   if (filter.unitId !== undefined) where.push(`unit_id = ${param(filter.unitId)}`);
+  if (filter.units !== undefined) where.push(`unit_id = ANY(${param(filter.units)}::text[])`);
+  if (filter.stage !== undefined) where.push(`stage = ${param(filter.stage)}`);
+  if (filter.deadlineFrom !== undefined) where.push(`deadline >= ${param(filter.deadlineFrom)}::timestamptz`);
+  if (filter.deadlineTo !== undefined) where.push(`deadline <= ${param(filter.deadlineTo)}::timestamptz`);
   if (filter.status !== undefined) where.push(`status = ${param(filter.status)}`);
   if (filter.level !== undefined) where.push(`level = ${param(filter.level)}`);
   if (filter.overdue !== undefined) where.push(filter.overdue ? overdueNow : `NOT ${overdueNow}`);
@@ -150,12 +165,13 @@ export async function listCaseRows(records: Records, filter: CaseRowFilter): Pro
   if (filter.after) where.push(`(received_at, case_id) < (${param(filter.after.receivedAt)}::timestamptz, ${param(filter.after.caseId)})`);
   const limit = Number.isFinite(filter.limit) ? Math.max(1, Math.min(MAX_CASE_ROWS, Math.trunc(filter.limit))) : MAX_CASE_ROWS;
   const { rows } = await records.db.query<CaseRowRecord>(
-    `SELECT case_id, unit_id, level, status, stage, deadline, ${overdueNow} AS overdue_now, received_at FROM cases
+    `SELECT case_id, kind, unit_id, level, status, stage, deadline, ${overdueNow} AS overdue_now, received_at FROM cases
      ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY received_at DESC, case_id DESC LIMIT ${limit}`,
     params,
   );
   return rows.map((r) => ({
     caseId: r.case_id,
+    kind: r.kind,
     unitId: r.unit_id,
     level: r.level,
     status: r.status,
