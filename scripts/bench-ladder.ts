@@ -1,14 +1,16 @@
 // Benchmark: wall time of a full Beijing ladder (60 h of policy time) under time skipping, and its history size.
 import { caseQuery } from '../src/messages.js';
+import { openBenchRecords } from './benchDatabase.js';
 import { H, createTimeSkippingEnv, sampleNotice, skipTo, startHarness, startVisit, waitForStep } from '../test/helpers.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const setupStart = performance.now();
-const h = await startHarness(await createTimeSkippingEnv());
+const h = await startHarness(await createTimeSkippingEnv(), { records: await openBenchRecords() });
 const setupMs = performance.now() - setupStart;
 
 const walls: number[] = [];
 const events: number[] = [];
+let lastTypes = new Map<string, number>();
 try {
   for (let i = 0; i < RUNS; i++) {
     const began = performance.now();
@@ -21,6 +23,11 @@ try {
     walls.push(performance.now() - began);
     const history = await c.handle.fetchHistory();
     events.push(history.events?.length ?? 0);
+    lastTypes = new Map();
+    for (const e of history.events ?? []) {
+      const type = String(e.eventType ?? '?').replace('EVENT_TYPE_', '');
+      lastTypes.set(type, (lastTypes.get(type) ?? 0) + 1);
+    }
     await c.handle.terminate('bench');
   }
 } finally {
@@ -32,4 +39,5 @@ const median = sorted[Math.floor(sorted.length / 2)]!;
 console.log(`environment + worker start-up: ${setupMs.toFixed(0)} ms`);
 console.log(`full Beijing ladder (60 h of policy time, ${RUNS} runs): median ${median.toFixed(0)} ms, min ${sorted[0]!.toFixed(0)} ms, max ${sorted.at(-1)!.toFixed(0)} ms`);
 console.log(`history events per ladder: ${events.join(', ')}`);
+console.log(`last ladder's events by type: ${[...lastTypes].sort((a, b) => b[1] - a[1]).map(([t, n]) => `${t} ${n}`).join(', ')}`);
 console.log(`policy time / wall time: ${((60 * H) / median).toFixed(0)}×`);

@@ -14,7 +14,6 @@ import { SEARCH_ATTRIBUTE_KEYS } from '../src/searchAttributes.js';
 import { ensureNamespace } from '../src/temporal.js';
 import { createDubanWorker } from '../worker.js';
 import type { OutboxMessage } from '../activities/outbox.js';
-import { freshRecords } from './db.js';
 import type { Records } from '../src/records/index.js';
 
 export const TASK_QUEUE = 'duban-test';
@@ -84,7 +83,8 @@ export async function startHarness(env: TestWorkflowEnvironment, options: Harnes
   const outboxDir = join(dataDir, 'outbox');
   mkdirSync(outboxDir);
   const logs: string[] = [];
-  const records = options.records ?? (await freshRecords());
+  // Imported here: test/db.ts needs vitest's inject, and benchmarks import this module outside vitest.
+  const records = options.records ?? (await (await import('./db.js')).freshRecords());
   const worker = await createDubanWorker({
     connection: env.nativeConnection,
     namespace: env.namespace ?? 'default',

@@ -15,9 +15,11 @@ import {
   submitExplanationUpdate,
 } from '../src/messages.js';
 import { ledgerIdFor, shanghaiYear } from '../src/domain.js';
+import { openBenchRecords } from '../scripts/benchDatabase.js';
 import { H, createTimeSkippingEnv, directory, sampleNotice, skipTo, startHarness, startVisit, supervisor, unitActor, waitForStep } from './helpers.js';
 
-const h = await startHarness(await createTimeSkippingEnv());
+// Its own PostgreSQL: this script runs outside vitest, without the test run's server.
+const h = await startHarness(await createTimeSkippingEnv(), { records: await openBenchRecords() });
 const out = join(ROOT, 'test/histories');
 // The file name is the workflow ID with ':' as '__': replay needs the real ID back.
 const save = async (workflowId: string): Promise<void> => {
@@ -76,6 +78,17 @@ try {
   await save(ledgerIdFor('dongcun', shanghaiYear(t0 + 9 * H)));
   await save(`docreg:${directory.office.id}:${shanghaiYear(t0 + 5 * H)}`);
   await documented.handle.terminate('recorded');
+
+  // 5. District, dongcun, with the records in PostgreSQL (patch records-in-database): 催办 with its document, arrival
+  //    after it, closure report; the case's views recorded in the background.
+  t0 = await h.env.currentTimeMs();
+  const recorded = await startVisit(h, sampleNotice('district', t0, { noticeId: 'REPLAY-DISTRICT-RECORDS', unitId: 'dongcun' }));
+  await waitForStep(recorded, `arrival.reminder.1h@${t0 + 3 * H}`);
+  await skipTo(h, t0, 3.5);
+  await recorded.handle.executeUpdate(reportArrivalUpdate, { args: [{ leaderId: 'dongcun-sun', arrivedAt: new Date(t0 + 3.5 * H).toISOString(), actor: unitActor }] });
+  await recorded.handle.executeUpdate(submitClosureReportUpdate, { args: [{ result: '已接回，矛盾已化解', actor: unitActor }] });
+  await recorded.handle.result();
+  await save(recorded.caseId);
 } finally {
   await h.stop();
 }
