@@ -50,7 +50,7 @@ async function main(): Promise<void> {
   const records = await openRecords(codec.codec);
   // Alert channels: each one only with its credentials, else the outbox (names of missing variables are printed, never values).
   const { config: channelConfig, notes } = channelConfigFromEnv();
-  const channelSet = createChannels(channelConfig, config.outboxDir, { loadDocument: documentLoader(records.db) });
+  const channelSet = createChannels(channelConfig, config.outboxDir, { loadDocument: documentLoader(records) });
   const arrivalLinks = arrivalLinkConfigFromEnv();
   for (const note of notes) console.log(`duban worker: ${note}`);
   if (!arrivalLinks) console.log('duban worker: alerts carry no arrival links (set DUBAN_PUBLIC_URL and DUBAN_ARRIVAL_SECRET)');

@@ -64,8 +64,9 @@ export function createCircularActivities(deps: ActivityDeps): CircularActivities
       const stored: StoredCircular = { request, figures, files };
       // One transaction: a reader sees the files and their description together, never half of a re-run.
       await inTransaction(deps.records.db, async (tx) => {
-        for (const [name, , , bytes] of outputs) await putCircularRecord(tx, request.circularId, name, bytes);
-        await putCircularRecord(tx, request.circularId, FIGURES_RECORD, Buffer.from(JSON.stringify(stored, null, 2)));
+        const on = { db: tx, sealer: deps.records.sealer };
+        for (const [name, , , bytes] of outputs) await putCircularRecord(on, request.circularId, name, bytes);
+        await putCircularRecord(on, request.circularId, FIGURES_RECORD, Buffer.from(JSON.stringify(stored, null, 2)));
       });
       return files;
     },
@@ -75,9 +76,10 @@ export function createCircularActivities(deps: ActivityDeps): CircularActivities
       // The marker row is inserted first and committed only after the send: a second worker's insert waits on it,
       // then finds it (sends nothing) or, if this send failed and rolled back, sends itself.
       const result = await inTransaction(deps.records.db, async (tx): Promise<CircularMailResult> => {
+        const on = { db: tx, sealer: deps.records.sealer };
         const claimed = await tx.query('INSERT INTO circular_mailings (circular_id) VALUES ($1) ON CONFLICT (circular_id) DO NOTHING', [id]);
         if (claimed.rowCount === 0) {
-          const earlier = await readCircularMail(tx, id);
+          const earlier = await readCircularMail(on, id);
           if (!earlier) throw new Error(`circular ${id} is marked mailed but its mail record is missing`);
           return { ...earlier, duplicate: true };
         }
@@ -89,7 +91,7 @@ export function createCircularActivities(deps: ActivityDeps): CircularActivities
         if (smtp && to.length > 0) {
           const attachments = [];
           for (const f of files) {
-            const content = await readCircularRecord(tx, id, f.name);
+            const content = await readCircularRecord(on, id, f.name);
             if (!content) throw new Error(`circular ${id} has no stored file ${f.name}`);
             attachments.push({ filename: f.downloadName, content, contentType: f.contentType });
           }
@@ -114,7 +116,7 @@ export function createCircularActivities(deps: ActivityDeps): CircularActivities
           await writeFile(join(deps.outboxDir, name), JSON.stringify(mail, null, 2));
           sent = { channel: 'outbox', to, messageId: name, duplicate: false };
         }
-        await putCircularRecord(tx, id, MAIL_RECORD, Buffer.from(JSON.stringify(sent, null, 2)));
+        await putCircularRecord(on, id, MAIL_RECORD, Buffer.from(JSON.stringify(sent, null, 2)));
         return sent;
       });
       if (!result.duplicate) log(`circular ${id}: mailed by ${result.channel} to ${result.to.length} recipient(s)`);

@@ -30,7 +30,7 @@ export function createDocumentActivities(deps: ActivityDeps): DocumentActivities
           issuedAt: request.issuedAt,
         });
         // A retry after the number was given but before the bytes were stored renders them now; first stored wins.
-        if (!doc.hasContent) await storeDocumentContent(deps.records.db, doc.documentId, await renderOfficialNotice({ ...request, documentNumber: doc.documentNumber, officeName: office.name }));
+        if (!doc.hasContent) await storeDocumentContent(deps.records, doc.documentId, await renderOfficialNotice({ ...request, documentNumber: doc.documentNumber, officeName: office.name }));
         (deps.log ?? console.log)(`document issued ${doc.documentId} kind=${doc.kind} case=${doc.caseId}${doc.repeated ? ' (repeated)' : ''}`);
         return { documentId: doc.documentId, documentNumber: doc.documentNumber, number: doc.number, year: doc.year, kind: doc.kind, milestone: doc.milestone, fileName: doc.fileName };
       } catch (err) {

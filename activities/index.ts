@@ -45,7 +45,7 @@ export interface ActivityDeps {
 
 export function createActivities(deps: ActivityDeps): DubanActivities {
   const log = deps.log ?? ((line: string) => console.log(line));
-  const channels = deps.channelSet ?? createChannels(deps.channels ?? {}, deps.outboxDir, { loadDocument: documentLoader(deps.records.db) });
+  const channels = deps.channelSet ?? createChannels(deps.channels ?? {}, deps.outboxDir, { loadDocument: documentLoader(deps.records) });
   return {
     ...createDocumentActivities(deps),
     ...createCircularActivities(deps),
@@ -97,7 +97,7 @@ export function createActivities(deps: ActivityDeps): DubanActivities {
     async recordLedgerEntry(entry: LedgerEntry) {
       const year = shanghaiYear(Date.parse(entry.at));
       try {
-        await recordDeduction(deps.records.db, { unitId: entry.unitId, year }, entry);
+        await recordDeduction(deps.records, { unitId: entry.unitId, year }, entry);
       } catch (err) {
         // A refusal is final (a closed year is recorded by the case as ledgerRefused); a database outage is thrown as is, for Temporal to retry.
         if (err instanceof LedgerRefusal) throw ApplicationFailure.create({ type: err.type, message: err.message, nonRetryable: true, details: [err.issues] });

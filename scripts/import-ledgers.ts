@@ -13,7 +13,7 @@ const codec = loadCodec();
 const client = await connectClient(config.temporalAddress, config.namespace, { dataConverter: createDataConverter(codec) });
 const records = await openRecords(codec.codec);
 try {
-  const report = await importLedgers(client, records.db, { workflowIds: values['workflow-id'] ?? [], log: (line) => console.log(line) });
+  const report = await importLedgers(client, records, { workflowIds: values['workflow-id'] ?? [], log: (line) => console.log(line) });
   console.log(
     `${report.ledgers} ledgers: ${report.entriesInserted} entries inserted, ${report.entriesKnown} already there, ${report.closesInserted} closes inserted, ` +
       `${report.refusedNotImported} refused signals not imported, ${report.missing.length} workflow IDs not found`,

@@ -36,7 +36,7 @@ test('recordLedgerEntry no longer waits on a ledger workflow: with nobody pollin
   const at = new Date(await env.currentTimeMs()).toISOString();
   const entry: LedgerEntry = { entryId: 'visit:C-1/arrival/deduction', kind: 'deduction', unitId: 'wuli-gov', caseId: 'visit:C-1', milestone: 'arrival', level: 'district', points: 1, at, actor: SYSTEM_ACTOR };
   await new MockActivityEnvironment().run((e: LedgerEntry) => a.recordLedgerEntry(e), entry);
-  expect((await readLedger(records.db, 'wuli-gov', shanghaiYear(Date.parse(at))))?.entries).toEqual([entry]);
+  expect((await readLedger(records, 'wuli-gov', shanghaiYear(Date.parse(at))))?.entries).toEqual([entry]);
 });
 
 test('issueOfficialDocument no longer waits on a register workflow: with nobody polling it numbers the document in the store at once', async () => {

@@ -84,7 +84,7 @@ test('download: the DOCX bytes as stored, with its content type and the Chinese 
   expect(res.headers['content-disposition']).toBe(
     `attachment; filename="wuli-xfb-${year}-0001.docx"; filename*=UTF-8''${encodeURIComponent(`催办单（五信督〔${year}〕1号）.docx`)}`,
   );
-  expect(Buffer.compare(res.body, (await readDocument(h.records.db, `wuli-xfb-${year}-0001`))!.content!)).toBe(0);
+  expect(Buffer.compare(res.body, (await readDocument(h.records, `wuli-xfb-${year}-0001`))!.content!)).toBe(0);
   expect((await docxParagraphs(res.body)).slice(0, 3)).toEqual([`关于五里乡人民政府到区接人逾期的催办单`, `五信督〔${year}〕1号`, '五里乡人民政府：']);
 }, 30_000);
 
@@ -113,11 +113,11 @@ test('refusals: another unit\'s key 403, no key 401, intake 403, unknown documen
   const gone = await get(docsUrl(caseId, `/wuli-xfb-${year}-0003`), KEY.supervisor);
   expect(gone.status).toBe(404);
   expect(gone.json).toMatchObject({ status: 404, errors: [{ field: 'documentId', message: 'file is missing' }] });
-  await storeDocumentContent(h.records.db, bare.documentId, Buffer.from('DOCX'));
+  await storeDocumentContent(h.records, bare.documentId, Buffer.from('DOCX'));
   expect((await get(docsUrl(caseId, `/wuli-xfb-${year}-0003`), KEY.supervisor)).body).toEqual(Buffer.from('DOCX'));
   // Another case's document under this case's URL: not a document of this case.
   const foreign = await issueDocumentNumber(h.records.db, { officeId: 'wuli-xfb', year, key: 'visit:N-foreign/arrival/urge', caseId: 'visit:N-foreign', kind: 'urge', milestone: 'arrival', documentNumberFormat: directory.office.documentNumberFormat, issuedAt: new Date(t0 + 6 * H).toISOString() });
-  await storeDocumentContent(h.records.db, foreign.documentId, Buffer.from('OTHER'));
+  await storeDocumentContent(h.records, foreign.documentId, Buffer.from('OTHER'));
   const notOurs = await get(docsUrl(caseId, `/${foreign.documentId}`), KEY.supervisor);
   expect(notOurs.status).toBe(404);
   expect(notOurs.json).toMatchObject({ status: 404, errors: [{ field: 'documentId', message: 'is not a document of this case' }] });

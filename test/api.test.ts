@@ -345,7 +345,7 @@ test('the OpenAPI document validates, and every operation answers a sample reque
   // A deduction in this year's ledger (as a case enters it), a late notice that gets its 催办单 at once, today's circular.
   const year = new Date(Date.now() + 8 * 3_600_000).getUTCFullYear();
   const deduction: LedgerEntry = { entryId: `visit:OPENAPI-${Date.now()}/arrival/deduction`, kind: 'deduction', unitId: 'wuli-gov', caseId: `visit:OPENAPI-${Date.now()}`, milestone: 'arrival', level: 'district', points: 1, at: new Date().toISOString(), actor: SYSTEM_ACTOR };
-  await recordDeduction(h.records.db, { unitId: 'wuli-gov', year }, deduction);
+  await recordDeduction(h.records, { unitId: 'wuli-gov', year }, deduction);
   const late = (await call('POST', '/cases', KEY.intake, { ...sampleNotice('district', Date.now() - 3_600_000) })).json.caseId as string;
   const firstDocumentUrl = async (): Promise<string> => {
     for (let i = 0; i < 80; i++) {

@@ -137,7 +137,7 @@ describe('quarterly circular through the Schedule', () => {
 
     // Per unit: 五里乡人民政府 has cases 1 and 2, 五里乡国土资源所 case 3, 东村村委会 only a Q4 case (zeros).
     const wb = new ExcelJS.Workbook();
-    await wb.xlsx.load((await readCircularRecord(h.records.db, '2026-Q3', 'circular-2026-Q3.xlsx'))! as unknown as ArrayBuffer);
+    await wb.xlsx.load((await readCircularRecord(h.records, '2026-Q3', 'circular-2026-Q3.xlsx'))! as unknown as ArrayBuffer);
     const rows: unknown[][] = [];
     wb.getWorksheet('通报')!.eachRow((r) => rows.push((r.values as unknown[]).slice(1)));
     const totals = rows.filter((r) => r[1] === '小计' || r[0] === '合计');
@@ -152,10 +152,10 @@ describe('quarterly circular through the Schedule', () => {
       ['五里乡人民政府', '到市', 1, 0, 1, 1, 0, 0, 0, 0],
       ['五里乡人民政府', '进京', 0, 0, 0, 0, 0, 0, 0, 0],
     ]);
-    const { figures } = (await readStoredCircular(h.records.db, '2026-Q3'))!;
+    const { figures } = (await readStoredCircular(h.records, '2026-Q3'))!;
     expect(figures).toEqual(produced.figures);
     expect(figures.unreadable).toEqual([]);
-    const paragraphs = await docxParagraphs((await readCircularRecord(h.records.db, '2026-Q3', 'circular-2026-Q3.docx'))!);
+    const paragraphs = await docxParagraphs((await readCircularRecord(h.records, '2026-Q3', 'circular-2026-Q3.docx'))!);
     expect(paragraphs.slice(0, 6)).toEqual([
       '关于2026年第三季度信访督办情况的通报',
       '各责任单位：',

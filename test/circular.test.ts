@@ -5,6 +5,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import ExcelJS from 'exceljs';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,10 +13,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { circularRecipients, createCircularActivities } from '../activities/circular.js';
 import { createActivities } from '../activities/index.js';
 import { aggregateCircular } from '../src/circular/aggregate.js';
+import { AesGcmCodec, generateKey, parseKeySet } from '../src/codec.js';
 import { circularIdFor, circularTitle, localDateStart, periodText, quarterOf, quarterPeriod, quarterReportedAt, rangePeriod } from '../src/circular/period.js';
 import { circularRows, renderCircularDocx, renderCircularXlsx } from '../src/circular/render.js';
 import { recordCaseView } from '../src/records/cases.js';
-import { readCircularMail, readCircularRecord, readStoredCircular } from '../src/records/circularFacts.js';
+import { putCircularRecord, readCircularMail, readCircularRecord, readStoredCircular } from '../src/records/circularFacts.js';
 import type { CircularView, QuarterlyCircularResult } from '../src/circular/types.js';
 import { ensureNamespace } from '../src/temporal.js';
 import { workflowsPath } from '../worker.js';
@@ -171,9 +173,9 @@ describe('mail', () => {
     const names = await records.db.query<{ name: string }>('SELECT name FROM circular_files WHERE circular_id = $1 ORDER BY name', ['2026-Q3']);
     expect(names.rows.map((r) => r.name)).toEqual(['circular-2026-Q3.docx', 'circular-2026-Q3.xlsx', 'figures.json', 'mail.json']);
     expect((await records.db.query('SELECT circular_id FROM circular_mailings')).rows).toEqual([{ circular_id: '2026-Q3' }]);
-    expect(await readCircularMail(records.db, '2026-Q3')).toEqual(first);
-    expect(await readStoredCircular(records.db, '2026-Q3')).toEqual({ request, figures, files });
-    expect((await xlsxRows((await readCircularRecord(records.db, '2026-Q3', 'circular-2026-Q3.xlsx'))!)).slice(3)).toEqual(expectedRows);
+    expect(await readCircularMail(records, '2026-Q3')).toEqual(first);
+    expect(await readStoredCircular(records, '2026-Q3')).toEqual({ request, figures, files });
+    expect((await xlsxRows((await readCircularRecord(records, '2026-Q3', 'circular-2026-Q3.xlsx'))!)).slice(3)).toEqual(expectedRows);
     await records.close();
   });
 
@@ -193,6 +195,75 @@ describe('mail', () => {
     expect(results.map((r) => r.duplicate).sort()).toEqual([false, true]);
     expect(logs).toEqual(['circular 2026-Q3: mailed by outbox to 1 recipient(s)']);
     expect((await records.db.query<{ n: number }>('SELECT count(*)::int AS n FROM circular_mailings')).rows).toEqual([{ n: 1 }]);
+    await records.close();
+  });
+});
+
+describe('sealed at rest: the circular files, figures.json and mail.json are never in the clear in the database', () => {
+  const RECIPIENT = 'li.weidong@xfb.example.cn';
+  const CLEAR = ['五里乡人民政府', '旧单位', RECIPIENT, '2026年第三季度信访督办情况通报'];
+  const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
+
+  it('with the AES-GCM codec no row is a ZIP or holds a unit name or an address; the module reads back exactly what was rendered and mailed', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'duban-circular-sealed-'));
+    const records = await freshRecords(new AesGcmCodec(parseKeySet({ current: 'k1', keys: { k1: generateKey() } }, 'test')));
+    const acts = createCircularActivities({ directory: () => directory, client: undefined as never, records, taskQueue: 'x', outboxDir: join(dir, 'outbox'), dataDir: dir, log: () => undefined });
+    const figures = aggregateCircular(views, { circularId: '2026-Q3', period: q3, cutoff, units });
+    const request = { circularId: '2026-Q3', period: q3, requestedBy: { id: 'duban', role: 'system' as const }, mail: true };
+    const env = new MockActivityEnvironment();
+    const run = <A, R>(fn: (a: A) => Promise<R>, a: A): Promise<R> => env.run<[A], R, (a: A) => Promise<R>>(fn, a);
+    const files = await run(acts.renderCircular.bind(acts), { request, figures });
+    const mailed = await run(acts.mailCircular.bind(acts), { request, figures, files });
+    expect(mailed).toEqual({ channel: 'outbox', to: [RECIPIENT], messageId: 'circular_2026-Q3.json', duplicate: false });
+
+    const raw = await records.db.query<{ name: string; content: Buffer; content_sealed: boolean; t: string }>('SELECT name, content, content_sealed, f::text AS t FROM circular_files f ORDER BY name');
+    expect(raw.rows.map((r) => [r.name, r.content_sealed])).toEqual([
+      ['circular-2026-Q3.docx', true],
+      ['circular-2026-Q3.xlsx', true],
+      ['figures.json', true],
+      ['mail.json', true],
+    ]);
+    for (const r of raw.rows) {
+      expect(r.content.subarray(0, 2).toString('latin1')).not.toBe('PK');
+      expect(r.content.indexOf(Buffer.from('binary/encrypted'))).toBeGreaterThan(-1);
+      for (const clear of [Buffer.from('PK\x03\x04', 'latin1'), Buffer.from('[Content_Types].xml'), Buffer.from('"circularId"'), ...CLEAR.map((c) => Buffer.from(c, 'utf8'))]) {
+        expect(r.content.indexOf(clear)).toBe(-1);
+        expect(Buffer.from(r.t).indexOf(clear)).toBe(-1);
+      }
+    }
+
+    // Read back through the module: the same description, the same mail, the files byte for byte as rendered.
+    expect(await readStoredCircular(records, '2026-Q3')).toEqual({ request, figures, files });
+    expect(await readCircularMail(records, '2026-Q3')).toEqual(mailed);
+    const xlsx = (await readCircularRecord(records, '2026-Q3', 'circular-2026-Q3.xlsx'))!;
+    const docx = (await readCircularRecord(records, '2026-Q3', 'circular-2026-Q3.docx'))!;
+    expect([Buffer.isBuffer(xlsx), xlsx.length, sha256(xlsx)]).toEqual([true, files[0]!.bytes, files[0]!.sha256]);
+    expect([Buffer.isBuffer(docx), docx.length, sha256(docx)]).toEqual([true, files[1]!.bytes, files[1]!.sha256]);
+    expect(xlsx.subarray(0, 2).toString('latin1')).toBe('PK');
+    expect((await xlsxRows(xlsx)).slice(3)).toEqual(expectedRows);
+    const paragraphs = await docxParagraphs(docx);
+    const from = paragraphs.indexOf(SUMMARY[0]!);
+    expect(paragraphs.slice(from, from + SUMMARY.length)).toEqual(SUMMARY);
+
+    // A record put and read directly: exactly its bytes; a replacement (a failed circular run again) is sealed as well.
+    const bytes = Buffer.from('通报附件：五里乡人民政府', 'utf8');
+    await putCircularRecord(records, '2026-Q3', 'extra.txt', bytes);
+    expect(await readCircularRecord(records, '2026-Q3', 'extra.txt')).toEqual(bytes);
+    await putCircularRecord(records, '2026-Q3', 'extra.txt', Buffer.from('替换：旧单位', 'utf8'));
+    expect(await readCircularRecord(records, '2026-Q3', 'extra.txt')).toEqual(Buffer.from('替换：旧单位', 'utf8'));
+    const extra = (await records.db.query<{ content: Buffer; content_sealed: boolean }>("SELECT content, content_sealed FROM circular_files WHERE name = 'extra.txt'")).rows[0]!;
+    expect(extra.content_sealed).toBe(true);
+    expect(extra.content.indexOf(Buffer.from('旧单位', 'utf8'))).toBe(-1);
+    await records.close();
+  });
+
+  it('records stored before migration 004 (in the clear, content_sealed false) still read as they were', async () => {
+    const records = await freshRecords(new AesGcmCodec(parseKeySet({ current: 'k1', keys: { k1: generateKey() } }, 'test')));
+    const mail = { channel: 'outbox', to: [RECIPIENT], messageId: 'circular_2026-Q2.json', duplicate: false };
+    await records.db.query("INSERT INTO circular_files (circular_id, name, content) VALUES ('2026-Q2', 'mail.json', $1), ('2026-Q2', 'a.xlsx', $2)", [Buffer.from(JSON.stringify(mail)), Buffer.from('PK old bytes')]);
+    await records.db.query("INSERT INTO circular_mailings (circular_id) VALUES ('2026-Q2')");
+    expect(await readCircularMail(records, '2026-Q2')).toEqual(mail);
+    expect(await readCircularRecord(records, '2026-Q2', 'a.xlsx')).toEqual(Buffer.from('PK old bytes'));
     await records.close();
   });
 });
@@ -284,7 +355,7 @@ describe('the scheduled run on the time-skipping server', () => {
     expect(mail.to).toEqual(['li.weidong@xfb.example.cn']);
     expect(mail.title).toBe('关于2026年第四季度信访督办情况的通报');
     expect(mail.attachments.map((a) => a.filename)).toEqual(['2026年第四季度信访督办情况通报.xlsx', '2026年第四季度信访督办情况通报.docx']);
-    const rows = (await xlsxRows((await readCircularRecord(records.db, '2026-Q4', 'circular-2026-Q4.xlsx'))!)).slice(3);
+    const rows = (await xlsxRows((await readCircularRecord(records, '2026-Q4', 'circular-2026-Q4.xlsx'))!)).slice(3);
     // The fixed views are Q3 notices: the Q4 circular counts none of them except E, received at Q4's first instant.
     const figures = aggregateCircular(views, { circularId: '2026-Q4', period: quarterPeriod('2026-Q4'), cutoff: produced.figures!.cutoff, units });
     expect(produced.figures).toEqual(figures);

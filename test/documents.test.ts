@@ -63,7 +63,7 @@ const nextNumber = (year: number): number => {
 const docs = (v: CaseView): TimelineEntry[] => v.timeline.filter((e) => e.type === 'documentIssued');
 /** The DOCX of a documentIssued entry, as stored in the harness's database. */
 async function storedDocx(documentId: string): Promise<Buffer> {
-  const d = await readDocument(h.records.db, documentId);
+  const d = await readDocument(h.records, documentId);
   if (!d?.content) throw new Error(`document ${documentId} has no stored DOCX`);
   return d.content;
 }
@@ -274,12 +274,12 @@ describe('the activity on its own: the store of record', () => {
     const a = activitiesFor('retry-xfb', dataDir);
     const first = await a.issueOfficialDocument(request('visit:N-file-1', 2032));
     expect(first).toEqual({ documentId: 'retry-xfb-2032-0001', documentNumber: '五信督〔2032〕1号', number: 1, year: 2032, kind: 'urge', milestone: 'arrival', fileName: '催办单（五信督〔2032〕1号）.docx' });
-    const stored = (await readDocument(h.records.db, first.documentId))!;
+    const stored = (await readDocument(h.records, first.documentId))!;
     expect(stored).toMatchObject({ key: 'visit:N-file-1/arrival/urge', caseId: 'visit:N-file-1', officeId: 'retry-xfb', issuedAt: '2032-03-01T09:00:00.000Z', hasContent: true, contentSha256: sha256(stored.content!) });
     expect((await docxParagraphs(stored.content!)).slice(0, 3)).toEqual(['关于五里乡人民政府到市接人逾期的催办单', '五信督〔2032〕1号', '五里乡人民政府：']);
     const again = await a.issueOfficialDocument(request('visit:N-file-1', 2032));
     expect(again).toEqual(first);
-    expect(Buffer.compare((await readDocument(h.records.db, first.documentId))!.content!, stored.content!)).toBe(0);
+    expect(Buffer.compare((await readDocument(h.records, first.documentId))!.content!, stored.content!)).toBe(0);
     expect(existsSync(join(dataDir, 'documents'))).toBe(false);
     const second = await a.issueOfficialDocument(request('visit:N-file-2', 2032));
     expect(second.number).toBe(2);
@@ -290,7 +290,7 @@ describe('the activity on its own: the store of record', () => {
     expect(row.hasContent).toBe(false);
     const a = activitiesFor('late-xfb', mkdtempSync(join(tmpdir(), 'duban-docs-late-')));
     expect(await a.issueOfficialDocument(request('visit:N-late', 2037))).toEqual({ documentId: 'late-xfb-2037-0001', documentNumber: '五信督〔2037〕1号', number: 1, year: 2037, kind: 'urge', milestone: 'arrival', fileName: '催办单（五信督〔2037〕1号）.docx' });
-    const stored = (await readDocument(h.records.db, 'late-xfb-2037-0001'))!;
+    const stored = (await readDocument(h.records, 'late-xfb-2037-0001'))!;
     expect(await docxParagraphs(stored.content!)).toEqual([
       '关于五里乡人民政府到市接人逾期的催办单',
       '五信督〔2037〕1号',
@@ -318,10 +318,10 @@ describe('the activity on its own: the store of record', () => {
   test('a number another document holds (a counter set back by hand) is refused, the old document never overwritten', async () => {
     const a = activitiesFor('taken-xfb', mkdtempSync(join(tmpdir(), 'duban-docs-taken-')));
     const old = await a.issueOfficialDocument(request('visit:N-old', 2033));
-    const oldBytes = (await readDocument(h.records.db, old.documentId))!.content!;
+    const oldBytes = (await readDocument(h.records, old.documentId))!.content!;
     await h.records.db.query('UPDATE document_counters SET last_number = 0 WHERE office_id = $1 AND year = $2', ['taken-xfb', 2033]);
     await expect(a.issueOfficialDocument(request('visit:N-new', 2033))).rejects.toMatchObject({ type: 'DocumentNumberTaken', nonRetryable: true, message: '文号五信督〔2033〕1号已有文书（taken-xfb-2033-0001），不予重复使用' });
-    const after = (await readDocument(h.records.db, 'taken-xfb-2033-0001'))!;
+    const after = (await readDocument(h.records, 'taken-xfb-2033-0001'))!;
     expect([after.key, Buffer.compare(after.content!, oldBytes)]).toEqual(['visit:N-old/arrival/urge', 0]);
     expect(await counterOf('taken-xfb', 2033)).toBe(0);
   }, 30_000);

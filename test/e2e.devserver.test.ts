@@ -47,7 +47,7 @@ test('a district visit climbs the whole ladder in real time, then arrival and cl
   expect(v.policyVersion).toBe('demo-seconds.1');
   expect(v.timeline[0]!.detail).toMatchObject({ policyVersion: 'demo-seconds.1' });
 
-  const ledger = (await readLedger(h.records.db, 'dongcun', shanghaiYear(t0)))!;
+  const ledger = (await readLedger(h.records, 'dongcun', shanghaiYear(t0)))!;
   expect(ledger.entries.filter((e) => e.caseId === c.caseId)).toMatchObject([{ kind: 'deduction', points: 1, unitId: 'dongcun', level: 'district' }]);
 
   // Search attributes follow the stage: one visibility query finds the overdue, deducted cases of the unit.

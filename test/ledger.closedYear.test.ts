@@ -83,7 +83,7 @@ test('a deduction due at 23:59:59.500 on 31 December, entered after the year was
 
   // The clock passes midnight while the entry waits; a supervisor closes 2026 in the store (by the server's clock).
   const now = await until('the new year', () => env.currentTimeMs(), (t) => t > Date.parse('2026-12-31T16:00:00.000Z'));
-  const closed = await closeLedger(records.db, { unitId: 'wuli-gov', year: 2026 }, { requestId: 'close-2026', reason: '2026 年度结账', actor: supervisor }, { now });
+  const closed = await closeLedger(records, { unitId: 'wuli-gov', year: 2026 }, { requestId: 'close-2026', reason: '2026 年度结账', actor: supervisor }, { now });
   expect(closed.entries).toEqual([]);
   release();
 
@@ -95,6 +95,6 @@ test('a deduction due at 23:59:59.500 on 31 December, entered after the year was
   // The case is still open, with no deduction recorded, and the ledger was tried exactly once (LedgerClosed is final).
   expect(after).toMatchObject<Partial<CaseView>>({ status: 'open', stage: 'arrival.deduction', deductions: [] });
   expect(ledgerCalls).toBe(1);
-  expect(await readLedger(records.db, 'wuli-gov', 2026)).toEqual({ ...closed, entries: [] });
+  expect(await readLedger(records, 'wuli-gov', 2026)).toEqual({ ...closed, entries: [] });
   await caseHandle.terminate('test finished');
 });

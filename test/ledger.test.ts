@@ -29,11 +29,11 @@ const ledger = (unitId: string, year: number) => {
   const key = { unitId, year };
   const now = async () => ({ now: await h.env.currentTimeMs() });
   return {
-    deduct: (entry: unknown) => recordDeduction(h.records.db, key, entry),
-    reverse: async (input: unknown) => reverseDeduction(h.records.db, key, input, await now()),
-    note: async (input: unknown) => addNote(h.records.db, key, input, await now()),
-    close: async (input: unknown) => closeLedger(h.records.db, key, input, await now()),
-    read: async () => (await readLedger(h.records.db, unitId, year))!,
+    deduct: (entry: unknown) => recordDeduction(h.records, key, entry),
+    reverse: async (input: unknown) => reverseDeduction(h.records, key, input, await now()),
+    note: async (input: unknown) => addNote(h.records, key, input, await now()),
+    close: async (input: unknown) => closeLedger(h.records, key, input, await now()),
+    read: async () => (await readLedger(h.records, unitId, year))!,
   };
 };
 
@@ -82,7 +82,7 @@ describe('entries are idempotent by entry ID', () => {
     await activities.recordLedgerEntry(entry);
     // 23:59:59 on 31 December in Asia/Shanghai: the 2025 ledger, and nothing in 2026's.
     expect((await ledger(unitId, 2025).read()).entries).toEqual([entry]);
-    expect(await readLedger(h.records.db, unitId, 2026)).toBeNull();
+    expect(await readLedger(h.records, unitId, 2026)).toBeNull();
     // A deduction in the first second of the Shanghai year goes to next year's ledger.
     await activities.recordLedgerEntry(deduction(unitId, 3, { at: '2025-12-31T16:00:00.000Z' }));
     expect((await ledger(unitId, 2026).read()).entries.map((e) => e.entryId)).toEqual(['visit:T-3/arrival/deduction']);
@@ -133,7 +133,7 @@ describe('entries are idempotent by entry ID', () => {
       details: [{ field: 'actor.role', message: 'role supervisor may not enter a deduction: only duban does' }],
     });
     expect((await refusal(l.deduct(deduction(unitId, 4, { points: 0 })))).message).toBe('points: must be more than 0');
-    expect(await readLedger(h.records.db, unitId, 2025)).toBeNull();
+    expect(await readLedger(h.records, unitId, 2025)).toBeNull();
     const err = await activities.recordLedgerEntry(deduction(unitId, 4, { points: 0 })).then(
       () => null,
       (e: unknown) => e,

@@ -140,7 +140,7 @@ export function defineLevelScenarios(x: LevelExpectation): void {
       expect(v.stage).toBe('arrival.deduction');
       expect(v.deductions).toEqual([{ entryId: `${c.caseId}/arrival/deduction`, milestone: 'arrival', points: x.points, at: v.timeline.at(-1)!.at }]);
       expectStepsOnTime(v);
-      const ledger = (await readLedger(h.records.db, 'wuli-gov', shanghaiYear(t0 + x.deduction * H)))!;
+      const ledger = (await readLedger(h.records, 'wuli-gov', shanghaiYear(t0 + x.deduction * H)))!;
       expect(ledger.entries.filter((e) => e.caseId === c.caseId)).toMatchObject([{ kind: 'deduction', points: x.points, level: x.level, milestone: 'arrival' }]);
     });
 

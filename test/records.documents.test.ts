@@ -2,12 +2,15 @@
 // gapless 1..n across keys, separate sequences per office and year, content written once.
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { AesGcmCodec, generateKey, parseKeySet } from '../src/codec.js';
+import { renderOfficialNotice } from '../src/documents/officialNotice.js';
 import { DocumentNumberTakenError, documentLoader, issueDocumentNumber, listCaseDocuments, readDocument, storeDocumentContent, type DocumentNumberRequest } from '../src/records/documents.js';
-import { freshDatabase, type TestDatabase } from './db.js';
+import { freshRecords } from './db.js';
+import { docxParagraphs } from './docxText.js';
 
-let t: TestDatabase;
+let t: Awaited<ReturnType<typeof freshRecords>>;
 beforeAll(async () => {
-  t = await freshDatabase();
+  t = await freshRecords();
 }, 30_000);
 afterAll(async () => {
   await t?.close();
@@ -118,30 +121,30 @@ describe('content, reading and listing', () => {
     const doc = await issueDocumentNumber(t.db, req('file-xfb', 2026, 'visit:N-file'));
     const first = Buffer.from('first rendering');
     const sha = createHash('sha256').update(first).digest('hex');
-    expect(await storeDocumentContent(t.db, doc.documentId, first)).toEqual({ stored: true, contentSha256: sha });
-    expect(await storeDocumentContent(t.db, doc.documentId, Buffer.from('second rendering'))).toEqual({ stored: false, contentSha256: sha });
-    const read = await readDocument(t.db, doc.documentId);
+    expect(await storeDocumentContent(t, doc.documentId, first)).toEqual({ stored: true, contentSha256: sha });
+    expect(await storeDocumentContent(t, doc.documentId, Buffer.from('second rendering'))).toEqual({ stored: false, contentSha256: sha });
+    const read = await readDocument(t, doc.documentId);
     expect(read).toEqual({ ...doc, repeated: undefined, hasContent: true, contentSha256: sha, content: first });
     expect(await issueDocumentNumber(t.db, req('file-xfb', 2026, 'visit:N-file'))).toEqual({ ...doc, hasContent: true, contentSha256: sha, repeated: true });
-    expect(await documentLoader(t.db)(doc.documentId)).toEqual(first);
+    expect(await documentLoader(t)(doc.documentId)).toEqual(first);
   });
 
   test('concurrent stores of one document: exactly one wins, and its bytes stay', async () => {
     const doc = await issueDocumentNumber(t.db, req('race-xfb', 2026, 'visit:N-race'));
-    const results = await Promise.all(Array.from({ length: 10 }, (_, i) => storeDocumentContent(t.db, doc.documentId, Buffer.from(`rendering ${i}`))));
+    const results = await Promise.all(Array.from({ length: 10 }, (_, i) => storeDocumentContent(t, doc.documentId, Buffer.from(`rendering ${i}`))));
     const winners = results.map((r, i) => [r.stored, i] as const).filter(([stored]) => stored);
     expect(winners).toHaveLength(1);
     const winner = winners[0]![1];
-    expect((await readDocument(t.db, doc.documentId))?.content).toEqual(Buffer.from(`rendering ${winner}`));
+    expect((await readDocument(t, doc.documentId))?.content).toEqual(Buffer.from(`rendering ${winner}`));
     expect(new Set(results.map((r) => r.contentSha256))).toEqual(new Set([createHash('sha256').update(`rendering ${winner}`).digest('hex')]));
   });
 
   test('unknown documents: readDocument and the loader give undefined; a document without content loads as undefined; storing to none throws', async () => {
-    expect(await readDocument(t.db, 'none-xfb-2026-0001')).toBeUndefined();
-    expect(await documentLoader(t.db)('none-xfb-2026-0001')).toBeUndefined();
+    expect(await readDocument(t, 'none-xfb-2026-0001')).toBeUndefined();
+    expect(await documentLoader(t)('none-xfb-2026-0001')).toBeUndefined();
     const bare = await issueDocumentNumber(t.db, req('bare-xfb', 2026, 'visit:N-bare'));
-    expect(await documentLoader(t.db)(bare.documentId)).toBeUndefined();
-    await expect(storeDocumentContent(t.db, 'none-xfb-2026-0001', Buffer.from('x'))).rejects.toThrow('document none-xfb-2026-0001 is not recorded');
+    expect(await documentLoader(t)(bare.documentId)).toBeUndefined();
+    await expect(storeDocumentContent(t, 'none-xfb-2026-0001', Buffer.from('x'))).rejects.toThrow('document none-xfb-2026-0001 is not recorded');
   });
 
   test("a case's documents in order of issue, only its own", async () => {
@@ -155,5 +158,77 @@ describe('content, reading and listing', () => {
     ]);
     expect(listed.map((d) => d.number)).toEqual([1, 3]);
     expect(await listCaseDocuments(t.db, 'visit:N-nobody')).toEqual([]);
+  });
+});
+
+describe('sealed at rest: the DOCX is never in the clear in the database', () => {
+  const SITE = '国家信访局来访接待司（测试接待点甲乙丙）';
+  const UNIT = '五里乡人民政府';
+  let sealed: Awaited<ReturnType<typeof freshRecords>>;
+  beforeAll(async () => {
+    sealed = await freshRecords(new AesGcmCodec(parseKeySet({ current: 'k1', keys: { k1: generateKey() } }, 'test')));
+  });
+  afterAll(async () => {
+    await sealed?.close();
+  });
+
+  const render = (documentNumber: string): Promise<Buffer> =>
+    renderOfficialNotice({
+      key: 'visit:N-sealed/arrival/urge',
+      caseId: 'visit:N-sealed',
+      kind: 'urge',
+      milestone: 'arrival',
+      level: 'beijing',
+      unitId: 'wuli-gov',
+      unitName: UNIT,
+      receptionSite: SITE,
+      headcount: 3,
+      receivedAt: '2026-03-01T01:00:00.000Z',
+      deadline: '2026-03-02T01:00:00.000Z',
+      newTimeLimit: '2026-03-02T05:00:00.000Z',
+      points: 2,
+      issuedAt: '2026-03-02T01:00:00.000Z',
+      documentNumber,
+      officeName: '五里乡信访办',
+    });
+
+  test('with the AES-GCM codec the content column is no ZIP and holds no text of the notice; readDocument and the loader give the exact bytes', async () => {
+    const doc = await issueDocumentNumber(sealed.db, req('sealed-xfb', 2026, 'visit:N-sealed'));
+    const docx = await render(doc.documentNumber);
+    expect(docx.subarray(0, 2).toString('latin1')).toBe('PK');
+    expect((await docxParagraphs(docx)).some((p) => p.includes(SITE))).toBe(true);
+    const sha = createHash('sha256').update(docx).digest('hex');
+    expect(await storeDocumentContent(sealed, doc.documentId, docx)).toEqual({ stored: true, contentSha256: sha });
+
+    const raw = (await sealed.db.query<{ content: Buffer; content_sealed: boolean; t: string }>('SELECT content, content_sealed, d::text AS t FROM documents d WHERE document_id = $1', [doc.documentId])).rows[0]!;
+    expect(raw.content_sealed).toBe(true);
+    expect(raw.content.length).toBeGreaterThan(docx.length);
+    expect(raw.content.subarray(0, 2).toString('latin1')).not.toBe('PK');
+    // No ZIP inside either: no local file header, no part names, none of the DOCX's own bytes, no text of the notice.
+    for (const clear of [Buffer.from('PK\x03\x04', 'latin1'), Buffer.from('word/document.xml'), docx.subarray(0, 64), docx.subarray(docx.length - 64), Buffer.from(SITE, 'utf8'), Buffer.from(UNIT, 'utf8')]) {
+      expect(raw.content.indexOf(clear)).toBe(-1);
+      expect(Buffer.from(raw.t).indexOf(clear)).toBe(-1);
+    }
+    expect(raw.content.indexOf(Buffer.from('binary/encrypted'))).toBeGreaterThan(-1);
+
+    const read = (await readDocument(sealed, doc.documentId))!;
+    expect(Buffer.isBuffer(read.content)).toBe(true);
+    expect(Buffer.compare(read.content!, docx)).toBe(0);
+    expect(read).toEqual({ ...doc, repeated: undefined, hasContent: true, contentSha256: sha, content: docx });
+    expect(Buffer.compare((await documentLoader(sealed)(doc.documentId))!, docx)).toBe(0);
+    // A second store changes nothing, sealed or not.
+    expect(await storeDocumentContent(sealed, doc.documentId, Buffer.from('second rendering'))).toEqual({ stored: false, contentSha256: sha });
+    expect(Buffer.compare((await readDocument(sealed, doc.documentId))!.content!, docx)).toBe(0);
+  });
+
+  test('a DOCX stored before migration 004 (in the clear, content_sealed false) still reads as it was', async () => {
+    const doc = await issueDocumentNumber(sealed.db, req('legacy-xfb', 2026, 'visit:N-legacy'));
+    const docx = await render(doc.documentNumber);
+    await sealed.db.query('UPDATE documents SET content = $2, content_sha256 = $3 WHERE document_id = $1', [doc.documentId, docx, 'legacy-sha']);
+    const read = (await readDocument(sealed, doc.documentId))!;
+    expect(Buffer.compare(read.content!, docx)).toBe(0);
+    expect(read).toMatchObject({ hasContent: true, contentSha256: 'legacy-sha' });
+    // It is stored: a later store does not replace it.
+    expect(await storeDocumentContent(sealed, doc.documentId, Buffer.from('new rendering'))).toEqual({ stored: false, contentSha256: 'legacy-sha' });
   });
 });

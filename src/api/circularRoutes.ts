@@ -110,7 +110,7 @@ function bodyOf(v: CircularView, status: CircularBody['status'] = v.status): Cir
 
 export const circularRoutes: RoutesOf = (app, kit) => {
   /** What render stored (kept after Temporal's retention has dropped the workflow). */
-  const stored = (id: string): ReturnType<typeof readStoredCircular> => readStoredCircular(kit.records.db, id);
+  const stored = (id: string): ReturnType<typeof readStoredCircular> => readStoredCircular(kit.records, id);
 
   const read = async (id: string): Promise<CircularBody> => {
     const handle = kit.client.workflow.getHandle(circularWorkflowId(id));
@@ -134,7 +134,7 @@ export const circularRoutes: RoutesOf = (app, kit) => {
       if (!(err instanceof WorkflowNotFoundError)) throw err;
       const s = await stored(id);
       if (!s) throw new Problem(404, 'Not found 通报不存在', `no circular ${id}`, [{ field: 'circularId', message: 'no such circular' }]);
-      const mail = await readCircularMail(kit.records.db, id);
+      const mail = await readCircularMail(kit.records, id);
       return bodyOf({ circularId: id, period: s.request.period, status: 'done', requestedBy: s.request.requestedBy, figures: s.figures, files: s.files, mail });
     }
   };
@@ -179,7 +179,7 @@ export const circularRoutes: RoutesOf = (app, kit) => {
       // Only a file the circular recorded: the name is looked up, never taken as a path.
       const file = (await stored(id))?.files.find((f) => f.name === name);
       if (!file) throw new Problem(404, 'Not found 通报文件不存在', `circular ${id} has no file ${name} (yet)`, [{ field: 'name', message: 'is not a file of this circular' }]);
-      const bytes = await readCircularRecord(kit.records.db, id, file.name);
+      const bytes = await readCircularRecord(kit.records, id, file.name);
       if (!bytes) throw new Problem(404, 'Not found 通报文件不存在', `circular ${id} has no file ${name} (yet)`, [{ field: 'name', message: 'is not a file of this circular' }]);
       return reply.type(file.contentType).header('content-disposition', contentDisposition(file.downloadName, file.name)).send(bytes);
     },

@@ -68,7 +68,7 @@ export const documentRoutes: RoutesOf = (app, kit) => {
     async (request, reply) => {
       const view = await readScoped(kit.principalFor(request), request.params.caseId);
       // Only a document of this case: the row's case is checked, the ID never becomes a path.
-      const doc = await readDocument(kit.records.db, request.params.documentId);
+      const doc = await readDocument(kit.records, request.params.documentId);
       if (doc?.caseId !== view.caseId) throw new Problem(404, 'Not found 文书不存在', `case ${view.caseId} has no document ${request.params.documentId}`, [{ field: 'documentId', message: 'is not a document of this case' }]);
       if (!doc.content) throw new Problem(404, 'Not found 文书文件不存在', `document ${doc.documentId} is recorded but its DOCX is not stored`, [{ field: 'documentId', message: 'file is missing' }]);
       return reply.type(DOCX_CONTENT_TYPE).header('content-disposition', contentDisposition(doc.fileName, `${doc.documentId}.docx`)).send(doc.content);

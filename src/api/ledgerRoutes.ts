@@ -5,7 +5,7 @@ import { findUnit } from '../directory.js';
 import { ErrorType } from '../errors.js';
 import { emptyLedgerView } from '../ledger.js';
 import { addLedgerNoteSchema, closeLedgerSchema, reverseLedgerEntrySchema, type LedgerView } from '../messages.js';
-import type { Db } from '../records/db.js';
+import type { Records } from '../records/index.js';
 import { LedgerRefusal, addNote, closeLedger, readLedger, reverseDeduction, type LedgerKey } from '../records/ledger.js';
 import { actorOf } from './auth.js';
 import { Problem, problemResponses, type RoutesOf } from './kit.js';
@@ -64,7 +64,7 @@ function problemFromRefusal(err: LedgerRefusal): Problem {
   return new Problem(422, 'Refused 已拒绝', err.message, err.issues);
 }
 
-type LedgerWrite = (db: Db, key: LedgerKey, raw: unknown) => Promise<LedgerView>;
+type LedgerWrite = (records: Records, key: LedgerKey, raw: unknown) => Promise<LedgerView>;
 
 export const ledgerRoutes: RoutesOf = (app, kit) => {
   const requireUnit = (unitId: string): void => {
@@ -73,7 +73,7 @@ export const ledgerRoutes: RoutesOf = (app, kit) => {
   // Database errors are not caught here: the server's error handler answers an unreachable database with 503.
   const writing = async (write: LedgerWrite, key: LedgerKey, input: unknown): Promise<LedgerView> => {
     try {
-      return await write(kit.records.db, key, input);
+      return await write(kit.records, key, input);
     } catch (err) {
       if (err instanceof LedgerRefusal) throw problemFromRefusal(err);
       throw err;
@@ -86,7 +86,7 @@ export const ledgerRoutes: RoutesOf = (app, kit) => {
     async (request) => {
       const { unitId, year } = request.params;
       kit.allow(kit.principalFor(request), 'readLedger', unitId);
-      const view = await readLedger(kit.records.db, unitId, year);
+      const view = await readLedger(kit.records, unitId, year);
       if (view) return view;
       // A year nobody has written to has had no entry: its empty view, for units of the directory.
       requireUnit(unitId);

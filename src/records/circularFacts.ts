@@ -1,11 +1,12 @@
 // The circular in the store of record: its figures (the same rows and counts as aggregateCircular over case views,
-// computed in PostgreSQL over cases and case_facts, so retention never loses a case) and its stored files and mail.
+// computed in PostgreSQL over cases and case_facts, so retention never loses a case) and its stored files and mail,
+// sealed (unit names, the request, recipients' addresses): content_sealed, or in the clear in rows stored before migration 004.
 import { LEVELS, type Level } from '../domain.js';
 import type { CaseView } from '../messages.js';
 import { COUNT_KEYS, zeroCounts } from '../circular/aggregate.js';
 import type { CircularCounts, CircularFigures, CircularFile, CircularMailResult, CircularPeriod, CircularRequest, CircularUnitFigures } from '../circular/types.js';
-import type { Queryable } from './db.js';
-import type { Records } from './index.js';
+import type { Records, SealedDb } from './index.js';
+import { unsealBytes } from './seal.js';
 
 // Per case (a lateral look-up of its facts by the primary key: the plan stays one index probe per case whatever the
 // statistics say; a join planned on stale ones was a 10,000 × 50,000 loop), then per unit and level. A case's arrival
@@ -120,32 +121,42 @@ export interface StoredCircular {
   files: CircularFile[];
 }
 
-/** One stored record of a circular (a file's bytes, figures.json, mail.json), or null. */
-export async function readCircularRecord(db: Queryable, circularId: string, name: string): Promise<Buffer | null> {
-  const { rows } = await db.query<{ content: Buffer }>('SELECT content FROM circular_files WHERE circular_id = $1 AND name = $2', [circularId, name]);
-  return rows[0]?.content ?? null;
+interface ContentRow {
+  content: Buffer | null;
+  content_sealed: boolean | null;
+}
+
+const opened = async (sealer: Records['sealer'], r: ContentRow | undefined): Promise<Buffer | null> => {
+  if (!r?.content) return null;
+  return r.content_sealed ? await unsealBytes(sealer, r.content) : r.content;
+};
+
+/** One stored record of a circular (a file's bytes, figures.json, mail.json), unsealed, or null. */
+export async function readCircularRecord(records: SealedDb, circularId: string, name: string): Promise<Buffer | null> {
+  const { rows } = await records.db.query<ContentRow>('SELECT content, content_sealed FROM circular_files WHERE circular_id = $1 AND name = $2', [circularId, name]);
+  return await opened(records.sealer, rows[0]);
 }
 
 /** The request, figures and files renderCircular stored, or null when it never ran. */
-export async function readStoredCircular(db: Queryable, circularId: string): Promise<StoredCircular | null> {
-  const bytes = await readCircularRecord(db, circularId, FIGURES_RECORD);
+export async function readStoredCircular(records: SealedDb, circularId: string): Promise<StoredCircular | null> {
+  const bytes = await readCircularRecord(records, circularId, FIGURES_RECORD);
   return bytes ? (JSON.parse(bytes.toString('utf8')) as StoredCircular) : null;
 }
 
 /** How the circular was mailed, or null when it was not (yet). */
-export async function readCircularMail(db: Queryable, circularId: string): Promise<CircularMailResult | null> {
-  const { rows } = await db.query<{ content: Buffer | null }>(
-    'SELECT f.content FROM circular_mailings m LEFT JOIN circular_files f ON f.circular_id = m.circular_id AND f.name = $2 WHERE m.circular_id = $1',
+export async function readCircularMail(records: SealedDb, circularId: string): Promise<CircularMailResult | null> {
+  const { rows } = await records.db.query<ContentRow>(
+    'SELECT f.content, f.content_sealed FROM circular_mailings m LEFT JOIN circular_files f ON f.circular_id = m.circular_id AND f.name = $2 WHERE m.circular_id = $1',
     [circularId, MAIL_RECORD],
   );
-  const content = rows[0]?.content;
+  const content = await opened(records.sealer, rows[0]);
   return content ? (JSON.parse(content.toString('utf8')) as CircularMailResult) : null;
 }
 
-const PUT_SQL = `INSERT INTO circular_files (circular_id, name, content) VALUES ($1, $2, $3)
-  ON CONFLICT (circular_id, name) DO UPDATE SET content = EXCLUDED.content, created_at = now()`;
+const PUT_SQL = `INSERT INTO circular_files (circular_id, name, content, content_sealed) VALUES ($1, $2, $3, true)
+  ON CONFLICT (circular_id, name) DO UPDATE SET content = EXCLUDED.content, content_sealed = true, created_at = now()`;
 
-/** Stores (or, when a failed circular is run again, replaces) one record of a circular. */
-export async function putCircularRecord(db: Queryable, circularId: string, name: string, content: Buffer): Promise<void> {
-  await db.query(PUT_SQL, [circularId, name, content]);
+/** Stores, sealed, (or, when a failed circular is run again, replaces) one record of a circular. */
+export async function putCircularRecord(records: SealedDb, circularId: string, name: string, content: Buffer): Promise<void> {
+  await records.db.query(PUT_SQL, [circularId, name, await records.sealer.seal(content)]);
 }

@@ -1,9 +1,12 @@
-// 催办单 / 督办单 in the store of record: gapless numbers per office and year, one row per key, the DOCX bytes.
+// 催办单 / 督办单 in the store of record: gapless numbers per office and year, one row per key, the DOCX bytes sealed
+// (they carry the reception site and the matter): content holds them sealed when content_sealed, in the clear in rows stored before migration 004.
 import { createHash } from 'node:crypto';
 import { documentFileName, documentIdFor, formatDocumentNumber } from '../documents/numbering.js';
 import type { DocumentKind } from '../documents/types.js';
 import type { Milestone } from '../domain.js';
 import { inTransaction, type Db, type Queryable } from './db.js';
+import type { SealedDb } from './index.js';
+import { unsealBytes } from './seal.js';
 
 /** A document as recorded (without its bytes). */
 export interface DocumentRow {
@@ -145,21 +148,25 @@ export async function issueDocumentNumber(db: Db, request: DocumentNumberRequest
   }
 }
 
-/** Stores the DOCX once: the first write wins and a later one (a retry's new rendering) changes nothing. */
-export async function storeDocumentContent(db: Queryable, documentId: string, content: Buffer): Promise<{ stored: boolean; contentSha256: string }> {
+/** Stores the DOCX once, sealed: the first write wins and a later one (a retry's new rendering) changes nothing. The sha256 is the clear DOCX's. */
+export async function storeDocumentContent(records: SealedDb, documentId: string, content: Buffer): Promise<{ stored: boolean; contentSha256: string }> {
+  const { db } = records;
   const sha = createHash('sha256').update(content).digest('hex');
-  const updated = await db.query('UPDATE documents SET content = $2, content_sha256 = $3 WHERE document_id = $1 AND content IS NULL', [documentId, content, sha]);
+  const sealed = await records.sealer.seal(content);
+  const updated = await db.query('UPDATE documents SET content = $2, content_sealed = true, content_sha256 = $3 WHERE document_id = $1 AND content IS NULL', [documentId, sealed, sha]);
   if (updated.rowCount === 1) return { stored: true, contentSha256: sha };
   const { rows } = await db.query<{ content_sha256: string | null }>('SELECT content_sha256 FROM documents WHERE document_id = $1', [documentId]);
   if (!rows[0]) throw new Error(`document ${documentId} is not recorded`);
   return { stored: false, contentSha256: rows[0].content_sha256 ?? '' };
 }
 
-/** A document with its bytes (null while not rendered); undefined when there is no such document. */
-export async function readDocument(db: Queryable, documentId: string): Promise<StoredDocument | undefined> {
-  const { rows } = await db.query<Row & { content: Buffer | null }>(`SELECT ${COLUMNS}, content FROM documents WHERE document_id = $1`, [documentId]);
+/** A document with its DOCX bytes, unsealed (null while not rendered); undefined when there is no such document. */
+export async function readDocument(records: SealedDb, documentId: string): Promise<StoredDocument | undefined> {
+  const { rows } = await records.db.query<Row & { content: Buffer | null; content_sealed: boolean }>(`SELECT ${COLUMNS}, content, content_sealed FROM documents WHERE document_id = $1`, [documentId]);
   const r = rows[0];
-  return r ? { ...toDocument(r), content: r.content } : undefined;
+  if (!r) return undefined;
+  const content = r.content && r.content_sealed ? await unsealBytes(records.sealer, r.content) : r.content;
+  return { ...toDocument(r), content };
 }
 
 /** A case's documents in order of issue (with or without content). */
@@ -169,6 +176,6 @@ export async function listCaseDocuments(db: Queryable, caseId: string): Promise<
 }
 
 /** The e-mail channel's source of attachments: a document's DOCX bytes, undefined while it has none. */
-export function documentLoader(db: Queryable): (documentId: string) => Promise<Buffer | undefined> {
-  return async (documentId) => (await readDocument(db, documentId))?.content ?? undefined;
+export function documentLoader(records: SealedDb): (documentId: string) => Promise<Buffer | undefined> {
+  return async (documentId) => (await readDocument(records, documentId))?.content ?? undefined;
 }

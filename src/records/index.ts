@@ -1,10 +1,16 @@
 // What every process holds of the store of record: the pool and the sealer for columns that may carry free text.
 import type { PayloadCodec } from '@temporalio/common';
-import { databaseUrlFromEnv, openDatabase, type Db, type DbOptions } from './db.js';
+import { databaseUrlFromEnv, openDatabase, type Db, type DbOptions, type Queryable } from './db.js';
 import { createSealer, type Sealer } from './seal.js';
 
 export interface Records {
   db: Db;
+  sealer: Sealer;
+}
+
+/** The sealer with the pool or a transaction's client: what reads and writes of sealed columns take (a Records is one). */
+export interface SealedDb {
+  db: Queryable;
   sealer: Sealer;
 }
 

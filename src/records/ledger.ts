@@ -1,4 +1,5 @@
 // The unit-year score ledger in PostgreSQL: the rules of workflows/unitYearLedger.ts, each unit-year's writes serialised in one transaction.
+// Reasons, note texts and the close's reason are sealed (reason_sealed); points, kinds, levels, IDs and times stay clear.
 import type pg from 'pg';
 import type { ZodType } from 'zod';
 import { shanghaiYear, type Actor, type ActorRole, type Level, type Milestone } from '../domain.js';
@@ -14,7 +15,9 @@ import {
   type LedgerKind,
   type LedgerView,
 } from '../messages.js';
-import { inTransaction, type Db, type Queryable } from './db.js';
+import { inTransaction, type Queryable } from './db.js';
+import type { Records, SealedDb } from './index.js';
+import type { Sealer } from './seal.js';
 
 /** A refusal of the ledger's rules: the same type, message ("field: reason") and field issues as the workflow's ApplicationFailure. */
 export class LedgerRefusal extends Error {
@@ -74,6 +77,7 @@ interface EntryRow {
   actor_id: string;
   actor_role: ActorRole;
   reason: string | null;
+  reason_sealed?: Buffer | null;
   reverses: string | null;
   request_id: string | null;
 }
@@ -82,7 +86,8 @@ interface CloseRow {
   at: Date;
   actor_id: string;
   actor_role: ActorRole;
-  reason: string;
+  reason: string | null;
+  reason_sealed?: Buffer | null;
   request_id: string | null;
 }
 
@@ -92,6 +97,13 @@ interface LedgerState {
   byId: Map<string, LedgerEntry>;
   requests: Set<string>;
 }
+
+/** The reason of a row: sealed since migration 004, in the clear in rows written before it. */
+async function reasonOf(sealer: Sealer, r: { reason: string | null; reason_sealed?: Buffer | null }): Promise<string | null> {
+  return r.reason_sealed ? await sealer.unseal<string>(r.reason_sealed) : r.reason;
+}
+
+const sealReason = async (sealer: Sealer, reason: string | undefined): Promise<Buffer | null> => (reason === undefined ? null : await sealer.seal(reason));
 
 function entryOf(r: EntryRow): LedgerEntry {
   return {
@@ -109,15 +121,22 @@ function entryOf(r: EntryRow): LedgerEntry {
   };
 }
 
-async function loadState(q: Queryable, unitId: string, year: number): Promise<LedgerState & { exists: boolean }> {
+/**
+ * The unit-year as stored. With a sealer the reasons are unsealed (the view answered); without one they are not read at
+ * all (a write's checks need none of them) and the view's entries and close carry no reason.
+ */
+async function loadState(q: Queryable, sealer: Sealer | null, unitId: string, year: number): Promise<LedgerState & { exists: boolean }> {
+  const reasons = sealer ? ', reason, reason_sealed' : ', NULL AS reason';
   const entries = await q.query<EntryRow>(
-    'SELECT entry_id, kind, unit_id, case_id, milestone, level, points, at, actor_id, actor_role, reason, reverses, request_id FROM ledger_entries WHERE unit_id = $1 AND year = $2 ORDER BY seq',
+    `SELECT entry_id, kind, unit_id, case_id, milestone, level, points, at, actor_id, actor_role${reasons}, reverses, request_id FROM ledger_entries WHERE unit_id = $1 AND year = $2 ORDER BY seq`,
     [unitId, year],
   );
-  const close = await q.query<CloseRow>('SELECT at, actor_id, actor_role, reason, request_id FROM ledger_closes WHERE unit_id = $1 AND year = $2', [unitId, year]);
-  const list = entries.rows.map(entryOf);
+  const close = await q.query<CloseRow>(`SELECT at, actor_id, actor_role${reasons}, request_id FROM ledger_closes WHERE unit_id = $1 AND year = $2`, [unitId, year]);
+  const rows = sealer ? await Promise.all(entries.rows.map(async (r) => ({ ...r, reason: await reasonOf(sealer, r) }))) : entries.rows;
+  const list = rows.map(entryOf);
   const c = close.rows[0];
-  const closed: LedgerClosure | null = c ? { at: c.at.toISOString(), actor: { id: c.actor_id, role: c.actor_role }, reason: c.reason } : null;
+  const closeReason = c && sealer ? ((await reasonOf(sealer, c)) ?? '') : '';
+  const closed: LedgerClosure | null = c ? { at: c.at.toISOString(), actor: { id: c.actor_id, role: c.actor_role }, reason: closeReason } : null;
   const requests = new Set<string>();
   for (const r of entries.rows) if (r.request_id !== null) requests.add(r.request_id);
   if (c?.request_id) requests.add(c.request_id);
@@ -130,8 +149,8 @@ async function loadState(q: Queryable, unitId: string, year: number): Promise<Le
 }
 
 /** The ledger's view, or null when the unit-year has no entry and no close (nobody has written to it). */
-export async function readLedger(db: Queryable, unitId: string, year: number): Promise<LedgerView | null> {
-  const state = await loadState(db, unitId, year);
+export async function readLedger(records: SealedDb, unitId: string, year: number): Promise<LedgerView | null> {
+  const state = await loadState(records.db, records.sealer, unitId, year);
   return state.exists ? state.view : null;
 }
 
@@ -140,11 +159,11 @@ function requireOpen(state: LedgerState): void {
   if (closed) throw LedgerRefusal.at(ErrorType.LedgerClosed, 'year', `the ${year} ledger of ${unitId} was closed at ${closed.at}: it takes no new entry`);
 }
 
-async function insertEntry(tx: pg.PoolClient, year: number, e: LedgerEntry, requestId: string | null): Promise<void> {
+async function insertEntry(tx: pg.PoolClient, sealer: Sealer, year: number, e: LedgerEntry, requestId: string | null): Promise<void> {
   await tx.query(
-    `INSERT INTO ledger_entries (entry_id, unit_id, year, kind, case_id, milestone, level, points, at, actor_id, actor_role, reason, reverses, request_id)
+    `INSERT INTO ledger_entries (entry_id, unit_id, year, kind, case_id, milestone, level, points, at, actor_id, actor_role, reason_sealed, reverses, request_id)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
-    [e.entryId, e.unitId, year, e.kind, e.caseId ?? null, e.milestone ?? null, e.level ?? null, e.points, e.at, e.actor.id, e.actor.role, e.reason ?? null, e.reverses ?? null, requestId],
+    [e.entryId, e.unitId, year, e.kind, e.caseId ?? null, e.milestone ?? null, e.level ?? null, e.points, e.at, e.actor.id, e.actor.role, await sealReason(sealer, e.reason), e.reverses ?? null, requestId],
   );
 }
 
@@ -153,13 +172,15 @@ async function lockLedger(tx: pg.PoolClient, unitId: string, year: number): Prom
   await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`ledger:${unitId}:${year}`]);
 }
 
-/** Runs a write on the locked unit-year: act() checks the rules and inserts, or returns false for a repeat; the answer is the view after it. */
-function write(db: Db, key: LedgerKey, act: (tx: pg.PoolClient, state: LedgerState) => Promise<boolean>): Promise<LedgerView> {
-  return inTransaction(db, async (tx) => {
+/**
+ * Runs a write on the locked unit-year: act() checks the rules (on the rows without their reasons) and inserts, or
+ * returns false for a repeat; the answer is the view after it, reasons unsealed.
+ */
+function write(records: Records, key: LedgerKey, act: (tx: pg.PoolClient, state: LedgerState) => Promise<boolean>): Promise<LedgerView> {
+  return inTransaction(records.db, async (tx) => {
     await lockLedger(tx, key.unitId, key.year);
-    const state = await loadState(tx, key.unitId, key.year);
-    const wrote = await act(tx, state);
-    return wrote ? (await loadState(tx, key.unitId, key.year)).view : state.view;
+    await act(tx, await loadState(tx, null, key.unitId, key.year));
+    return (await loadState(tx, records.sealer, key.unitId, key.year)).view;
   });
 }
 
@@ -167,9 +188,9 @@ function write(db: Db, key: LedgerKey, act: (tx: pg.PoolClient, state: LedgerSta
  * Enters a case's deduction (duban only). Idempotent by entryId: a known entry answers the view and adds nothing,
  * whatever the body, also after the close.
  */
-export async function recordDeduction(db: Db, key: LedgerKey, raw: unknown): Promise<LedgerView> {
+export async function recordDeduction(records: Records, key: LedgerKey, raw: unknown): Promise<LedgerView> {
   const entry = parse(deductionEntrySchema, raw);
-  return await write(db, key, async (tx, state) => {
+  return await write(records, key, async (tx, state) => {
     if (state.byId.has(entry.entryId)) return false;
     if (entry.actor.role !== 'system') throw LedgerRefusal.at(ErrorType.NotAllowed, 'actor.role', `role ${entry.actor.role} may not enter a deduction: only duban does`);
     if (entry.unitId !== key.unitId) throw LedgerRefusal.at(ErrorType.InvalidInput, 'unitId', `this is the ledger of ${key.unitId}, not ${entry.unitId}`);
@@ -177,16 +198,16 @@ export async function recordDeduction(db: Db, key: LedgerKey, raw: unknown): Pro
     if (entryYear !== key.year) throw LedgerRefusal.at(ErrorType.InvalidInput, 'at', `falls in ${entryYear} (Asia/Shanghai), not in the ledger's year ${key.year}`);
     requireOpen(state);
     const stored: LedgerEntry = { ...entry, at: iso(Date.parse(entry.at)) };
-    await insertEntry(tx, key.year, stored, null);
+    await insertEntry(tx, records.sealer, key.year, stored, null);
     return true;
   });
 }
 
 /** Gives a deduction's points back (supervisor or admin, with a reason); once per deduction; idempotent by requestId. */
-export async function reverseDeduction(db: Db, key: LedgerKey, raw: unknown, options: LedgerWriteOptions = {}): Promise<LedgerView> {
+export async function reverseDeduction(records: Records, key: LedgerKey, raw: unknown, options: LedgerWriteOptions = {}): Promise<LedgerView> {
   const input = parse(reverseLedgerEntrySchema, raw);
   requireWriter(input.actor);
-  return await write(db, key, async (tx, state) => {
+  return await write(records, key, async (tx, state) => {
     if (state.requests.has(input.requestId)) return false;
     requireOpen(state);
     const target = state.byId.get(input.entryId);
@@ -206,16 +227,16 @@ export async function reverseDeduction(db: Db, key: LedgerKey, raw: unknown, opt
       reason: input.reason,
       reverses: target.entryId,
     };
-    await insertEntry(tx, key.year, entry, input.requestId);
+    await insertEntry(tx, records.sealer, key.year, entry, input.requestId);
     return true;
   });
 }
 
 /** A note of 0 points (supervisor or admin, with a text); its entry ID is note/<requestId>; idempotent by requestId. */
-export async function addNote(db: Db, key: LedgerKey, raw: unknown, options: LedgerWriteOptions = {}): Promise<LedgerView> {
+export async function addNote(records: Records, key: LedgerKey, raw: unknown, options: LedgerWriteOptions = {}): Promise<LedgerView> {
   const input = parse(addLedgerNoteSchema, raw);
   requireWriter(input.actor);
-  return await write(db, key, async (tx, state) => {
+  return await write(records, key, async (tx, state) => {
     if (state.requests.has(input.requestId)) return false;
     requireOpen(state);
     const entry: LedgerEntry = {
@@ -228,29 +249,29 @@ export async function addNote(db: Db, key: LedgerKey, raw: unknown, options: Led
       actor: input.actor,
       reason: input.text,
     };
-    await insertEntry(tx, key.year, entry, input.requestId);
+    await insertEntry(tx, records.sealer, key.year, entry, input.requestId);
     return true;
   });
 }
 
 /** Closes the year (supervisor or admin, with a reason) once it is over in Asia/Shanghai; once; idempotent by requestId. */
-export async function closeLedger(db: Db, key: LedgerKey, raw: unknown, options: LedgerWriteOptions = {}): Promise<LedgerView> {
+export async function closeLedger(records: Records, key: LedgerKey, raw: unknown, options: LedgerWriteOptions = {}): Promise<LedgerView> {
   const input = parse(closeLedgerSchema, raw);
   requireWriter(input.actor);
-  return await write(db, key, async (tx, state) => {
+  return await write(records, key, async (tx, state) => {
     if (state.requests.has(input.requestId)) return false;
     requireOpen(state);
     const now = options.now ?? Date.now();
     const from = yearEndMs(key.year);
     if (now < from) throw LedgerRefusal.at(ErrorType.InvalidState, 'year', `the year ${key.year} is not over: its ledger may be closed from ${iso(from)} (${key.year + 1}-01-01 00:00 Asia/Shanghai)`);
     const closed: LedgerClosure = { at: iso(now), actor: input.actor, reason: input.reason };
-    await tx.query('INSERT INTO ledger_closes (unit_id, year, at, actor_id, actor_role, reason, request_id) VALUES ($1, $2, $3, $4, $5, $6, $7)', [
+    await tx.query('INSERT INTO ledger_closes (unit_id, year, at, actor_id, actor_role, reason_sealed, request_id) VALUES ($1, $2, $3, $4, $5, $6, $7)', [
       key.unitId,
       key.year,
       closed.at,
       closed.actor.id,
       closed.actor.role,
-      closed.reason,
+      await records.sealer.seal(closed.reason),
       input.requestId,
     ]);
     return true;
@@ -267,30 +288,30 @@ export interface LedgerImportCounts {
  * Copies a ledger view (read from the old workflow) into the store as it is, bypassing the rules: entries in their
  * order, then the close. Known entry IDs and an existing close are left alone, so a rerun inserts nothing.
  */
-export function importLedgerView(db: Db, view: LedgerView): Promise<LedgerImportCounts> {
-  return inTransaction(db, async (tx) => {
+export function importLedgerView(records: Records, view: LedgerView): Promise<LedgerImportCounts> {
+  return inTransaction(records.db, async (tx) => {
     await lockLedger(tx, view.unitId, view.year);
     const counts: LedgerImportCounts = { entriesInserted: 0, entriesKnown: 0, closeInserted: false };
     for (const e of view.entries) {
       // A note's request ID is in its entry ID; reversals' and the close's request IDs are not in the view.
       const requestId = e.kind === 'note' && e.entryId.startsWith('note/') ? e.entryId.slice('note/'.length) : null;
       const inserted = await tx.query(
-        `INSERT INTO ledger_entries (entry_id, unit_id, year, kind, case_id, milestone, level, points, at, actor_id, actor_role, reason, reverses, request_id)
+        `INSERT INTO ledger_entries (entry_id, unit_id, year, kind, case_id, milestone, level, points, at, actor_id, actor_role, reason_sealed, reverses, request_id)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) ON CONFLICT DO NOTHING`,
-        [e.entryId, view.unitId, view.year, e.kind, e.caseId ?? null, e.milestone ?? null, e.level ?? null, e.points, e.at, e.actor.id, e.actor.role, e.reason ?? null, e.reverses ?? null, requestId],
+        [e.entryId, view.unitId, view.year, e.kind, e.caseId ?? null, e.milestone ?? null, e.level ?? null, e.points, e.at, e.actor.id, e.actor.role, await sealReason(records.sealer, e.reason), e.reverses ?? null, requestId],
       );
       if (inserted.rowCount === 1) counts.entriesInserted++;
       else counts.entriesKnown++;
     }
     if (view.closed) {
       const c = view.closed;
-      const inserted = await tx.query('INSERT INTO ledger_closes (unit_id, year, at, actor_id, actor_role, reason) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING', [
+      const inserted = await tx.query('INSERT INTO ledger_closes (unit_id, year, at, actor_id, actor_role, reason_sealed) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING', [
         view.unitId,
         view.year,
         c.at,
         c.actor.id,
         c.actor.role,
-        c.reason,
+        await records.sealer.seal(c.reason),
       ]);
       counts.closeInserted = inserted.rowCount === 1;
     }

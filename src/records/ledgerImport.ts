@@ -1,7 +1,7 @@
 // One-off import of the unit-year ledgers kept by the old unitYearLedger workflows into PostgreSQL (scripts/import-ledgers.ts).
 import type { Client } from '@temporalio/client';
 import { readLedger as readLedgerWorkflow } from '../ledgerClient.js';
-import type { Db } from './db.js';
+import type { Records } from './index.js';
 import { importLedgerView } from './ledger.js';
 
 export interface LedgerImportOptions {
@@ -33,7 +33,7 @@ export async function listLedgerWorkflowIds(client: Client): Promise<string[]> {
 }
 
 /** Queries each ledger workflow's view (a worker must be running to answer) and copies it into the store idempotently. */
-export async function importLedgers(client: Client, db: Db, options: LedgerImportOptions = {}): Promise<LedgerImportReport> {
+export async function importLedgers(client: Client, records: Records, options: LedgerImportOptions = {}): Promise<LedgerImportReport> {
   const log = options.log ?? (() => undefined);
   const ids = options.workflowIds?.length ? [...new Set(options.workflowIds)] : await listLedgerWorkflowIds(client);
   const report: LedgerImportReport = { ledgers: 0, entriesInserted: 0, entriesKnown: 0, closesInserted: 0, refusedNotImported: 0, missing: [] };
@@ -46,7 +46,7 @@ export async function importLedgers(client: Client, db: Db, options: LedgerImpor
       log(`${id}: no such workflow`);
       continue;
     }
-    const counts = await importLedgerView(db, view);
+    const counts = await importLedgerView(records, view);
     report.ledgers++;
     report.entriesInserted += counts.entriesInserted;
     report.entriesKnown += counts.entriesKnown;

@@ -25,3 +25,9 @@ export function createSealer(codec?: PayloadCodec): Sealer {
     },
   };
 }
+
+/** Opens sealed bytes (a DOCX, a circular file) as a Buffer, whichever Uint8Array the payload decoding gave. */
+export async function unsealBytes(sealer: Sealer, sealed: Buffer | Uint8Array): Promise<Buffer> {
+  const bytes = await sealer.unseal<Uint8Array>(sealed);
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
