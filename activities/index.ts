@@ -15,7 +15,7 @@ import { createChannels, type ChannelConfig, type ChannelSet } from './channels/
 import { TransientDeliveryError, deliver } from './channels/deliver.js';
 import { createCircularActivities } from './circular.js';
 import { createDocumentActivities } from './documents.js';
-import { recordCaseView } from '../src/records/cases.js';
+import { recordCase, recordCaseView } from '../src/records/cases.js';
 
 export { recipientsFor } from './channels/deliver.js';
 
@@ -86,6 +86,10 @@ export function createActivities(deps: ActivityDeps): DubanActivities {
 
     async recordCase(view) {
       await recordCaseView(deps.records, view);
+    },
+
+    async recordCaseRecord(record) {
+      await recordCase(deps.records, record);
     },
 
     lookupUnit(unitId) {

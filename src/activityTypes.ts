@@ -1,4 +1,5 @@
 // The activities' interface: workflows type their proxies with it and never import activity code.
+import type { CaseRecord } from './caseRecord.js';
 import type { CircularActivities } from './circular/types.js';
 import type { UnitSnapshot } from './directory.js';
 import type { DocumentActivities } from './documents/types.js';
@@ -30,4 +31,6 @@ export interface DubanActivities extends DocumentActivities, CircularActivities 
   recordLedgerEntry(entry: LedgerEntry): Promise<void>;
   /** Writes the case's view and a fact row per timeline entry to the database (idempotent; an older view never wins). */
   recordCase(view: CaseView): Promise<void>;
+  /** Writes a case's record (src/caseRecord.ts): its columns, its new facts and, at its first and last, the view. */
+  recordCaseRecord(record: CaseRecord): Promise<void>;
 }

@@ -89,6 +89,16 @@ try {
   await recorded.handle.executeUpdate(submitClosureReportUpdate, { args: [{ result: '已接回，矛盾已化解', actor: unitActor }] });
   await recorded.handle.result();
   await save(recorded.caseId);
+
+  // 6. The same with records written as new facts only (patch records-delta), and a deduction of the closure report.
+  t0 = await h.env.currentTimeMs();
+  const delta = await startVisit(h, sampleNotice('district', t0, { noticeId: 'REPLAY-DISTRICT-DELTA', unitId: 'dongcun' }));
+  await waitForStep(delta, `arrival.reminder.1h@${t0 + 3 * H}`);
+  await skipTo(h, t0, 3.5);
+  await delta.handle.executeUpdate(reportArrivalUpdate, { args: [{ leaderId: 'dongcun-sun', arrivedAt: new Date(t0 + 3.5 * H).toISOString(), actor: unitActor }] });
+  await delta.handle.executeUpdate(submitClosureReportUpdate, { args: [{ result: '已接回，矛盾已化解', actor: unitActor }] });
+  await delta.handle.result();
+  await save(delta.caseId);
 } finally {
   await h.stop();
 }

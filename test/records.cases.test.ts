@@ -14,7 +14,8 @@ import type { CircularFigures, CircularPeriod } from '../src/circular/types.js';
 import { AesGcmCodec, generateKey, parseKeySet } from '../src/codec.js';
 import type { Actor } from '../src/domain.js';
 import type { CaseView, TimelineEntry } from '../src/messages.js';
-import { listCaseRows, readCaseView, recordCaseView } from '../src/records/cases.js';
+import { caseRecordOf } from '../src/caseRecord.js';
+import { listCaseRows, readCaseView, recordCase, recordCaseView } from '../src/records/cases.js';
 import { circularFiguresFromRecords } from '../src/records/circularFacts.js';
 import { fakeView } from './circularFixtures.js';
 import { freshRecords } from './db.js';
@@ -289,6 +290,35 @@ describe('the circular from SQL', () => {
     expect(figures.unreadable).toEqual([]);
     expect(figures).toEqual(aggregateCircular([old], { circularId: quarter, period, cutoff: figures.cutoff, units }));
     expect(await readCaseView(own, old.caseId)).toEqual(old);
+  });
+});
+
+describe('recordCase with only the new facts', () => {
+  it('first the view, then the new facts and columns; the view waits for the end; an older record changes nothing', async () => {
+    const r = await open();
+    const full = views[1]!; // B: late arrival, 催办, 督办, one deduction of 1 point
+    const n = full.timeline.length;
+    const dSeq = full.timeline.find((e) => e.type === 'deduction')!.seq;
+    const early: CaseView = { ...full, status: 'open', stage: 'arrival.pending', deadline: '2026-10-01T03:00:00.000Z', deductions: [], timeline: full.timeline.slice(0, 2) };
+    await recordCase(r, caseRecordOf(early, 0, true));
+    // Everything up to the deduction, whose ledger entry has not landed yet (no points).
+    const middle: CaseView = { ...full, status: 'open', stage: 'arrival.deduction', deadline: '2026-10-01T03:00:00.000Z', deductions: [], timeline: full.timeline.filter((e) => e.seq <= dSeq) };
+    const delta = caseRecordOf(middle, 2, false);
+    expect(delta.entries.map((e) => e.seq)).toEqual(middle.timeline.slice(2).map((e) => e.seq));
+    expect(delta.view).toBeUndefined();
+    await recordCase(r, delta);
+    const row = async () => (await r.db.query<{ stage: string; view_seq: number; facts: string; points: string | null }>(`SELECT stage, view_seq, (SELECT count(*) FROM case_facts WHERE case_id = $1) AS facts, (SELECT points::text FROM case_facts WHERE case_id = $1 AND seq = $2) AS points FROM cases WHERE case_id = $1`, [full.caseId, dSeq])).rows[0];
+    expect(await row()).toEqual({ stage: 'arrival.deduction', view_seq: 2, facts: String(dSeq), points: null });
+    expect(await readCaseView(r, full.caseId)).toEqual(early);
+    // The rest, with the deduction's points now known, and the view since the case is over.
+    await recordCase(r, caseRecordOf(full, dSeq, true));
+    expect(await row()).toEqual({ stage: 'closed', view_seq: n, facts: String(n), points: '1.00' });
+    expect(await readCaseView(r, full.caseId)).toEqual(full);
+    // A retried older record: no column, view or fact changes.
+    await recordCase(r, delta);
+    await recordCase(r, caseRecordOf(early, 0, true));
+    expect(await row()).toEqual({ stage: 'closed', view_seq: n, facts: String(n), points: '1.00' });
+    expect(await readCaseView(r, full.caseId)).toEqual(full);
   });
 });
 

@@ -18,6 +18,7 @@ test('the kept histories are there', () => {
     'visit__REPLAY-BEIJING-FULL.json',
     'visit__REPLAY-CITY-CLOSED.json',
     'visit__REPLAY-DISTRICT-CANCEL.json',
+    'visit__REPLAY-DISTRICT-DELTA.json',
     'visit__REPLAY-DISTRICT-DOCUMENTS.json',
     'visit__REPLAY-DISTRICT-RECORDS.json',
   ]);

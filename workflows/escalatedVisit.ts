@@ -12,6 +12,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { DubanActivities } from '../src/activityTypes.js';
+import { caseRecordOf } from '../src/caseRecord.js';
 import { documentKey } from '../src/documents/numbering.js';
 import type { DocumentKind } from '../src/documents/types.js';
 import { SYSTEM_ACTOR, caseIdForNotice, shanghaiYear, type Actor, type Milestone, type Stage } from '../src/domain.js';
@@ -97,6 +98,16 @@ const { issueOfficialDocument: issueOfficialDocumentDurably } = proxyActivities<
   scheduleToCloseTimeout: '30d',
   retry: { ...recordRetry, nonRetryableErrorTypes: [ErrorType.InvalidInput, ErrorType.DocumentNumberTaken, ErrorType.DocumentRegisterClosed] },
 });
+/**
+ * Histories recorded before the case wrote only its new facts and columns per change (the whole view went with every
+ * write, so the history grew with the square of the timeline).
+ */
+const DELTA_RECORDS_PATCH = 'records-delta';
+const { recordCaseRecord } = proxyActivities<DubanActivities>({
+  startToCloseTimeout: '30s',
+  scheduleToCloseTimeout: '30d',
+  retry: { ...recordRetry, nonRetryableErrorTypes: [ErrorType.InvalidInput] },
+});
 /** How long a step's notice waits for its document before it goes out without it (the document follows). */
 const DOCUMENT_GRACE_MS = 2000;
 
@@ -121,6 +132,7 @@ export async function escalatedVisit(input: EscalatedVisitInput): Promise<CaseVi
 
   // Decided once per case: a case started before the change keeps the old behaviour for its whole life.
   const recordsInDatabase = patched(RECORDS_PATCH);
+  const recordsDelta = recordsInDatabase && patched(DELTA_RECORDS_PATCH);
   let unit = input.unit;
   let status: CaseView['status'] = 'open';
   let milestone: Milestone = 'arrival';
@@ -193,13 +205,21 @@ export async function escalatedVisit(input: EscalatedVisitInput): Promise<CaseVi
   const background: Promise<void>[] = [];
   let viewDirty = true;
   let ended = false;
+  let recordedSeq = 0;
   const recorder = async (): Promise<void> => {
     for (;;) {
       await condition(() => viewDirty || ended);
       if (!viewDirty) return;
       viewDirty = false;
       // The latest view each time: writes coalesce, and the writer keeps the newest one (view_seq).
-      await recordCase(view());
+      const current = view();
+      if (!recordsDelta) {
+        await recordCase(current);
+        continue;
+      }
+      // The view goes with the first record and once the case is over; in between only the new facts and columns.
+      await recordCaseRecord(caseRecordOf(current, recordedSeq, recordedSeq === 0 || current.status !== 'open'));
+      recordedSeq = current.timeline.length;
     }
   };
 

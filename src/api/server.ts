@@ -209,17 +209,25 @@ export async function buildApiServer(deps: ApiDeps): Promise<FastifyInstance> {
 
   // Page tokens carry the last row's (receivedAt, caseId), signed with the list's query: a forged or foreign token is
   // a 400, and a token never widens a unit key's list. The key is shared through the database by every API process.
-  const pageSecret = deps.pageTokenSecret ?? (await sharedSecret(deps.records, 'case-list-page-token'));
-  const pageMac = (query: string, cursor: Buffer): Buffer => createHmac('sha256', pageSecret).update(query).update('\0').update(cursor).digest().subarray(0, 16);
-  const sealPageToken = (query: string, after: { receivedAt: string; caseId: string }): string => {
-    const cursor = Buffer.from(JSON.stringify([after.receivedAt, after.caseId]));
-    return Buffer.concat([pageMac(query, cursor), cursor]).toString('base64url');
+  // Read on first use, not at start: the API starts (and answers 503) while the database is down.
+  let pageSecret: Promise<string | Buffer> | undefined = deps.pageTokenSecret === undefined ? undefined : Promise.resolve(deps.pageTokenSecret);
+  const pageKey = (): Promise<string | Buffer> => {
+    pageSecret ??= sharedSecret(deps.records, 'case-list-page-token').catch((err: unknown) => {
+      pageSecret = undefined;
+      throw err;
+    });
+    return pageSecret;
   };
-  const openPageToken = (query: string, sealed: string): { receivedAt: string; caseId: string } | null => {
+  const pageMac = async (query: string, cursor: Buffer): Promise<Buffer> => createHmac('sha256', await pageKey()).update(query).update('\0').update(cursor).digest().subarray(0, 16);
+  const sealPageToken = async (query: string, after: { receivedAt: string; caseId: string }): Promise<string> => {
+    const cursor = Buffer.from(JSON.stringify([after.receivedAt, after.caseId]));
+    return Buffer.concat([await pageMac(query, cursor), cursor]).toString('base64url');
+  };
+  const openPageToken = async (query: string, sealed: string): Promise<{ receivedAt: string; caseId: string } | null> => {
     const raw = Buffer.from(sealed, 'base64url');
     if (raw.length <= 16) return null;
     const cursor = raw.subarray(16);
-    if (!timingSafeEqual(raw.subarray(0, 16), pageMac(query, cursor))) return null;
+    if (!timingSafeEqual(raw.subarray(0, 16), await pageMac(query, cursor))) return null;
     const [receivedAt, caseId] = JSON.parse(cursor.toString()) as [string, string];
     return { receivedAt, caseId };
   };
@@ -323,7 +331,7 @@ export async function buildApiServer(deps: ApiDeps): Promise<FastifyInstance> {
       ...(q.deadlineTo ? { deadlineTo: new Date(q.deadlineTo).toISOString() } : {}),
     };
     const query = JSON.stringify(filter);
-    const after = q.pageToken === undefined ? undefined : openPageToken(query, q.pageToken);
+    const after = q.pageToken === undefined ? undefined : await openPageToken(query, q.pageToken);
     if (after === null) throw new Problem(400, 'Invalid request 请求无效', 'pageToken: is not a nextPageToken of this list', [{ field: 'pageToken', message: 'is not a nextPageToken of this list' }]);
     // One row more than the page: a next token only when there is a next row.
     const rows = await listCaseRows(deps.records, { ...filter, limit: q.pageSize + 1, ...(after ? { after } : {}) });
@@ -331,7 +339,7 @@ export async function buildApiServer(deps: ApiDeps): Promise<FastifyInstance> {
     const last = page.at(-1);
     return {
       cases: page.map((r) => ({ caseId: r.caseId, kind: r.kind, level: r.level, unitId: r.unitId, status: r.status, stage: r.stage, receivedAt: r.receivedAt, deadline: r.deadline, overdue: r.overdue })),
-      nextPageToken: rows.length > q.pageSize && last ? sealPageToken(query, last) : null,
+      nextPageToken: rows.length > q.pageSize && last ? await sealPageToken(query, last) : null,
     };
   });
 

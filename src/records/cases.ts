@@ -1,6 +1,7 @@
 // Cases in the store of record: each view a case reports is kept (sealed) with its searchable facts in the clear, so
 // reads of closed cases and the circular no longer depend on Temporal visibility, which retention empties.
 import type { Level } from '../domain.js';
+import { caseRecordOf, type CaseRecord } from '../caseRecord.js';
 import type { CaseView, TimelineEntry } from '../messages.js';
 import type { Records } from './index.js';
 
@@ -45,72 +46,54 @@ export interface CaseRowFilter {
 
 export const MAX_CASE_ROWS = 1000;
 
-/** The moment the case ended: its last 'closed' or 'cancelled' entry. */
-function closedAt(view: CaseView): string | null {
-  for (let i = view.timeline.length - 1; i >= 0; i--) {
-    const e = view.timeline[i]!;
-    if (e.type === 'closed' || e.type === 'cancelled') return e.at;
-  }
-  return null;
-}
-
-/** Points of each 'deduction' entry: the n-th deduction entry of a milestone is the view's n-th deduction of it. */
-function deductionPoints(view: CaseView): Map<number, number> {
-  const byMilestone = new Map<string, number[]>();
-  for (const d of view.deductions) byMilestone.set(d.milestone, [...(byMilestone.get(d.milestone) ?? []), d.points]);
-  const out = new Map<number, number>();
-  const taken = new Map<string, number>();
-  for (const e of view.timeline) {
-    if (e.type !== 'deduction' || !e.milestone) continue;
-    const n = taken.get(e.milestone) ?? 0;
-    taken.set(e.milestone, n + 1);
-    const points = byMilestone.get(e.milestone)?.[n];
-    // A deduction the ledger refused (year closed) has no points: it is no deduction of the unit.
-    if (points !== undefined) out.set(e.seq, points);
-  }
-  return out;
-}
-
-// One statement (atomic on its own, one round trip): the case row, newer-or-equal views only, and every fact once.
-// A deduction fact first written before its ledger entry landed (points null) takes the points when a later view has them.
+// One statement (atomic on its own, one round trip): the case's columns if this record is not older than what is
+// stored (its seq against the stored view's and facts'), the view when it comes with one, and every fact once.
+// A deduction fact first written before its ledger entry landed (points null) takes the points when a later record has them.
 const RECORD_SQL = `
 WITH upsert AS (
   INSERT INTO cases (case_id, kind, unit_id, level, status, stage, received_at, deadline, overdue, closed_at, view_seq, view, updated_at)
-  VALUES ($1, $2, $3, $4, $5, $6, date_trunc('milliseconds', $7::timestamptz), $8, $9, $10, $11, $12, now())
+  VALUES ($1, $2, $3, $4, $5, $6, date_trunc('milliseconds', $7::timestamptz), $8, $9, $10, $11, COALESCE($12::bytea, '\\x'::bytea), now())
   ON CONFLICT (case_id) DO UPDATE SET
     kind = EXCLUDED.kind, unit_id = EXCLUDED.unit_id, level = EXCLUDED.level, status = EXCLUDED.status, stage = EXCLUDED.stage,
     received_at = EXCLUDED.received_at, deadline = EXCLUDED.deadline, overdue = EXCLUDED.overdue, closed_at = EXCLUDED.closed_at,
-    view_seq = EXCLUDED.view_seq, view = EXCLUDED.view, updated_at = now()
+    view_seq = CASE WHEN $12::bytea IS NULL THEN cases.view_seq ELSE EXCLUDED.view_seq END,
+    view = CASE WHEN $12::bytea IS NULL THEN cases.view ELSE EXCLUDED.view END, updated_at = now()
   WHERE cases.view_seq <= EXCLUDED.view_seq
+    AND (SELECT coalesce(max(seq), 0) FROM case_facts WHERE case_id = $1) <= EXCLUDED.view_seq
+  RETURNING 1
+), facts AS (
+  INSERT INTO case_facts (case_id, seq, type, at, milestone, unit_id, level, actor_id, actor_role, on_time, points, entry)
+  SELECT $1, u.seq, u.type, u.at, u.milestone, $3, $4, u.actor_id, u.actor_role, u.on_time, p.points, u.entry
+  FROM unnest($13::int[], $14::text[], $15::timestamptz[], $16::text[], $17::text[], $18::text[], $19::boolean[], $20::bytea[])
+    AS u (seq, type, at, milestone, actor_id, actor_role, on_time, entry)
+  LEFT JOIN unnest($21::int[], $22::numeric[]) AS p (seq, points) USING (seq)
+  ON CONFLICT (case_id, seq) DO NOTHING
   RETURNING 1
 )
-INSERT INTO case_facts AS f (case_id, seq, type, at, milestone, unit_id, level, actor_id, actor_role, on_time, points, entry)
-SELECT $1, u.seq, u.type, u.at, u.milestone, $3, $4, u.actor_id, u.actor_role, u.on_time, u.points, u.entry
-FROM unnest($13::int[], $14::text[], $15::timestamptz[], $16::text[], $17::text[], $18::text[], $19::boolean[], $20::numeric[], $21::bytea[])
-  AS u (seq, type, at, milestone, actor_id, actor_role, on_time, points, entry)
-ON CONFLICT (case_id, seq) DO UPDATE SET points = EXCLUDED.points
-  WHERE f.type = 'deduction' AND f.points IS NULL AND EXCLUDED.points IS NOT NULL`;
+-- Facts already stored (this statement's snapshot does not see the rows inserted above, so none is touched twice).
+UPDATE case_facts AS f SET points = p.points
+FROM unnest($21::int[], $22::numeric[]) AS p (seq, points)
+WHERE f.case_id = $1 AND f.seq = p.seq AND f.type = 'deduction' AND f.points IS NULL`;
 
 /**
- * Records a view of a case: idempotent, and safe under retries and out-of-order calls (an older view never replaces a
- * newer one; facts are keyed by their timeline seq and written once).
+ * Writes a case's record: idempotent, and safe under retries and out-of-order calls (an older record never replaces a
+ * newer one's columns or view; facts are keyed by their timeline seq and written once).
  */
-export async function recordCaseView(records: Records, view: CaseView): Promise<void> {
-  const points = deductionPoints(view);
-  const entries: TimelineEntry[] = view.timeline;
-  const [sealedView, sealedEntries] = await Promise.all([records.sealer.seal(view), Promise.all(entries.map((e) => records.sealer.seal(e)))]);
+export async function recordCase(records: Records, record: CaseRecord): Promise<void> {
+  const entries: TimelineEntry[] = record.entries;
+  const [sealedView, sealedEntries] = await Promise.all([record.view ? records.sealer.seal(record.view) : Promise.resolve(null), Promise.all(entries.map((e) => records.sealer.seal(e)))]);
   await records.db.query(RECORD_SQL, [
-    view.caseId,
-    view.kind,
-    view.unit.id,
-    view.notice.level,
-    view.status,
-    view.stage,
-    view.notice.receivedAt,
-    view.deadline,
-    view.overdue,
-    closedAt(view),
-    view.timeline.length,
+    record.caseId,
+    record.kind,
+    record.unitId,
+    record.level,
+    record.status,
+    record.stage,
+    record.receivedAt,
+    record.deadline,
+    record.overdue,
+    record.closedAt,
+    record.seq,
     sealedView,
     entries.map((e) => e.seq),
     entries.map((e) => e.type),
@@ -119,15 +102,22 @@ export async function recordCaseView(records: Records, view: CaseView): Promise<
     entries.map((e) => e.actor.id),
     entries.map((e) => e.actor.role),
     entries.map((e) => (typeof e.detail?.onTime === 'boolean' ? e.detail.onTime : null)),
-    entries.map((e) => points.get(e.seq) ?? null),
     sealedEntries,
+    record.points.map((p) => p.seq),
+    record.points.map((p) => p.points),
   ]);
+}
+
+/** Records the whole view of a case (its columns, the view and every fact). */
+export function recordCaseView(records: Records, view: CaseView): Promise<void> {
+  return recordCase(records, caseRecordOf(view, 0, true));
 }
 
 /** The last recorded view of a case, or null when none was recorded. */
 export async function readCaseView(records: Records, caseId: string): Promise<CaseView | null> {
   const { rows } = await records.db.query<{ view: Buffer }>('SELECT view FROM cases WHERE case_id = $1', [caseId]);
-  return rows[0] ? records.sealer.unseal<CaseView>(rows[0].view) : null;
+  // An empty view: only facts were ever recorded (a record without its view came first), so there is no view to read.
+  return rows[0] && rows[0].view.length > 0 ? records.sealer.unseal<CaseView>(rows[0].view) : null;
 }
 
 interface CaseRowRecord {
