@@ -338,8 +338,9 @@ test('two workers and two APIs on one database: every message once, documents fr
       const [fromA, fromB] = [await download(A, d.url), await download(B, d.url)];
       expect(fromA).toMatchObject({ status: 200, type: DOCX_CONTENT_TYPE, magic: 'PK' });
       expect(fromB).toEqual(fromA);
-      const stored = await database.db.query<{ sha: string }>("SELECT encode(sha256(content), 'hex') AS sha FROM documents WHERE document_id = $1", [d.documentId]);
-      expect(stored.rows).toEqual([{ sha: fromA.sha256 }]);
+      // The stored DOCX is sealed at rest: its recorded digest is of the clear bytes both APIs served.
+      const stored = await database.db.query<{ sha: string; sealed: boolean }>('SELECT content_sha256 AS sha, content_sealed AS sealed FROM documents WHERE document_id = $1', [d.documentId]);
+      expect(stored.rows).toEqual([{ sha: fromA.sha256, sealed: true }]);
       const mail = smtp.mails.find((m) => mailKey(m) === `${c.caseId}|arrival.${d.kind}|${LI}|email`)!;
       expect(mail.parsed.attachments.map((a) => [a.filename, sha256(a.content)])).toEqual([[d.fileName, fromA.sha256]]);
     }
