@@ -163,20 +163,22 @@ export async function escalatedVisit(input: EscalatedVisitInput): Promise<CaseVi
     return full;
   };
 
+  // A notice says what the case is at the moment it is built: build it at its step, send it when its facts are in.
+  const noticeFor = (event: AudienceEvent, key: string, detail?: NotifyRequest['detail']): NotifyRequest => ({
+    caseId,
+    key,
+    event,
+    unitId: unit.id,
+    unitName: unit.name,
+    level: notice.level,
+    milestone: status === 'open' ? milestone : null,
+    deadline: status === 'open' ? iso(facts.deadline) : null,
+    receptionSite: notice.receptionSite,
+    ...(detail ? { detail } : {}),
+    audience: policy.audience[event],
+  });
   const queueNotice = (event: AudienceEvent, key: string, detail?: NotifyRequest['detail']): NotifyRequest => {
-    const request: NotifyRequest = {
-      caseId,
-      key,
-      event,
-      unitId: unit.id,
-      unitName: unit.name,
-      level: notice.level,
-      milestone: status === 'open' ? milestone : null,
-      deadline: status === 'open' ? iso(facts.deadline) : null,
-      receptionSite: notice.receptionSite,
-      ...(detail ? { detail } : {}),
-      audience: policy.audience[event],
-    };
+    const request = noticeFor(event, key, detail);
     outgoing.push(request);
     return request;
   };
@@ -538,6 +540,8 @@ export async function escalatedVisit(input: EscalatedVisitInput): Promise<CaseVi
   const recordDeduction = async (step: PlannedStep, points: number, now: number): Promise<void> => {
     const entryId = `${caseId}/${step.milestone}/deduction`;
     const entry = { entryId, milestone: step.milestone, points, at: iso(now) };
+    // Built before the ledger write: an arrival during it must not make the notice name the closure report.
+    const deductionNotice = noticeFor('deduction', step.key, { points, year: shanghaiYear(now) });
     try {
       await (recordsInDatabase ? recordLedgerEntryDurably : recordLedgerEntry)({
         ...entry,
@@ -550,7 +554,7 @@ export async function escalatedVisit(input: EscalatedVisitInput): Promise<CaseVi
       });
       deductions.push(entry);
       viewDirty = true;
-      queueNotice('deduction', step.key, { points, year: shanghaiYear(now) });
+      outgoing.push(deductionNotice);
     } catch (err) {
       const cause = err instanceof ActivityFailure && err.cause instanceof ApplicationFailure ? err.cause : undefined;
       const closed = cause?.type === ErrorType.LedgerClosed;
