@@ -71,7 +71,9 @@ export type TimelineType =
   /** A numbered 催办单 / 督办单 was issued; detail names the document (documentId, documentNumber). */
   | 'documentIssued'
   /** The unit's ledger for the year was already closed: the deduction could not be entered. */
-  | 'ledgerRefused';
+  | 'ledgerRefused'
+  /** A "期限将至" reminder that came due only after its deadline (e.g. no worker ran across it): not sent. */
+  | 'reminderSkipped';
 
 export interface TimelineEntry {
   seq: number;

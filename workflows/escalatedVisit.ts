@@ -108,6 +108,8 @@ const { recordCaseRecord } = proxyActivities<DubanActivities>({
   scheduleToCloseTimeout: '30d',
   retry: { ...recordRetry, nonRetryableErrorTypes: [ErrorType.InvalidInput] },
 });
+/** Histories recorded before a reminder that came due after its deadline was skipped instead of sent. */
+const SKIP_STALE_REMINDERS_PATCH = 'skip-stale-reminders';
 /** How long a step's notice waits for its document before it goes out without it (the document follows). */
 const DOCUMENT_GRACE_MS = 2000;
 
@@ -573,6 +575,11 @@ export async function escalatedVisit(input: EscalatedVisitInput): Promise<CaseVi
   const executeStep = async (step: PlannedStep): Promise<void> => {
     const now = Date.now();
     facts = { ...facts, done: { ...facts.done, [step.key]: now } };
+    // "期限将至" after the deadline would tell a leader something false: such a reminder is recorded, not sent.
+    if (step.kind === 'reminder' && now > facts.deadline && patched(SKIP_STALE_REMINDERS_PATCH)) {
+      record({ type: 'reminderSkipped', milestone: step.milestone, actor: SYSTEM_ACTOR, dueAt: iso(step.dueAt), reason: '提醒到期时已过办理期限，未发送' });
+      return;
+    }
     const spec = ladderSpecFor(policy, step.milestone, notice.level);
     record({ type: step.kind, milestone: step.milestone, actor: SYSTEM_ACTOR, dueAt: iso(step.dueAt) });
     if (step.kind === 'deduction' && recordsInDatabase) {
