@@ -1,6 +1,7 @@
 // The local outbox channel: one JSON file per message under data/outbox, named by its idempotency key. Whether a
 // message goes out once is the send key's claim (src/records/sendKeys.ts); the file is what a person reads locally.
-import { mkdir, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 export interface OutboxMessage {
@@ -22,6 +23,9 @@ export function outboxFileName(idempotencyKey: string): string {
 export async function writeOutbox(dir: string, message: OutboxMessage): Promise<string> {
   await mkdir(dir, { recursive: true });
   const name = outboxFileName(message.idempotencyKey);
-  await writeFile(join(dir, name), JSON.stringify(message, null, 2));
+  // Written aside, then renamed: a reader of the folder never sees half a message.
+  const part = join(dir, `.${name}.${randomBytes(4).toString('hex')}.part`);
+  await writeFile(part, JSON.stringify(message, null, 2));
+  await rename(part, join(dir, name));
   return name;
 }

@@ -177,6 +177,7 @@ export async function waitForStep(result: StartVisitResult, key: string): Promis
 
 export function outbox(h: Harness): OutboxMessage[] {
   return readdirSync(h.outboxDir)
+    .filter((f) => f.endsWith('.json'))
     .map((f) => JSON.parse(readFileSync(join(h.outboxDir, f), 'utf8')) as OutboxMessage)
     .sort((a, b) => a.writtenAt.localeCompare(b.writtenAt) || a.idempotencyKey.localeCompare(b.idempotencyKey));
 }
