@@ -101,6 +101,8 @@ async function notifyAttempts(c: StartVisitResult): Promise<number[]> {
 
 async function alertDone(c: StartVisitResult): Promise<void> {
   await until('the alert to be sent', () => worker.logs.filter((l) => l.includes(`case=${c.caseId}`) && / (accepted|wrote) alert /.test(l)).length, (n) => n >= 3);
+  // The log line comes before the completion reaches the history; attempts are read from the history.
+  await until('the completed notify in the history', () => notifyAttempts(c), (a) => a.length > 0);
 }
 
 test('an alert goes out on each person’s first channel; leaders’ SMS carry their arrival link; Twilio’s signed receipts land in the timeline', async () => {

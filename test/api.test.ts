@@ -262,7 +262,7 @@ describe('refusals', () => {
     expect(bad.json.errors.map((e: { field: string }) => e.field).sort()).toEqual(['actor', 'headcount', 'receivedAt']);
     const unknownUnit = await call('POST', '/cases', KEY.intake, { ...notice, unitId: 'ghost' });
     expect(unknownUnit).toMatchObject({ status: 422, json: { errors: [{ field: 'unitId', message: 'unknown unit ghost' }] } });
-    await expect(h.env.client.workflow.getHandle(`visit:${notice.noticeId as string}`).describe()).rejects.toThrow();
+    await expect(h.env.client.workflow.getHandle(`visit:${notice.noticeId as string}`).describe()).rejects.toThrow(WorkflowNotFoundError);
   });
   test('a body over 64 KiB → 413; a missing case → 404; never a stack trace', async () => {
     const big = await call('POST', '/cases', KEY.intake, { ...newNotice(), matterSummary: 'x'.repeat(70_000) });

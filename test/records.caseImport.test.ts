@@ -137,7 +137,7 @@ test('a newer recorded view is kept, a terminated case is recorded with its last
   await forget([terminated.caseId, fresh.caseId]);
   // Terminated after its records: the query still answers from its history (a worker replays it), result() would not.
   await terminated.handle.terminate('operator stopped it');
-  await expect(terminated.handle.result()).rejects.toThrow();
+  await expect(terminated.handle.result()).rejects.toThrow('operator stopped it');
 
   const lines: string[] = [];
   const report = await importCases(h.env.client, h.records, { caseIds: [newer.caseId, 'visit:NO-SUCH-CASE', terminated.caseId, fresh.caseId], concurrency: 2, log: (l) => lines.push(l) });
@@ -180,7 +180,7 @@ test('npm run import:cases: seals with the codec, prints the summary, exits 1 wh
   // Sealed with the command's codec: readable with that key only.
   const sealed = { db: db(), sealer: createSealer(loadCodec({ DUBAN_CODEC_KEYS: keys }).codec) };
   expect(await readCaseView(sealed, c.caseId)).toEqual(v);
-  await expect(readCaseView(h.records, c.caseId)).rejects.toThrow();
+  await expect(readCaseView(h.records, c.caseId)).rejects.toThrow('Unknown encoding: binary/encrypted');
 
   const rerun = await importCommand(c.caseId);
   expect(rerun.stdout.trim().split('\n')).toEqual([
