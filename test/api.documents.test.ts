@@ -139,3 +139,14 @@ test('OpenAPI describes both routes: parameters, the list schema, the DOCX answe
   expect(Object.keys(one.responses)).toEqual(expect.arrayContaining(['200', '400', '403', '404']));
   expect(JSON.stringify(list.responses['200'])).toContain('documentNumber');
 });
+
+test('the API reference page and its bundled assets are served (@fastify/static, pinned to a Node 20 release)', async () => {
+  const page = await api.inject({ method: 'GET', url: '/docs' });
+  expect(page.statusCode).toBe(200);
+  expect(page.headers['content-type']).toBe('text/html; charset=utf-8');
+  expect(page.body).toContain('href="/docs/static/swagger-ui.css"');
+  const css = await api.inject({ method: 'GET', url: '/docs/static/swagger-ui.css' });
+  expect(css.statusCode).toBe(200);
+  expect(css.headers['content-type']).toBe('text/css; charset=utf-8');
+  expect(css.body).toContain('.swagger-ui');
+});
