@@ -81,8 +81,9 @@ const EVENT_TITLE: Record<NotificationEvent, string> = {
   undeliverable: '通知未送达',
 };
 
-export function notificationTitle(event: NotificationEvent): string {
-  return EVENT_TITLE[event];
+/** A closure-report reminder has its own title: it asks for the written report, not for leaders to arrive. */
+export function notificationTitle(event: NotificationEvent, milestone: Milestone | null = null): string {
+  return event === 'reminder' && milestone === 'closureReport' ? '报结果提醒' : EVENT_TITLE[event];
 }
 
 /** "催办单（五信督〔2026〕1号）": the documents of a request by name, as people see them. */
@@ -106,7 +107,9 @@ function renderBody(req: NotifyRequest): string {
     case 'alert':
       return `${head}有群众${level}上访，现于${req.receptionSite}。请主要领导或分管领导于${due}前到达现场接回。案件号${req.caseId}。`;
     case 'reminder':
-      return `${head}${level}接人期限将至，请于${due}前${what}。案件号${req.caseId}。`;
+      return req.milestone === 'closureReport'
+        ? `${head}本案书面报结果期限将至，请于${due}前书面报告处理结果、办理销案。案件号${req.caseId}。`
+        : `${head}${level}接人期限将至，请于${due}前${what}。案件号${req.caseId}。`;
     case 'urge':
       return `${head}${what}已超过期限（${due}），现予催办，请立即办理。案件号${req.caseId}。`;
     case 'supervise':
@@ -281,7 +284,7 @@ export function escapeHtml(s: string): string {
 
 /** E-mail: a UTF-8 subject, a plain-text part and an HTML part with the same content. */
 export function renderEmail(req: NotifyRequest, to: RecipientContext): EmailContent {
-  const title = notificationTitle(req.event);
+  const title = notificationTitle(req.event, req.milestone);
   const subject = `【督办】${title}：${req.unitName}（案件号${req.caseId}）`;
   const body = renderNotification(req);
   const fields = fieldsOf(req, to);
@@ -302,7 +305,7 @@ export function renderEmail(req: NotifyRequest, to: RecipientContext): EmailCont
 /** Group-robot text (WeCom, DingTalk): the e-mail's fields without a greeting; the recipient is @-mentioned by phone. */
 export function renderChat(req: NotifyRequest, to: RecipientContext): string {
   const fields = fieldsOf(req, to);
-  return [`【督办】${notificationTitle(req.event)}（致${to.name}）`, renderNotification(req), ...fields.map((f) => `${f.label}：${f.value}`)].join('\n');
+  return [`【督办】${notificationTitle(req.event, req.milestone)}（致${to.name}）`, renderNotification(req), ...fields.map((f) => `${f.label}：${f.value}`)].join('\n');
 }
 
 // SMS segments: a text of GSM 03.38 characters only is sent in 7-bit (160 single / 153 per part); anything else, and

@@ -6,7 +6,7 @@ import { arrivalLinkConfigFromEnv, arrivalLinkFor, fileTokenStore, memoryTokenSt
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { ROOT } from '../src/config.js';
-import { AUDIENCE, NOTIFICATION_EVENTS, renderEmail, renderSms, smsSegments, type NotificationEvent, type NotifyRequest, type RecipientContext } from '../src/notifications.js';
+import { AUDIENCE, NOTIFICATION_EVENTS, notificationTitle, renderChat, renderEmail, renderNotification, renderSms, smsSegments, type NotificationEvent, type NotifyRequest, type RecipientContext } from '../src/notifications.js';
 import { parsePolicy } from '../src/policy.js';
 import { dingtalkSign } from '../activities/channels/robots.js';
 import { channelConfigFromEnv } from '../activities/channels/index.js';
@@ -121,6 +121,22 @@ describe('e-mail', () => {
     );
     expect(mail.html).toContain(`<a href="${LINK}">${LINK}</a>`);
     expect(mail.html).toContain('<th align="left" style="padding:4px 12px 4px 0;white-space:nowrap">期限</th><td style="padding:4px 0">北京时间2026年11月25日 17:30</td>');
+  });
+
+  test('the closure-report reminder asks for the written report, not for leaders to arrive', () => {
+    const mail = renderEmail(request('reminder', 'closureReport'), leader);
+    expect(mail.subject).toBe('【督办】报结果提醒：五里乡国土资源所（案件号visit:N-2026-000123）');
+    expect(mail.text.split('\n').slice(0, 3)).toEqual([
+      '张建国乡长：',
+      '',
+      '【督办】五里乡国土资源所：本案书面报结果期限将至，请于北京时间2026年11月25日 17:30前书面报告处理结果、办理销案。案件号visit:N-2026-000123。',
+    ]);
+    expect(mail.html).toContain('<h2>报结果提醒</h2>');
+    expect(renderChat(request('reminder', 'closureReport'), leader).split('\n')[0]).toBe('【督办】报结果提醒（致张建国）');
+    expect(notificationTitle('reminder', 'closureReport')).toBe('报结果提醒');
+    // The arrival reminder keeps its words.
+    expect(renderEmail(request('reminder'), leader).subject).toBe('【督办】到期提醒：五里乡国土资源所（案件号visit:N-2026-000123）');
+    expect(renderNotification(request('reminder'))).toBe('【督办】五里乡国土资源所：进京接人期限将至，请于北京时间2026年11月25日 17:30前到达现场。案件号visit:N-2026-000123。');
   });
 
   test('HTML escapes what it shows', () => {

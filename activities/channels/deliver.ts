@@ -148,7 +148,7 @@ export async function deliver(request: NotifyRequest, deps: DeliverDeps): Promis
       ...request,
       event: 'undeliverable',
       key: `${request.key}.undeliverable.${person.id}`,
-      detail: { recipientId: person.id, recipientName: person.name, originalTitle: notificationTitle(request.event) },
+      detail: { recipientId: person.id, recipientName: person.name, originalTitle: notificationTitle(request.event, request.milestone) },
     };
     delete report.audience;
     for (const supervisor of recipientsFor(deps.directory, report).filter((s) => s.id !== person.id)) {

@@ -38,7 +38,7 @@ export function createOutboxChannel(outboxDir: string): DeliveryChannel {
         event: m.event,
         recipientId: m.recipient.id,
         recipientRole: m.recipient.role,
-        title: notificationTitle(m.event),
+        title: notificationTitle(m.event, m.request.milestone),
         text: renderNotification(m.request) + (m.context.arrivalLink ? `报告到达：${m.context.arrivalLink}` : ''),
         writtenAt: new Date().toISOString(),
       });
