@@ -11,6 +11,7 @@ import { ensureCircularSchedule } from '../src/circular/schedule.js';
 import { connectClient, ensureNamespace, retentionDaysFromEnv } from '../src/temporal.js';
 import { ensureDatabase, databaseUrlFromEnv } from '../src/records/db.js';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../src/records/embeddedPostgres.js';
+import { childEnvOverrides, startSettings, type StartSettings } from '../src/startSettings.js';
 
 interface ChildSpec {
   name: string;
@@ -18,6 +19,15 @@ interface ChildSpec {
   args: string[];
 }
 
+let settings: StartSettings;
+try {
+  settings = startSettings();
+} catch (err) {
+  console.error((err as Error).message);
+  process.exit(1);
+}
+// The worker, the API and the codec server are children: they find the dev server and the Web UI through these.
+Object.assign(process.env, childEnvOverrides(settings));
 const config = loadConfig();
 try {
   loadPolicyFile(config.policyFile);
@@ -37,9 +47,7 @@ try {
   process.exit(1);
 }
 
-const external = process.env.TEMPORAL_ADDRESS !== undefined;
-const UI_PORT = Number(process.env.DUBAN_UI_PORT ?? 8233);
-const CODEC_PORT = Number(process.env.DUBAN_CODEC_PORT ?? 8081);
+const { external, uiPort: UI_PORT, codecPort: CODEC_PORT } = settings;
 const children: { spec: ChildSpec; process: ChildProcess }[] = [];
 let stopping = false;
 let postgres: EmbeddedPostgres | undefined;
@@ -93,7 +101,6 @@ async function connectWithRetry(address: string, timeoutMs: number): Promise<Con
 async function main(): Promise<void> {
   if (!external) {
     mkdirSync(config.dataDir, { recursive: true });
-    const [host, port] = config.temporalAddress.split(':');
     launch({
       name: 'Temporal dev server',
       command: temporalCliPath(),
@@ -102,8 +109,8 @@ async function main(): Promise<void> {
         '--db-filename', join(config.dataDir, 'temporal.db'),
         '--sqlite-pragma', 'journal_mode=WAL',
         '--namespace', config.namespace,
-        '--ip', host === 'localhost' ? '127.0.0.1' : (host ?? '127.0.0.1'),
-        '--port', port ?? '7233',
+        '--ip', '127.0.0.1',
+        '--port', String(settings.temporalPort),
         '--ui-port', String(UI_PORT),
         '--ui-disable-news-fetch',
         '--ui-codec-endpoint', `http://localhost:${CODEC_PORT}`,
