@@ -15,6 +15,8 @@ export default tseslint.config(
       '@typescript-eslint/no-non-null-assertion': 'off',
     },
   },
+  // The board's browser script: plain JavaScript outside the TypeScript project, linted without type information.
+  { files: ['src/board/assets/**/*.js'], ...tseslint.configs.disableTypeChecked, languageOptions: { ...tseslint.configs.disableTypeChecked.languageOptions, sourceType: 'script', globals: { window: 'readonly', document: 'readonly', fetch: 'readonly', EventSource: 'readonly', DOMParser: 'readonly', setInterval: 'readonly' } } },
   {
     files: ['workflows/**/*.ts', 'src/ladder.ts', 'src/policy.ts', 'src/domain.ts', 'src/duration.ts', 'src/messages.ts', 'src/errors.ts', 'src/searchAttributes.ts', 'src/notifications.ts', 'src/time.ts', 'src/directory.ts', 'src/activityTypes.ts', 'src/ledger.ts', 'src/documents/numbering.ts', 'src/documents/types.ts', 'src/circular/period.ts', 'src/circular/types.ts'],
     rules: {

@@ -42,6 +42,7 @@ import type { Records } from '../records/index.js';
 import { isDatabaseUnavailable } from '../records/db.js';
 import { listCaseRows, readCaseView, recordCaseView, type CaseRowFilter } from '../records/cases.js';
 import { sharedSecret } from '../records/sharedSecrets.js';
+import { registerBoard } from '../board/index.js';
 
 export interface ApiDeps {
   client: Client;
@@ -377,6 +378,8 @@ export async function buildApiServer(deps: ApiDeps): Promise<FastifyInstance> {
   const kit: RouteKit = { client: deps.client, records: deps.records, namespace: deps.namespace, taskQueue: deps.taskQueue, directory: deps.directory, dataDir: deps.dataDir ?? loadConfig().dataDir, temporal, guard, principalFor, allow, readCase };
   const routeModules: RoutesOf[] = [ledgerRoutes, documentRoutes, circularRoutes];
   for (const routes of routeModules) routes(app, kit);
+  // The web board (docs/board.md) at / on the same host and port.
+  await registerBoard(app, deps);
 
   for (const plugin of deps.plugins ?? []) await app.register(plugin);
   return app;

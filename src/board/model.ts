@@ -1,0 +1,168 @@
+// What the board shows of a case row: its group (the status cards), colour, duty and time left; pure, tested alone.
+import { LEVEL_LABEL, LEVELS, type Level, type Milestone } from '../domain.js';
+import { deadlineFor } from '../ladder.js';
+import type { Policy } from '../policy.js';
+import type { CaseRow } from '../records/cases.js';
+
+/** The status cards: every stage falls in exactly one group. */
+export const GROUPS = ['pending', 'urge', 'supervise', 'deduction', 'arrived', 'closed', 'cancelled'] as const;
+export type Group = (typeof GROUPS)[number];
+export const GROUP_LABEL: Record<Group, string> = { pending: '待到达', urge: '催办', supervise: '督办', deduction: '已扣分', arrived: '已到达', closed: '已销案', cancelled: '已撤销' };
+
+export const COLOURS = ['red', 'yellow', 'green'] as const;
+export type Colour = (typeof COLOURS)[number];
+export const COLOUR_LABEL: Record<Colour, string> = { red: '红', yellow: '黄', green: '绿' };
+/** Said beside the colour, so colour is never the only signal. */
+export const COLOUR_MEANING: Record<Colour, string> = { red: '已逾期', yellow: '临近期限', green: '期限内' };
+
+export const DUTIES = ['arrival', 'closureReport'] as const satisfies readonly Milestone[];
+export type Duty = (typeof DUTIES)[number];
+export const DUTY_LABEL: Record<Duty, string> = { arrival: '领导到场', closureReport: '书面报结果' };
+
+export const STAGE_LABEL: Record<string, string> = {
+  'arrival.pending': '待到达',
+  'arrival.urge': '到场·催办',
+  'arrival.supervise': '到场·督办',
+  'arrival.deduction': '到场·已扣分',
+  'closureReport.pending': '已到达·待报结果',
+  'closureReport.urge': '报结果·催办',
+  'closureReport.supervise': '报结果·督办',
+  'closureReport.deduction': '报结果·已扣分',
+  closed: '已销案',
+  cancelled: '已撤销',
+};
+
+export { LEVEL_LABEL, LEVELS, type Level };
+
+/** 黄 starts this long before the deadline (at most a third of the milestone's whole time limit). */
+export const WARN_WINDOW_MS: Record<Level | 'closureReport', number> = { district: 3_600_000, city: 2 * 3_600_000, beijing: 4 * 3_600_000, closureReport: 24 * 3_600_000 };
+
+export function groupOf(stage: string): Group {
+  if (stage === 'closed' || stage === 'cancelled') return stage;
+  if (stage === 'closureReport.pending') return 'arrived';
+  if (stage === 'arrival.pending') return 'pending';
+  const step = stage.split('.')[1];
+  return step === 'urge' || step === 'supervise' || step === 'deduction' ? step : 'pending';
+}
+
+export function dutyOf(stage: string): Duty | null {
+  if (stage.startsWith('arrival.')) return 'arrival';
+  if (stage.startsWith('closureReport.')) return 'closureReport';
+  return null;
+}
+
+/** The yellow window of a case's current duty under the policy in force. */
+export function warnWindowMs(policy: Policy, level: Level | null, duty: Duty | null): number {
+  if (!level || !duty) return 0;
+  const fixed = duty === 'closureReport' ? WARN_WINDOW_MS.closureReport : WARN_WINDOW_MS[level];
+  return Math.min(fixed, Math.floor(deadlineFor(policy, duty, level, 0) / 3));
+}
+
+export function colourOf(deadlineMs: number | null, windowMs: number, now: number): Colour | null {
+  if (deadlineMs === null) return null;
+  if (deadlineMs < now) return 'red';
+  return deadlineMs - now <= windowMs ? 'yellow' : 'green';
+}
+
+export interface BoardRow extends CaseRow {
+  noticeId: string;
+  group: Group;
+  duty: Duty | null;
+  colour: Colour | null;
+  warnMs: number;
+  /** ms until the deadline (negative when overdue), null for a case that is over. */
+  leftMs: number | null;
+}
+
+export function boardRow(row: CaseRow, policy: Policy, now: number): BoardRow {
+  const duty = row.status === 'open' ? dutyOf(row.stage) : null;
+  const deadline = row.status === 'open' && row.deadline ? Date.parse(row.deadline) : null;
+  const warnMs = warnWindowMs(policy, row.level, duty);
+  return {
+    ...row,
+    noticeId: row.caseId.replace(/^visit:/, ''),
+    group: groupOf(row.stage),
+    duty,
+    colour: colourOf(deadline, warnMs, now),
+    warnMs,
+    leftMs: deadline === null ? null : deadline - now,
+  };
+}
+
+export interface BoardFilter {
+  level?: Level;
+  unit?: string;
+  group?: Group;
+  colour?: Colour;
+  duty?: Duty;
+  /** Part of a notice ID. */
+  q?: string;
+}
+
+/** Filters from the URL; unknown values are dropped, never an error page. */
+export function filterFromQuery(query: Record<string, unknown>): BoardFilter {
+  const pick = <T extends string>(name: string, allowed: readonly T[]): T | undefined => {
+    const v = query[name];
+    return typeof v === 'string' && (allowed as readonly string[]).includes(v) ? (v as T) : undefined;
+  };
+  const unit = typeof query.unit === 'string' && /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(query.unit) ? query.unit : undefined;
+  const q = typeof query.q === 'string' ? query.q.trim().slice(0, 64) : '';
+  return {
+    ...(pick('level', LEVELS) ? { level: pick('level', LEVELS)! } : {}),
+    ...(unit ? { unit } : {}),
+    ...(pick('group', GROUPS) ? { group: pick('group', GROUPS)! } : {}),
+    ...(pick('colour', COLOURS) ? { colour: pick('colour', COLOURS)! } : {}),
+    ...(pick('duty', DUTIES) ? { duty: pick('duty', DUTIES)! } : {}),
+    ...(q && /^[A-Za-z0-9._-]+$/.test(q) ? { q } : {}),
+  };
+}
+
+export function queryString(filter: BoardFilter): string {
+  const params = new URLSearchParams();
+  for (const key of ['level', 'unit', 'group', 'colour', 'duty', 'q'] as const) if (filter[key]) params.set(key, filter[key]);
+  const s = params.toString();
+  return s ? `?${s}` : '';
+}
+
+/** Rows that pass every filter but `except` (the cards count under the other filters). */
+export function applyFilter(rows: readonly BoardRow[], filter: BoardFilter, except?: 'group' | 'colour'): BoardRow[] {
+  const q = filter.q?.toLowerCase();
+  return rows.filter(
+    (r) =>
+      (!filter.level || r.level === filter.level) &&
+      (!filter.unit || r.unitId === filter.unit) &&
+      (except === 'group' || !filter.group || r.group === filter.group) &&
+      (except === 'colour' || !filter.colour || r.colour === filter.colour) &&
+      (!filter.duty || r.duty === filter.duty) &&
+      (!q || r.noticeId.toLowerCase().includes(q)),
+  );
+}
+
+/** Open cases by time left (most overdue first), then the cases that are over, newest notice first. */
+export function sortByTimeLeft(rows: BoardRow[]): BoardRow[] {
+  return rows.sort((a, b) => {
+    if (a.leftMs !== null && b.leftMs !== null) return a.leftMs - b.leftMs || a.caseId.localeCompare(b.caseId);
+    if (a.leftMs !== null) return -1;
+    if (b.leftMs !== null) return 1;
+    return b.receivedAt.localeCompare(a.receivedAt) || a.caseId.localeCompare(b.caseId);
+  });
+}
+
+export function counts<K extends string>(rows: readonly BoardRow[], keys: readonly K[], of: (r: BoardRow) => K | null): Record<K, number> {
+  const out = Object.fromEntries(keys.map((k) => [k, 0])) as Record<K, number>;
+  for (const r of rows) {
+    const k = of(r);
+    if (k !== null) out[k]++;
+  }
+  return out;
+}
+
+/** "2:05:10" or "-0:12:03": hours, minutes, seconds left, negative when overdue (the page's script counts on). */
+export function formatLeft(ms: number): string {
+  const sign = ms < 0 ? '-' : '';
+  const total = Math.floor(Math.abs(ms) / 1000);
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const s = total % 60;
+  return `${sign}${h}:${String(m).padStart(2, '0')}:${String(s).padStart(2, '0')}`;
+}

@@ -1,0 +1,498 @@
+// The board's pages, server-rendered: every value escaped (html``), no inline script or style, every control labelled.
+import type { Principal } from '../api/auth.js';
+import type { Directory } from '../directory.js';
+import { LEVEL_LABEL, LEVELS, MILESTONE_LABEL, STEP_LABEL, type Level } from '../domain.js';
+import { TIMELINE_LABEL } from '../labels.js';
+import type { CaseView, LedgerView } from '../messages.js';
+import { formatShanghai } from '../time.js';
+import { html, type HtmlValue, type SafeHtml } from './html.js';
+import {
+  COLOUR_LABEL,
+  COLOUR_MEANING,
+  COLOURS,
+  DUTIES,
+  DUTY_LABEL,
+  GROUP_LABEL,
+  GROUPS,
+  STAGE_LABEL,
+  formatLeft,
+  queryString,
+  type BoardFilter,
+  type BoardRow,
+  type Colour,
+  type Group,
+} from './model.js';
+import { FIELD_LABEL, ROLE_LABEL } from './text.js';
+
+export interface PageContext {
+  principal: Principal | null;
+  csrf: string;
+  now: number;
+  /** Which nav entry is current. */
+  nav?: 'board' | 'ledger' | 'circulars' | 'preview' | 'accounts';
+}
+
+/** Field errors of one form: field → message (Chinese); '' is the form's own. */
+export type FieldErrors = Record<string, string>;
+
+const NAV: { key: NonNullable<PageContext['nav']>; href: string; label: string; admin?: boolean }[] = [
+  { key: 'board', href: '/', label: '工作台' },
+  { key: 'ledger', href: '/board/ledger', label: '扣分台账' },
+  { key: 'circulars', href: '/board/circulars', label: '季度通报' },
+  { key: 'preview', href: '/board/preview', label: '期限预览' },
+  { key: 'accounts', href: '/board/accounts', label: '账号管理', admin: true },
+];
+
+export const shanghai = (iso: string | number | null | undefined): string => (iso === null || iso === undefined ? '—' : formatShanghai(iso));
+
+export function layout(ctx: PageContext, title: string, body: HtmlValue): SafeHtml {
+  const p = ctx.principal;
+  return html`<!doctype html>
+<html lang="zh-CN">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${title} · 督办</title>
+<link rel="stylesheet" href="/board/assets/board.css">
+<script src="/board/assets/board.js" defer></script>
+</head>
+<body data-now="${ctx.now}">
+<a class="skip" href="#main">跳到正文</a>
+<header class="top">
+  <p class="brand"><a href="/">督办 · 信访接访督办工作台</a></p>
+  ${p
+    ? html`<nav aria-label="主导航"><ul>${NAV.filter((n) => !n.admin || p.role === 'admin').map(
+        (n) => html`<li><a href="${n.href}"${ctx.nav === n.key ? html` aria-current="page"` : ''}>${n.label}</a></li>`,
+      )}</ul></nav>
+  <form class="signout" method="post" action="/board/logout"><input type="hidden" name="_csrf" value="${ctx.csrf}"><span class="who">${ROLE_LABEL[p.role]}：${p.id}${p.role === 'unit' ? `（${p.units.join('、')}）` : ''}</span> <button type="submit">退出登录</button></form>`
+    : ''}
+</header>
+<main id="main" tabindex="-1">
+${body}
+</main>
+<footer class="foot"><p>时间均为北京时间。本系统只记录责任单位和领导的履职情况，不记录来访群众信息。</p></footer>
+</body>
+</html>`;
+}
+
+const errorOf = (errors: FieldErrors | undefined, field: string, formId: string): SafeHtml =>
+  errors?.[field] ? html`<p class="field-error" id="${formId}-${field}-error">${FIELD_LABEL[field] ?? field}：${errors[field]}</p>` : html``;
+const describedBy = (errors: FieldErrors | undefined, field: string, formId: string): SafeHtml =>
+  errors?.[field] ? html` aria-invalid="true" aria-describedby="${formId}-${field}-error"` : html``;
+const formError = (errors: FieldErrors | undefined): SafeHtml => (errors?.[''] ? html`<p class="form-error" role="alert">${errors['']}</p>` : html``);
+
+export function loginPage(ctx: PageContext, opts: { error?: string; mode?: 'key' | 'account' }): SafeHtml {
+  return layout(
+    ctx,
+    '登录',
+    html`<h1>登录督办工作台</h1>
+${opts.error ? html`<p class="form-error" role="alert" id="login-error">${opts.error}</p>` : ''}
+<div class="login-forms">
+<form method="post" action="/board/login" class="panel" aria-labelledby="login-key-h">
+  <h2 id="login-key-h">使用 API 密钥</h2>
+  <input type="hidden" name="_csrf" value="${ctx.csrf}">
+  <input type="hidden" name="mode" value="key">
+  <label for="login-key">API 密钥</label>
+  <input id="login-key" name="key" type="password" autocomplete="off" required maxlength="200">
+  <button type="submit">登录</button>
+</form>
+<form method="post" action="/board/login" class="panel" aria-labelledby="login-account-h">
+  <h2 id="login-account-h">使用个人账号</h2>
+  <input type="hidden" name="_csrf" value="${ctx.csrf}">
+  <input type="hidden" name="mode" value="account">
+  <label for="login-name">账号</label>
+  <input id="login-name" name="name" type="text" autocomplete="username" required maxlength="40">
+  <label for="login-password">密码</label>
+  <input id="login-password" name="password" type="password" autocomplete="current-password" required maxlength="200">
+  <button type="submit">登录</button>
+</form>
+</div>`,
+  );
+}
+
+export function colourBadge(colour: Colour | null): SafeHtml {
+  if (!colour) return html`<span class="colour colour-none">—</span>`;
+  return html`<span class="colour colour-${colour}">${COLOUR_LABEL[colour]} · ${COLOUR_MEANING[colour]}</span>`;
+}
+
+export function countdown(deadline: string | null, now: number): SafeHtml {
+  if (!deadline) return html`<span class="countdown-none">—</span>`;
+  const left = Date.parse(deadline) - now;
+  return html`<time class="countdown${left < 0 ? ' overdue' : ''}" datetime="${deadline}" data-deadline="${Date.parse(deadline)}">${left < 0 ? '逾期 ' : '剩余 '}${formatLeft(left)}</time>`;
+}
+
+const caseHref = (caseId: string): string => `/board/cases/${encodeURIComponent(caseId)}`;
+
+export interface BoardData {
+  rows: BoardRow[];
+  groupCounts: Record<Group, number>;
+  colourCounts: Record<Colour, number>;
+  filter: BoardFilter;
+  units: { id: string; name: string }[];
+  unitName: (id: string) => string;
+  truncated: boolean;
+}
+
+/** The cards and the list: the part the page's script replaces on a live update. */
+export function boardLive(ctx: PageContext, d: BoardData): SafeHtml {
+  const toggle = (patch: Partial<BoardFilter>, key: 'group' | 'colour', value: string): string => {
+    const next: BoardFilter = { ...d.filter, ...patch };
+    if (d.filter[key] === value) delete next[key];
+    return `/${queryString(next)}`;
+  };
+  return html`<section aria-labelledby="cards-h">
+<h2 id="cards-h">状态统计</h2>
+<ul class="cards" data-testid="cards">
+${GROUPS.filter((g) => g !== 'cancelled').map(
+  (g) => html`<li><a class="card card-${g}" href="${toggle({ group: g }, 'group', g)}"${d.filter.group === g ? html` aria-current="true"` : ''} data-group="${g}"><span class="card-label">${GROUP_LABEL[g]}</span> <span class="card-count">${d.groupCounts[g]}</span></a></li>`,
+)}
+${COLOURS.map(
+  (c) => html`<li><a class="card card-colour colour-${c}" href="${toggle({ colour: c }, 'colour', c)}"${d.filter.colour === c ? html` aria-current="true"` : ''} data-colour="${c}"><span class="card-label">${COLOUR_LABEL[c]}（${COLOUR_MEANING[c]}）</span> <span class="card-count">${d.colourCounts[c]}</span></a></li>`,
+)}
+</ul>
+</section>
+<section aria-labelledby="list-h">
+<h2 id="list-h">案件列表 <span class="count">共 ${d.rows.length} 件</span></h2>
+${d.truncated ? html`<p class="note">只统计最近的 1000 件通知；更早的请用筛选条件缩小范围。</p>` : ''}
+${d.rows.length === 0
+  ? html`<p class="empty">没有符合条件的案件。</p>`
+  : html`<table class="cases">
+<caption class="visually-hidden">按剩余时间排序，逾期最久的在前</caption>
+<thead><tr><th scope="col">通知编号</th><th scope="col">层级</th><th scope="col">责任单位</th><th scope="col">职责</th><th scope="col">阶段</th><th scope="col">颜色</th><th scope="col">剩余时间</th><th scope="col">期限（北京时间）</th></tr></thead>
+<tbody>
+${d.rows.map(
+  (r) => html`<tr data-case="${r.caseId}" data-warn="${r.warnMs}">
+<th scope="row" data-label="通知编号"><a href="${caseHref(r.caseId)}">${r.noticeId}</a></th>
+<td data-label="层级">${r.level ? LEVEL_LABEL[r.level] : '—'}</td>
+<td data-label="责任单位">${d.unitName(r.unitId)}</td>
+<td data-label="职责">${r.duty ? DUTY_LABEL[r.duty] : '—'}</td>
+<td data-label="阶段" class="stage">${STAGE_LABEL[r.stage] ?? r.stage}</td>
+<td data-label="颜色" class="colour-cell">${colourBadge(r.colour)}</td>
+<td data-label="剩余时间">${countdown(r.status === 'open' ? r.deadline : null, ctx.now)}</td>
+<td data-label="期限">${shanghai(r.status === 'open' ? r.deadline : null)}</td>
+</tr>`,
+)}
+</tbody>
+</table>`}
+</section>`;
+}
+
+export function boardPage(ctx: PageContext, d: BoardData): SafeHtml {
+  const f = d.filter;
+  const opt = (value: string, label: string, current: string | undefined): SafeHtml => html`<option value="${value}"${current === value ? html` selected` : ''}>${label}</option>`;
+  return layout(
+    { ...ctx, nav: 'board' },
+    '工作台',
+    html`<h1>工作台</h1>
+<form class="filters" method="get" action="/" role="search" aria-label="筛选案件">
+  <div><label for="f-q">通知编号</label><input id="f-q" name="q" type="search" value="${f.q ?? ''}" maxlength="64" inputmode="latin"></div>
+  <div><label for="f-level">层级</label><select id="f-level" name="level">${opt('', '全部', f.level ?? '')}${LEVELS.map((l) => opt(l, LEVEL_LABEL[l], f.level))}</select></div>
+  <div><label for="f-unit">责任单位</label><select id="f-unit" name="unit">${opt('', '全部', f.unit ?? '')}${d.units.map((u) => opt(u.id, u.name, f.unit))}</select></div>
+  <div><label for="f-group">阶段</label><select id="f-group" name="group">${opt('', '全部', f.group ?? '')}${GROUPS.map((g) => opt(g, GROUP_LABEL[g], f.group))}</select></div>
+  <div><label for="f-colour">颜色</label><select id="f-colour" name="colour">${opt('', '全部', f.colour ?? '')}${COLOURS.map((c) => opt(c, `${COLOUR_LABEL[c]}（${COLOUR_MEANING[c]}）`, f.colour))}</select></div>
+  <div><label for="f-duty">职责</label><select id="f-duty" name="duty">${opt('', '全部', f.duty ?? '')}${DUTIES.map((x) => opt(x, DUTY_LABEL[x], f.duty))}</select></div>
+  <div class="filter-actions"><button type="submit">筛选</button> <a href="/">清除筛选</a></div>
+</form>
+<p class="live-status" role="status" aria-live="polite" id="live-status"></p>
+<div id="board-live" data-events="/board/events" data-fragment="/board/fragment${queryString(f)}">
+${boardLive(ctx, d)}
+</div>`,
+  );
+}
+
+export interface CaseAction {
+  key: string;
+  label: string;
+}
+
+export interface CasePageData {
+  view: CaseView;
+  unitName: string;
+  colour: Colour | null;
+  documents: { documentId: string; documentNumber: string; kind: 'urge' | 'supervise'; issuedAt: string }[];
+  /** The forms the signed-in role may use now, in order. */
+  actions: CaseAction[];
+  errors?: { action: string; fields: FieldErrors; values: Record<string, string> };
+  done?: string;
+  directory: Directory;
+  personName: (id: string) => string;
+}
+
+const ACTION_DONE: Record<string, string> = {
+  arrival: '已报告到达。',
+  explanation: '情况说明已提交。',
+  decideExplanation: '审核结论已提交。',
+  extend: '期限已延长。',
+  reassign: '责任单位已变更。',
+  cancel: '案件已撤销。',
+  closureReport: '书面办理结果已提交。',
+};
+
+/** datetime-local's value (Beijing time) of an instant. */
+export function localInputValue(ms: number): string {
+  return new Date(ms + 8 * 3_600_000).toISOString().slice(0, 16);
+}
+
+function actionForm(ctx: PageContext, d: CasePageData, a: CaseAction): SafeHtml {
+  const v = d.view;
+  const formId = `form-${a.key}`;
+  const errs = d.errors?.action === a.key ? d.errors.fields : undefined;
+  const val = (field: string, fallback = ''): string => (d.errors?.action === a.key ? (d.errors.values[field] ?? fallback) : fallback);
+  const field = (name: string, label: string, control: SafeHtml): SafeHtml => html`<div class="field"><label for="${formId}-${name}">${label}</label>${control}${errorOf(errs, name, formId)}</div>`;
+  const textarea = (name: string, label: string, max: number): SafeHtml =>
+    field(name, label, html`<textarea id="${formId}-${name}" name="${name}" rows="3" maxlength="${max}"${describedBy(errs, name, formId)}>${val(name)}</textarea>`);
+  const datetime = (name: string, label: string, fallback: string): SafeHtml =>
+    field(name, `${label}（北京时间）`, html`<input id="${formId}-${name}" name="${name}" type="datetime-local" step="1" value="${val(name, fallback)}"${describedBy(errs, name, formId)}>`);
+  let fields: SafeHtml;
+  switch (a.key) {
+    case 'arrival':
+      fields = html`${field(
+        'leaderId',
+        '到场领导',
+        html`<select id="${formId}-leaderId" name="leaderId"${describedBy(errs, 'leaderId', formId)}><option value="">请选择</option>${v.unit.leaders.map(
+          (l) => html`<option value="${l.id}"${val('leaderId') === l.id ? html` selected` : ''}>${d.personName(l.id)}（${l.role === 'principal' ? '主要领导' : '分管领导'}）</option>`,
+        )}</select>`,
+      )}${datetime('arrivedAt', '到达时间', localInputValue(ctx.now))}${textarea('note', '备注（可不填）', 1000)}`;
+      break;
+    case 'explanation':
+      fields = textarea('text', '情况说明', 5000);
+      break;
+    case 'decideExplanation':
+      fields = html`<fieldset><legend>审核结论</legend>
+<div class="choice"><input type="radio" id="${formId}-accept" name="decision" value="accept"${val('decision') === 'accept' ? html` checked` : ''}><label for="${formId}-accept">采纳（取消扣分）</label></div>
+<div class="choice"><input type="radio" id="${formId}-reject" name="decision" value="reject"${val('decision') === 'reject' ? html` checked` : ''}><label for="${formId}-reject">不予采纳</label></div>
+${errorOf(errs, 'decision', formId)}</fieldset>${textarea('reason', '理由', 1000)}`;
+      break;
+    case 'extend':
+      fields = html`${datetime('newDeadline', '新期限', v.deadline ? localInputValue(Date.parse(v.deadline) + 3_600_000) : '')}${textarea('reason', '延期理由', 1000)}`;
+      break;
+    case 'reassign':
+      fields = html`${field(
+        'unitId',
+        '新责任单位',
+        html`<select id="${formId}-unitId" name="unitId"${describedBy(errs, 'unitId', formId)}><option value="">请选择</option>${d.directory.units
+          .filter((u) => u.id !== v.unit.id)
+          .map((u) => html`<option value="${u.id}"${val('unitId') === u.id ? html` selected` : ''}>${u.name}</option>`)}</select>`,
+      )}${textarea('reason', '变更理由', 1000)}`;
+      break;
+    case 'cancel':
+      fields = textarea('reason', '撤销理由', 1000);
+      break;
+    default:
+      fields = textarea('result', '办理结果', 10_000);
+  }
+  return html`<form class="panel action" id="${formId}" method="post" action="/board/cases/${encodeURIComponent(v.caseId)}/${a.key}" aria-labelledby="${formId}-h" novalidate>
+<h3 id="${formId}-h">${a.label}</h3>
+<input type="hidden" name="_csrf" value="${ctx.csrf}">
+${formError(errs)}
+${fields}
+<button type="submit">${a.label}</button>
+</form>`;
+}
+
+export function casePage(ctx: PageContext, d: CasePageData): SafeHtml {
+  const v = d.view;
+  const deliveries = v.timeline.filter((e) => e.type === 'notificationDelivered' || e.type === 'notificationUndelivered' || e.type === 'notificationFailed');
+  const explanationStatus = { none: '未提交', pending: '待审核', accepted: '已采纳', rejected: '不予采纳' }[v.explanation.status];
+  const actorText = (e: CaseView['timeline'][number]): string => (e.actor.role === 'system' ? '系统' : `${ROLE_LABEL[e.actor.role as keyof typeof ROLE_LABEL] ?? e.actor.role}：${d.personName(e.actor.id)}`);
+  const detailText = (e: CaseView['timeline'][number]): string => {
+    const parts: string[] = [];
+    if (e.dueAt) parts.push(`规定时间 ${shanghai(e.dueAt)}`);
+    if (e.type === 'deadlineExtended' && typeof e.detail?.to === 'string') parts.push(`期限延至 ${shanghai(e.detail.to)}`);
+    if (e.type === 'reassigned' && typeof e.detail?.to === 'string') parts.push(`改由 ${d.directory.units.find((u) => u.id === e.detail!.to)?.name ?? String(e.detail.to)} 负责`);
+    if (e.type === 'arrival' && typeof e.detail?.leaderId === 'string') parts.push(`${d.personName(e.detail.leaderId)}到场${e.detail.onTime ? '（按时）' : '（超时）'}`);
+    if (e.type === 'documentIssued' && typeof e.detail?.documentNumber === 'string') parts.push(`文号 ${e.detail.documentNumber}`);
+    if (e.type === 'deduction' && typeof e.detail?.points === 'number') parts.push(`扣 ${e.detail.points} 分`);
+    if (e.type === 'registered' && typeof e.detail?.policyVersion === 'string') parts.push(`政策版本 ${e.detail.policyVersion}`);
+    return parts.join('；');
+  };
+  return layout(
+    ctx,
+    `案件 ${v.notice.noticeId}`,
+    html`<p><a href="/">← 返回工作台</a></p>
+<h1>案件 ${v.notice.noticeId}</h1>
+${d.done && ACTION_DONE[d.done] ? html`<p class="flash" role="status">${ACTION_DONE[d.done]}</p>` : ''}
+<section aria-labelledby="summary-h" class="panel">
+<h2 id="summary-h">概况</h2>
+<dl class="summary">
+<dt>层级</dt><dd>${LEVEL_LABEL[v.notice.level]}</dd>
+<dt>责任单位</dt><dd>${d.unitName}</dd>
+<dt>阶段</dt><dd class="stage">${STAGE_LABEL[v.stage] ?? v.stage}</dd>
+<dt>颜色</dt><dd>${colourBadge(d.colour)}</dd>
+<dt>当前职责</dt><dd>${v.milestone ? MILESTONE_LABEL[v.milestone] : '—'}</dd>
+<dt>期限（北京时间）</dt><dd>${shanghai(v.deadline)}</dd>
+<dt>剩余时间</dt><dd>${countdown(v.status === 'open' ? v.deadline : null, ctx.now)}</dd>
+<dt>收到通知</dt><dd>${shanghai(v.notice.receivedAt)}</dd>
+<dt>来访人数</dt><dd>${v.notice.headcount} 人</dd>
+<dt>接待地点</dt><dd>${v.notice.receptionSite}</dd>
+<dt>领导到达</dt><dd>${v.arrival ? `${d.personName(v.arrival.leaderId)}，${shanghai(v.arrival.arrivedAt)}${v.arrival.onTime ? '，按时' : '，超时'}` : '尚未到达'}</dd>
+<dt>情况说明</dt><dd>${explanationStatus}${v.explanation.text ? html`<br><span class="quote">${v.explanation.text}</span>` : ''}</dd>
+<dt>书面报结果</dt><dd>${v.closureReport ? html`${shanghai(v.closureReport.reportedAt)}<br><span class="quote">${v.closureReport.result}</span>` : '尚未报送'}</dd>
+<dt>政策版本</dt><dd>${v.policyVersion}</dd>
+</dl>
+</section>
+<section aria-labelledby="timeline-h">
+<h2 id="timeline-h">办理经过</h2>
+<table class="timeline">
+<thead><tr><th scope="col">时间（北京时间）</th><th scope="col">事项</th><th scope="col">经办</th><th scope="col">原因或说明</th></tr></thead>
+<tbody>
+${v.timeline.map(
+  (e) => html`<tr data-type="${e.type}"><td data-label="时间">${shanghai(e.at)}</td><td data-label="事项">${TIMELINE_LABEL[e.type] ?? e.type}${e.milestone ? `（${MILESTONE_LABEL[e.milestone]}）` : ''}</td><td data-label="经办">${actorText(e)}</td><td data-label="原因或说明">${[e.reason, detailText(e)].filter(Boolean).join('；') || '—'}</td></tr>`,
+)}
+</tbody>
+</table>
+</section>
+<section aria-labelledby="docs-h">
+<h2 id="docs-h">文书</h2>
+${d.documents.length === 0
+  ? html`<p class="empty">暂无催办单或督办单。</p>`
+  : html`<ul class="documents">${d.documents.map(
+      (doc) => html`<li><a href="/board/cases/${encodeURIComponent(v.caseId)}/documents/${encodeURIComponent(doc.documentId)}" download>下载${doc.kind === 'urge' ? '催办单' : '督办单'}（${doc.documentNumber}）</a> <span class="muted">制发于 ${shanghai(doc.issuedAt)}</span></li>`,
+    )}</ul>`}
+</section>
+<section aria-labelledby="receipts-h">
+<h2 id="receipts-h">送达回执</h2>
+${deliveries.length === 0
+  ? html`<p class="empty">暂无送达回执。</p>`
+  : html`<table class="receipts"><thead><tr><th scope="col">时间</th><th scope="col">接收人</th><th scope="col">渠道</th><th scope="col">结果</th></tr></thead><tbody>
+${deliveries.map(
+  (e) => html`<tr><td data-label="时间">${shanghai(e.at)}</td><td data-label="接收人">${typeof e.detail?.recipientId === 'string' ? d.personName(e.detail.recipientId) : '—'}</td><td data-label="渠道">${channelLabel(String(e.detail?.channel ?? e.detail?.channels ?? ''))}</td><td data-label="结果">${e.type === 'notificationDelivered' ? '已送达' : e.type === 'notificationUndelivered' ? '未送达' : '发送失败'}</td></tr>`,
+)}</tbody></table>`}
+</section>
+<section aria-labelledby="actions-h">
+<h2 id="actions-h">可办理的操作</h2>
+${d.actions.length === 0 ? html`<p class="empty">当前没有您可以办理的操作。</p>` : html`<div class="actions">${d.actions.map((a) => actionForm(ctx, d, a))}</div>`}
+</section>`,
+  );
+}
+
+const CHANNEL_LABEL: Record<string, string> = { sms: '短信', email: '电子邮件', wecom: '企业微信', dingtalk: '钉钉', outbox: '本地发件箱' };
+function channelLabel(channels: string): string {
+  return channels ? channels.split(',').map((c) => CHANNEL_LABEL[c.trim()] ?? c).join('、') : '—';
+}
+
+const KIND_LABEL = { deduction: '扣分', reversal: '撤销扣分', note: '备注' } as const;
+
+export function ledgerPage(
+  ctx: PageContext,
+  d: { units: { id: string; name: string }[]; unitId: string; year: number; ledger: LedgerView | null; canWrite: boolean; errors?: FieldErrors; done?: boolean; personName: (id: string) => string },
+): SafeHtml {
+  const l = d.ledger;
+  const reversed = new Set((l?.entries ?? []).filter((e) => e.kind === 'reversal' && e.reverses).map((e) => e.reverses!));
+  return layout(
+    { ...ctx, nav: 'ledger' },
+    '扣分台账',
+    html`<h1>扣分台账</h1>
+<form class="filters" method="get" action="/board/ledger" aria-label="选择单位和年度">
+  <div><label for="l-unit">单位</label><select id="l-unit" name="unit">${d.units.map((u) => html`<option value="${u.id}"${u.id === d.unitId ? html` selected` : ''}>${u.name}</option>`)}</select></div>
+  <div><label for="l-year">年度</label><input id="l-year" name="year" type="number" min="2000" max="2100" value="${d.year}"></div>
+  <div class="filter-actions"><button type="submit">查看</button></div>
+</form>
+${d.done ? html`<p class="flash" role="status">已撤销该扣分。</p>` : ''}
+${formError(d.errors)}
+${l
+  ? html`<section aria-labelledby="totals-h" class="panel"><h2 id="totals-h">${d.units.find((u) => u.id === d.unitId)?.name ?? d.unitId} ${d.year} 年合计</h2>
+<dl class="summary totals">
+<dt>净扣分</dt><dd data-total="points">${l.totals.points} 分</dd>
+<dt>扣分条数</dt><dd>${l.totals.deductions}</dd><dt>撤销条数</dt><dd>${l.totals.reversals}</dd><dt>备注条数</dt><dd>${l.totals.notes}</dd>
+${LEVELS.map((lv: Level) => html`<dt>${LEVEL_LABEL[lv]}</dt><dd data-total="${lv}">${l.totals.byLevel[lv]} 分</dd>`)}
+<dt>扣分合计</dt><dd>${l.totals.byKind.deduction} 分</dd><dt>撤销合计</dt><dd>${l.totals.byKind.reversal} 分</dd>
+<dt>年度结账</dt><dd>${l.closed ? `已结账（${shanghai(l.closed.at)}）` : '未结账'}</dd>
+</dl></section>
+<section aria-labelledby="entries-h"><h2 id="entries-h">台账条目</h2>
+${l.entries.length === 0
+  ? html`<p class="empty">本年度暂无条目。</p>`
+  : html`<table class="ledger"><thead><tr><th scope="col">时间</th><th scope="col">类型</th><th scope="col">案件</th><th scope="col">层级</th><th scope="col">分值</th><th scope="col">经办</th><th scope="col">原因</th>${d.canWrite ? html`<th scope="col">操作</th>` : ''}</tr></thead><tbody>
+${l.entries.map(
+  (e) => html`<tr data-entry="${e.entryId}"><td data-label="时间">${shanghai(e.at)}</td><td data-label="类型">${KIND_LABEL[e.kind]}${e.milestone ? `（${MILESTONE_LABEL[e.milestone]}）` : ''}</td><td data-label="案件">${e.caseId ? html`<a href="/board/cases/${encodeURIComponent(e.caseId)}">${e.caseId.replace(/^visit:/, '')}</a>` : '—'}</td><td data-label="层级">${e.level ? LEVEL_LABEL[e.level] : '—'}</td><td data-label="分值">${e.kind === 'reversal' ? `+${e.points}` : e.kind === 'deduction' ? `-${e.points}` : '0'}</td><td data-label="经办">${e.actor.role === 'system' ? '系统' : d.personName(e.actor.id)}</td><td data-label="原因">${e.reason ?? '—'}</td>${
+    d.canWrite
+      ? html`<td data-label="操作">${e.kind === 'deduction' && !reversed.has(e.entryId) && !l.closed
+          ? html`<form method="post" action="/board/ledger/reverse" class="inline-form"><input type="hidden" name="_csrf" value="${ctx.csrf}"><input type="hidden" name="unit" value="${d.unitId}"><input type="hidden" name="year" value="${d.year}"><input type="hidden" name="entryId" value="${e.entryId}"><label for="rev-${e.entryId}">撤销理由</label><input id="rev-${e.entryId}" name="reason" type="text" maxlength="1000" required><button type="submit">撤销扣分</button></form>`
+          : '—'}</td>`
+      : ''
+  }</tr>`,
+)}</tbody></table>`}
+</section>`
+  : html`<p class="empty">没有这个单位。</p>`}`,
+  );
+}
+
+export function circularsPage(ctx: PageContext, list: { circularId: string; title: string; createdAt: string; files: { name: string; downloadName: string }[] }[]): SafeHtml {
+  return layout(
+    { ...ctx, nav: 'circulars' },
+    '季度通报',
+    html`<h1>季度通报</h1>
+${list.length === 0
+  ? html`<p class="empty">暂无通报。</p>`
+  : html`<table class="circulars"><thead><tr><th scope="col">通报</th><th scope="col">生成时间</th><th scope="col">下载</th></tr></thead><tbody>
+${list.map(
+  (c) => html`<tr><td data-label="通报">${c.title}</td><td data-label="生成时间">${shanghai(c.createdAt)}</td><td data-label="下载">${c.files.map(
+    (f) => html`<a href="/board/circulars/${encodeURIComponent(c.circularId)}/files/${encodeURIComponent(f.name)}" download>下载${f.name.endsWith('.xlsx') ? '表格（XLSX）' : '文档（DOCX）'}</a> `,
+  )}</td></tr>`,
+)}</tbody></table>`}`,
+  );
+}
+
+export function previewPage(
+  ctx: PageContext,
+  d: { values: { level: string; receivedAt: string }; errors?: FieldErrors; result?: { policyVersion: string; deadline: string; steps: { kind: keyof typeof STEP_LABEL; dueAt: string }[] } },
+): SafeHtml {
+  const formId = 'preview';
+  return layout(
+    { ...ctx, nav: 'preview' },
+    '期限预览',
+    html`<h1>期限预览</h1>
+<p>填写一份假设的通知，查看按现行政策会在何时提醒、催办、督办和扣分。不会登记任何案件。</p>
+<form class="panel" method="post" action="/board/preview" id="preview" novalidate>
+<input type="hidden" name="_csrf" value="${ctx.csrf}">
+${formError(d.errors)}
+<div class="field"><label for="preview-level">层级</label><select id="preview-level" name="level"${describedBy(d.errors, 'level', formId)}><option value="">请选择</option>${LEVELS.map((l) => html`<option value="${l}"${d.values.level === l ? html` selected` : ''}>${LEVEL_LABEL[l]}</option>`)}</select>${errorOf(d.errors, 'level', formId)}</div>
+<div class="field"><label for="preview-receivedAt">收到通知时间（北京时间）</label><input id="preview-receivedAt" name="receivedAt" type="datetime-local" step="1" value="${d.values.receivedAt}"${describedBy(d.errors, 'receivedAt', formId)}>${errorOf(d.errors, 'receivedAt', formId)}</div>
+<button type="submit">预览</button>
+</form>
+${d.result
+  ? html`<section aria-labelledby="plan-h"><h2 id="plan-h">预计安排（政策版本 ${d.result.policyVersion}）</h2>
+<p>到场期限：<strong data-testid="preview-deadline">${shanghai(d.result.deadline)}</strong></p>
+<table class="plan"><thead><tr><th scope="col">事项</th><th scope="col">时间（北京时间）</th></tr></thead><tbody>
+${d.result.steps.map((s) => html`<tr><td data-label="事项">${STEP_LABEL[s.kind]}</td><td data-label="时间">${shanghai(s.dueAt)}</td></tr>`)}
+</tbody></table></section>`
+  : ''}`,
+  );
+}
+
+export function accountsPage(
+  ctx: PageContext,
+  d: { accounts: { name: string; role: string; units: string[]; disabled: boolean; createdAt: string }[]; units: { id: string; name: string }[]; errors?: FieldErrors; values?: Record<string, string>; done?: string },
+): SafeHtml {
+  const formId = 'account';
+  const val = (k: string): string => d.values?.[k] ?? '';
+  return layout(
+    { ...ctx, nav: 'accounts' },
+    '账号管理',
+    html`<h1>账号管理</h1>
+${d.done ? html`<p class="flash" role="status">${d.done}</p>` : ''}
+<section aria-labelledby="acc-list-h"><h2 id="acc-list-h">个人账号</h2>
+${d.accounts.length === 0
+  ? html`<p class="empty">暂无个人账号。</p>`
+  : html`<table class="accounts"><thead><tr><th scope="col">账号</th><th scope="col">角色</th><th scope="col">所属单位</th><th scope="col">状态</th><th scope="col">操作</th></tr></thead><tbody>
+${d.accounts.map(
+  (a) => html`<tr><td data-label="账号">${a.name}</td><td data-label="角色">${ROLE_LABEL[a.role as keyof typeof ROLE_LABEL] ?? a.role}</td><td data-label="所属单位">${a.units.map((u) => d.units.find((x) => x.id === u)?.name ?? u).join('、') || '—'}</td><td data-label="状态">${a.disabled ? '已停用' : '可用'}</td><td data-label="操作">${a.disabled ? '—' : html`<form method="post" action="/board/accounts/disable" class="inline-form"><input type="hidden" name="_csrf" value="${ctx.csrf}"><input type="hidden" name="name" value="${a.name}"><button type="submit">停用 ${a.name}</button></form>`}</td></tr>`,
+)}</tbody></table>`}
+</section>
+<form class="panel" method="post" action="/board/accounts" id="account" novalidate aria-labelledby="acc-new-h">
+<h2 id="acc-new-h">新建账号</h2>
+<input type="hidden" name="_csrf" value="${ctx.csrf}">
+${formError(d.errors)}
+<div class="field"><label for="account-name">账号（3–40 位小写字母、数字、点、横线或下划线）</label><input id="account-name" name="name" type="text" value="${val('name')}" maxlength="40" autocomplete="off"${describedBy(d.errors, 'name', formId)}>${errorOf(d.errors, 'name', formId)}</div>
+<div class="field"><label for="account-role">角色</label><select id="account-role" name="role"${describedBy(d.errors, 'role', formId)}><option value="">请选择</option>${(['unit', 'supervisor', 'admin', 'viewer'] as const).map((r) => html`<option value="${r}"${val('role') === r ? html` selected` : ''}>${ROLE_LABEL[r]}</option>`)}</select>${errorOf(d.errors, 'role', formId)}</div>
+<div class="field"><label for="account-units">所属单位（责任单位角色必选，可多选）</label><select id="account-units" name="units" multiple size="${Math.min(6, d.units.length)}"${describedBy(d.errors, 'units', formId)}>${d.units.map((u) => html`<option value="${u.id}">${u.name}</option>`)}</select>${errorOf(d.errors, 'units', formId)}</div>
+<div class="field"><label for="account-password">初始密码（至少 12 位）</label><input id="account-password" name="password" type="password" autocomplete="new-password" maxlength="200"${describedBy(d.errors, 'password', formId)}>${errorOf(d.errors, 'password', formId)}</div>
+<button type="submit">新建账号</button>
+</form>`,
+  );
+}
+
+export function errorPage(ctx: PageContext, status: number, message: string): SafeHtml {
+  const title = status === 403 ? '无权访问' : status === 404 ? '未找到' : status === 503 ? '暂时不可用' : '出错了';
+  return layout(ctx, title, html`<h1>${title}</h1><p class="form-error" role="alert">${message}</p><p><a href="/">返回工作台</a></p>`);
+}
