@@ -9,8 +9,10 @@ import { TIMELINE_LABEL as TYPE_LABEL } from './labels.js';
 import { formatShanghai } from './time.js';
 
 const STATUS_LABEL: Record<CaseView['status'], string> = { open: '办理中', closed: '已销案', cancelled: '已撤销' };
-const MILESTONE_LABEL: Record<string, string> = { arrival: '到达现场', closureReport: '书面报结果' };
-const STEP_LABEL: Record<string, string> = { pending: '期限内', urge: '已催办', supervise: '已督办', deduction: '已扣分' };
+// Milestones and steps in the timeline's own words (src/labels.ts), so the two never drift apart.
+const MILESTONE_LABEL: Record<string, string> = { arrival: TYPE_LABEL.arrival, closureReport: TYPE_LABEL.closureReport };
+const STAGE_STEPS: readonly string[] = ['urge', 'supervise', 'deduction'];
+const stageStep = (step: string): string => (step === 'pending' ? '期限内' : STAGE_STEPS.includes(step) ? `已${TYPE_LABEL[step as TimelineEntry['type']]}` : step);
 const EXPLANATION_LABEL: Record<CaseView['explanation']['status'], string> = { none: '无', pending: '待审核', accepted: '已采纳', rejected: '不予采纳' };
 
 /** A stage in words for clerks, its code kept in brackets for ops and for `list --stage`. */
@@ -19,7 +21,7 @@ function stageLabel(stage: string | null): string {
   if (stage === 'closed') return '已销案（closed）';
   if (stage === 'cancelled') return '已撤销（cancelled）';
   const [milestone = '', step = ''] = stage.split('.');
-  return `${MILESTONE_LABEL[milestone] ?? milestone}·${STEP_LABEL[step] ?? step}（${stage}）`;
+  return `${MILESTONE_LABEL[milestone] ?? milestone}·${stageStep(step)}（${stage}）`;
 }
 
 interface Problem { title?: string; detail?: string; errors?: { field: string; message: string }[] }

@@ -4,8 +4,7 @@ export type Level = (typeof LEVELS)[number];
 
 export const LEVEL_LABEL: Record<Level, string> = { district: '到区', city: '到市', beijing: '进京' };
 
-export const MILESTONES = ['arrival', 'closureReport'] as const;
-export type Milestone = (typeof MILESTONES)[number];
+export type Milestone = 'arrival' | 'closureReport';
 export const MILESTONE_LABEL: Record<Milestone, string> = { arrival: '到达现场', closureReport: '书面报结果销案' };
 
 export const LEADER_ROLES = ['principal', 'inCharge'] as const;
@@ -22,8 +21,7 @@ export interface Actor {
 export const SYSTEM_ACTOR: Actor = { id: 'duban', role: 'system' };
 
 /** Escalation steps of the ladder, in order. */
-export const STEP_KINDS = ['reminder', 'urge', 'supervise', 'deduction', 'overdueReminder'] as const;
-export type StepKind = (typeof STEP_KINDS)[number];
+export type StepKind = 'reminder' | 'urge' | 'supervise' | 'deduction' | 'overdueReminder';
 
 export const STEP_LABEL: Record<StepKind, string> = {
   reminder: '到期提醒',

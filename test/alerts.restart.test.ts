@@ -1,6 +1,7 @@
 // The worker goes away in the middle of a multi-recipient send, a new one takes over: each recipient gets the alert once.
 // Real workers on the Temporal dev server (temporal server start-dev: sticky queues handed back on shutdown, heartbeat
 // details kept when an attempt fails), a slow Twilio peer; progress travels only in the activity's heartbeat details.
+import { defaultPayloadConverter } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { startEscalatedVisit } from '../src/cases.js';
@@ -50,7 +51,22 @@ test('the worker shuts down while the second of three messages is in flight; a n
   await first.stop(); // returns once the activity gave up: it finished the send in flight, then saw the cancellation
   expect(first.logs.filter((l) => l.includes(c.caseId))).toEqual([`sms accepted alert case=${c.caseId} to=wuli-gov-zhang`, `sms accepted alert case=${c.caseId} to=wuli-gov-wang`]);
   expect(smtp.mails).toHaveLength(0);
-  expect((await c.handle.describe()).raw.pendingActivities?.[0]?.heartbeatDetails).toBeTruthy();
+  // The progress the next attempt starts from: both SMS accepted, by the message IDs Twilio gave them.
+  const details = (await c.handle.describe()).raw.pendingActivities?.[0]?.heartbeatDetails?.payloads ?? [];
+  expect(twilioPeer.accepted().map((r) => r.form.To)).toEqual(['+8613800000101', '+8613800000102']);
+  const [zhangSid, wangSid] = twilioPeer.accepted().map((r) => r.sid);
+  expect([zhangSid, wangSid]).toEqual([expect.stringMatching(/^SM[0-9a-f]{32}$/), expect.stringMatching(/^SM[0-9a-f]{32}$/)]);
+  expect(details.map((p) => defaultPayloadConverter.fromPayload(p))).toEqual([
+    {
+      v: 1,
+      done: {
+        'wuli-gov-zhang': { recipientId: 'wuli-gov-zhang', channel: 'sms', status: 'accepted', providerId: zhangSid },
+        'wuli-gov-wang': { recipientId: 'wuli-gov-wang', channel: 'sms', status: 'accepted', providerId: wangSid },
+      },
+      // No channel failed for either leader; the contact's slot was never reached.
+      failed: { 'wuli-gov-zhang': [], 'wuli-gov-wang': [] },
+    },
+  ]);
 
   const second = await startAlertWorker(env, { taskQueue: TASK_QUEUE, directory: () => directory, channels });
   workers.push(second);

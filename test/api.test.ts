@@ -8,6 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { loadApiKeys, type Action } from '../src/api/auth.js';
 import { buildApiServer } from '../src/api/server.js';
 import { SYSTEM_ACTOR } from '../src/domain.js';
+import { deadlineFor, plan } from '../src/ladder.js';
 import { recordDeduction } from '../src/records/ledger.js';
 import { caseQuery, type CaseView, type LedgerEntry } from '../src/messages.js';
 import { DEV_KEYS, TASK_QUEUE, createDevServerEnv, demoPolicy, directory, policy, sampleNotice, startHarness, type Harness } from './helpers.js';
@@ -325,7 +326,12 @@ describe('refusals', () => {
 test('the policy preview is the workflow planner\'s own plan', async () => {
   const res = await call('POST', '/policy/preview', KEY.viewer, { level: 'district', receivedAt: '2026-11-25T09:00:00+08:00' });
   expect(res.status).toBe(200);
-  expect(res.json.deadline).toBe('2026-11-25T01:00:15.000Z');
+  // The facts a district case received at that moment starts with: the workflow plans from the same ones.
+  const receivedAt = Date.parse('2026-11-25T09:00:00+08:00');
+  const deadline = deadlineFor(demoPolicy, 'arrival', 'district', receivedAt);
+  const planned = plan(demoPolicy, { milestone: 'arrival', level: 'district', startedAt: receivedAt, registeredAt: receivedAt, deadline, deadlineSetAt: receivedAt, explanation: 'none', done: {} }).steps;
+  expect(res.json).toEqual({ policyVersion: demoPolicy.version, deadline: '2026-11-25T01:00:15.000Z', steps: planned.map((s) => ({ kind: s.kind, dueAt: new Date(s.dueAt).toISOString() })) });
+  expect(new Date(deadline).toISOString()).toBe('2026-11-25T01:00:15.000Z');
   expect(res.json.steps.slice(0, 4)).toEqual([
     { kind: 'reminder', dueAt: '2026-11-25T01:00:05.000Z' },
     { kind: 'reminder', dueAt: '2026-11-25T01:00:10.000Z' },

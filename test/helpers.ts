@@ -193,12 +193,6 @@ export async function until<T>(what: string, probe: () => T | Promise<T>, ok: (v
   }
 }
 
-/** Timeline as [type, offset from the notice's receipt in ms] pairs, for exact assertions. */
-export function ladderOf(v: CaseView): [string, number][] {
-  const t0 = Date.parse(v.notice.receivedAt);
-  return v.timeline.map((e) => [e.type, Date.parse(e.at) - t0]);
-}
-
 /**
  * Timeline as [type, hours after the notice's receipt]: ladder steps by the moment the policy set (exact),
  * other entries by when they happened, rounded to the second.
