@@ -7,6 +7,8 @@ VENV_STAMP := $(VENV)/.duban-installed
 .PHONY: setup start test demo lint typecheck unit bench clean-data codec-server
 
 setup: $(NPM_STAMP) $(VENV_STAMP)
+	@# The board's browser tests drive Debian's chromium (test/board.browser.test.ts); installed here when missing, as root on Debian.
+	@command -v chromium >/dev/null || { if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null 2>&1 || echo "chromium could not be installed with apt-get: the browser tests (test/board.browser.test.ts) will fail"; else echo "chromium is missing (Debian: apt-get install chromium): the browser tests (test/board.browser.test.ts) will fail"; fi; }
 
 $(NPM_STAMP): package.json package-lock.json
 	@command -v npm >/dev/null || { echo "npm is missing: install Node.js 20 or newer (Debian: apt-get install nodejs npm)"; exit 1; }

@@ -2,7 +2,7 @@
 // worker and database: sign-in, the board's cards and list, the case page's forms, live updates, ledger, circulars,
 // preview, and the layout and accessibility checks on an office PC and a phone.
 import type { FastifyInstance } from 'fastify';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
@@ -59,6 +59,7 @@ beforeAll(async () => {
 
   profile = mkdtempSync(join(tmpdir(), 'duban-chromium-'));
   // A missing or broken chromium fails here, loudly: the browser tests never skip.
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: run make setup as root on Debian (it installs the chromium package), or apt-get install chromium`);
   context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, args: ARGS, headless: true, viewport: { width: 1366, height: 768 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai', acceptDownloads: true });
   context.on('request', (r) => requested.push(r.url()));
   context.on('weberror', (e) => pageErrors.push(e.error().message));
