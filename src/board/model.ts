@@ -139,8 +139,8 @@ export function applyFilter(rows: readonly BoardRow[], filter: BoardFilter, exce
 }
 
 /** Open cases by time left (most overdue first), then the cases that are over, newest notice first. */
-export function sortByTimeLeft(rows: BoardRow[]): BoardRow[] {
-  return rows.sort((a, b) => {
+export function sortByTimeLeft(rows: readonly BoardRow[]): BoardRow[] {
+  return [...rows].sort((a, b) => {
     if (a.leftMs !== null && b.leftMs !== null) return a.leftMs - b.leftMs || a.caseId.localeCompare(b.caseId);
     if (a.leftMs !== null) return -1;
     if (b.leftMs !== null) return 1;
