@@ -141,6 +141,10 @@ export async function registerBoard(app: FastifyInstance, deps: ApiDeps): Promis
   const live = new LiveUpdates(deps.records);
 
   await app.register((board, _opts, registered) => {
+    // Pages, not API operations: kept out of the OpenAPI document.
+    board.addHook('onRoute', (route) => {
+      route.schema = { ...route.schema, hide: true };
+    });
     board.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 64 * 1024 }, (_req, body, done) => {
       const form: Form = {};
       for (const [k, v] of new URLSearchParams(body as string)) {
