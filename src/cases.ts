@@ -8,6 +8,8 @@ import { CLOCK_SKEW_MS, caseQuery, noticeSchema, type CaseView, type EscalatedVi
 import type { Policy } from './policy.js';
 import { deadlineKey, kindKey, levelKey, overdueKey, receivedAtKey, stageKey, unitKey } from './searchAttributes.js';
 import { deadlineFor } from './ladder.js';
+import { openingView } from './caseOpening.js';
+import { createHash } from 'node:crypto';
 
 export interface StartVisitOptions {
   client: Client;
@@ -23,7 +25,16 @@ export interface StartVisitResult {
   caseId: string;
   created: boolean;
   handle: WorkflowHandle;
+  /** The case as registered (what the workflow holds after its first task), built without a worker. */
+  opening: CaseView;
 }
+
+/** Kept in the workflow's memo (encrypted with the payloads): a repeated create is checked without a worker. */
+interface StartMemo {
+  noticeDigest: string;
+  registeredAt: string;
+}
+const MEMO_KEY = 'dubanStart';
 
 export class NoticeConflictError extends Error {
   constructor(readonly caseId: string) {
@@ -42,6 +53,12 @@ export function validateNotice(raw: unknown, directory: Directory, now: number):
   return notice;
 }
 
+/** The fields that make two notices the same notice (a repeat may spell the time differently). */
+function noticeDigest(n: Notice): string {
+  const fields = [n.noticeId, n.level, Date.parse(n.receivedAt), n.unitId, n.receptionSite, n.headcount, n.matterSummary ?? null];
+  return createHash('sha256').update(JSON.stringify(fields)).digest('base64url');
+}
+
 function sameNotice(a: Notice, b: Notice): boolean {
   return (
     a.noticeId === b.noticeId &&
@@ -58,7 +75,9 @@ export async function startEscalatedVisit(raw: unknown, options: StartVisitOptio
   const notice = validateNotice(raw, options.directory, options.now ?? Date.now());
   const unit = findUnit(options.directory, notice.unitId)!;
   const caseId = caseIdForNotice(notice.noticeId);
-  const input: EscalatedVisitInput = { notice, policy: options.policy, unit: unitSnapshot(unit), actor: options.actor };
+  const registeredAt = new Date(options.now ?? Date.now()).toISOString();
+  const input: EscalatedVisitInput = { notice, policy: options.policy, unit: unitSnapshot(unit), actor: options.actor, registeredAt };
+  const memo: StartMemo = { noticeDigest: noticeDigest(notice), registeredAt };
   const deadline = deadlineFor(options.policy, 'arrival', notice.level, Date.parse(notice.receivedAt));
   try {
     const handle = await options.client.workflow.start('escalatedVisit', {
@@ -66,6 +85,7 @@ export async function startEscalatedVisit(raw: unknown, options: StartVisitOptio
       taskQueue: options.taskQueue,
       args: [input],
       workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+      memo: { [MEMO_KEY]: memo },
       typedSearchAttributes: [
         { key: kindKey, value: 'escalatedVisit' },
         { key: levelKey, value: notice.level },
@@ -76,12 +96,19 @@ export async function startEscalatedVisit(raw: unknown, options: StartVisitOptio
         { key: receivedAtKey, value: new Date(notice.receivedAt) },
       ],
     });
-    return { caseId, created: true, handle };
+    return { caseId, created: true, handle, opening: openingView(caseId, input, Date.parse(registeredAt)) };
   } catch (err) {
     if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
     const handle = options.client.workflow.getHandle(caseId);
+    // describe() needs no worker: a repeat that races the first start (its first task not yet run) is answered too.
+    const first = (await handle.describe()).memo?.[MEMO_KEY] as StartMemo | undefined;
+    if (first) {
+      if (first.noticeDigest !== memo.noticeDigest) throw new NoticeConflictError(caseId);
+      return { caseId, created: false, handle, opening: openingView(caseId, { ...input, registeredAt: first.registeredAt }, Date.parse(first.registeredAt)) };
+    }
+    // Started before the memo was kept: the workflow's own notice decides.
     const existing: CaseView = await handle.query(caseQuery);
     if (!sameNotice(existing.notice, notice)) throw new NoticeConflictError(caseId);
-    return { caseId, created: false, handle };
+    return { caseId, created: false, handle, opening: existing };
   }
 }

@@ -33,6 +33,8 @@ export interface EscalatedVisitInput {
   policy: Policy;
   unit: UnitSnapshot;
   actor: Actor;
+  /** When the API started the case (UTC ISO, its clock): the case's registration time and the first entries' time. */
+  registeredAt?: string;
 }
 
 export const reportArrivalSchema = z.object({ leaderId: id, arrivedAt: instant, note: z.string().max(1000).optional(), actor: actorSchema }).strict();

@@ -11,7 +11,8 @@ import { SYSTEM_ACTOR } from '../src/domain.js';
 import { deadlineFor, plan } from '../src/ladder.js';
 import { recordDeduction } from '../src/records/ledger.js';
 import { caseQuery, type CaseView, type LedgerEntry } from '../src/messages.js';
-import { DEV_KEYS, TASK_QUEUE, createDevServerEnv, demoPolicy, directory, policy, sampleNotice, startHarness, type Harness } from './helpers.js';
+import { DEV_KEYS, TASK_QUEUE, createDevServerEnv, demoPolicy, directory, policy, sampleNotice, startHarness, until, type Harness } from './helpers.js';
+import { createDubanWorker } from '../worker.js';
 
 const KEY = DEV_KEYS;
 
@@ -305,20 +306,51 @@ describe('refusals', () => {
     expect(await lost.inject({ method: 'GET', url: '/readyz' })).toMatchObject({ statusCode: 503 });
     await lost.close();
   }, 60_000);
-  test('no worker answering: 503, never a 500, and the registered notice is not lost', async () => {
-    // Temporal is up but nothing polls this task queue: the case starts, its first query cannot be answered.
-    const stalled = await buildApiServer({ client: h.env.client, records: h.records, namespace: h.env.namespace ?? 'default', taskQueue: 'nobody-polls', policy, directory, keys: loadApiKeys({}), temporalTimeoutMs: 3000 });
+  test('no worker answering: a create is answered at once (10 identical creates: one 201, nine 200, one body); a read or an action is a 503; the case runs once a worker polls', async () => {
+    // Temporal is up but nothing polls this task queue yet: no create may wait for a worker.
+    const queue = `nobody-polls-${Date.now()}`;
+    const stalled = await buildApiServer({ client: h.env.client, records: h.records, namespace: h.env.namespace ?? 'default', taskQueue: queue, policy, directory, keys: loadApiKeys({}), temporalTimeoutMs: 3000 });
     const notice = newNotice();
     const caseId = `visit:${notice.noticeId as string}`;
+    const creates = await Promise.all(Array.from({ length: 10 }, () => stalled.inject({ method: 'POST', url: '/cases', headers: { authorization: `Bearer ${KEY.intake}` }, payload: notice })));
+    expect(creates.map((r) => r.statusCode).sort()).toEqual([200, 200, 200, 200, 200, 200, 200, 200, 200, 201]);
+    const bodies = creates.map((r) => JSON.parse(r.body) as CaseView);
+    for (const b of bodies) expect(b).toEqual(bodies[0]);
+    const opened = bodies[0]!;
+    expect(opened).toMatchObject({ caseId, status: 'open', stage: 'arrival.pending', milestone: 'arrival', deadline: new Date(Date.parse(notice.receivedAt as string) + 8 * 3_600_000).toISOString(), waitingFor: null, deductions: [] });
+    expect(opened.timeline.map((t) => [t.seq, t.type, t.actor.role])).toEqual([
+      [1, 'registered', 'intake'],
+      [2, 'alert', 'system'],
+    ]);
+    // Listed from the record at once.
+    const listed = await stalled.inject({ method: 'GET', url: `/cases?unitId=wuli-gov&pageSize=100`, headers: { authorization: `Bearer ${KEY.supervisor}` } });
+    expect((JSON.parse(listed.body) as { cases: { caseId: string }[] }).cases.filter((c) => c.caseId === caseId)).toHaveLength(1);
+    // A different body under the same notice ID is still refused, without a worker.
+    const conflict = await stalled.inject({ method: 'POST', url: '/cases', headers: { authorization: `Bearer ${KEY.intake}` }, payload: { ...notice, headcount: 99 } });
+    expect(conflict.statusCode).toBe(409);
     const began = Date.now();
-    const first = await stalled.inject({ method: 'POST', url: '/cases', headers: { authorization: `Bearer ${KEY.intake}` }, payload: notice });
-    expect(first.statusCode, first.body).toBe(503);
+    const read = await stalled.inject({ method: 'GET', url: path(caseId), headers: { authorization: `Bearer ${KEY.supervisor}` } });
+    expect(read.statusCode, read.body).toBe(503);
+    expect(read.headers['retry-after']).toBe('5');
     expect(Date.now() - began).toBeLessThan(9000);
-    expect(first.headers['retry-after']).toBe('5');
-    const action = await stalled.inject({ method: 'POST', url: path(caseId, '/cancellation'), headers: { authorization: `Bearer ${KEY.admin}` }, payload: { reason: '撤销' } });
+    // An action waits for a worker to apply it (on a case of its own: it may still be applied once a worker polls).
+    const other = JSON.parse((await stalled.inject({ method: 'POST', url: '/cases', headers: { authorization: `Bearer ${KEY.intake}` }, payload: newNotice() })).body) as CaseView;
+    const action = await stalled.inject({ method: 'POST', url: path(other.caseId, '/cancellation'), headers: { authorization: `Bearer ${KEY.admin}` }, payload: { reason: '撤销' } });
     expect(action.statusCode, action.body).toBe(503);
-    expect((await h.env.client.workflow.getHandle(caseId).describe()).status.name).toBe('RUNNING');
-    await h.env.client.workflow.getHandle(caseId).terminate('test finished');
+    // A worker comes: the case it runs is the one the create answered with.
+    const late = await createDubanWorker({ connection: h.env.nativeConnection, namespace: h.env.namespace ?? 'default', taskQueue: queue, activities: { directory: () => directory, client: h.env.client, records: h.records, taskQueue: queue, outboxDir: h.outboxDir, dataDir: h.dataDir, log: () => undefined } });
+    await late.runUntil(async () => {
+      const handle = h.env.client.workflow.getHandle(caseId);
+      const ran = await until('the first task', () => handle.query(caseQuery), (v) => v.timeline.length >= 2);
+      expect({ ...ran, timeline: ran.timeline.slice(0, 2), waitingFor: null }).toEqual(opened);
+      await handle.terminate('test finished');
+      const o = h.env.client.workflow.getHandle(other.caseId);
+      if ((await o.describe()).status.name === 'RUNNING') {
+        await o.terminate('test finished').catch((e: Error) => {
+          if (!/already completed/i.test(e.message)) throw e;
+        });
+      }
+    });
     await stalled.close();
   }, 30_000);
 });

@@ -8,7 +8,8 @@ import { startEscalatedVisit, type StartVisitResult } from '../src/cases.js';
 import { ROOT, loadDirectoryFile, loadPolicyFile, testServerPath, temporalCliPath } from '../src/config.js';
 import type { Directory } from '../src/directory.js';
 import type { Actor, Level } from '../src/domain.js';
-import { caseQuery, type CaseView, type Notice } from '../src/messages.js';
+import { cancelUpdate, caseQuery, type CaseView, type Notice } from '../src/messages.js';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import type { Policy } from '../src/policy.js';
 import { SEARCH_ATTRIBUTE_KEYS } from '../src/searchAttributes.js';
 import { ensureNamespace } from '../src/temporal.js';
@@ -98,14 +99,18 @@ export async function startHarness(env: TestWorkflowEnvironment, options: Harnes
     started,
     async terminateOpen() {
       for (const c of started.splice(0)) {
-        // The Java test server keeps its clock locked for an activity whose workflow was terminated while it ran: wait for the case's records first.
-        const deadline = Date.now() + 30_000;
-        let described = await c.handle.describe();
-        while (described.status.name === 'RUNNING' && (described.raw.pendingActivities?.length ?? 0) > 0 && Date.now() < deadline) {
-          await new Promise((r) => setTimeout(r, 25));
-          described = await c.handle.describe();
+        // Ended by the case itself (a cancel), not terminated: the Java test server keeps its clock locked for an
+        // activity whose workflow was terminated while it ran, and every later test's skipped time then stalls.
+        if ((await c.handle.describe()).status.name !== 'RUNNING') continue;
+        try {
+          await c.handle.executeUpdate(cancelUpdate, { args: [{ reason: '测试结束', actor: supervisor }] });
+        } catch (err) {
+          // Already closed or cancelled (its background work still finishing), or already completed.
+          if (!(err instanceof WorkflowUpdateFailedError) && !(err instanceof WorkflowNotFoundError) && !/already completed|not found/i.test((err as Error).message)) throw err;
         }
-        if (described.status.name === 'RUNNING') await c.handle.terminate('test finished');
+        const deadline = Date.now() + 30_000;
+        while ((await c.handle.describe()).status.name === 'RUNNING' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+        if ((await c.handle.describe()).status.name === 'RUNNING') await c.handle.terminate('test finished');
       }
     },
     worker,

@@ -4,6 +4,7 @@
 // step arrives exactly once, both workers ran the cases' activities, every 催办单 / 督办单 downloads with the same bytes
 // from either API (and equals the e-mail's attachment), and an arrival link pointing at API A is accepted by API B and
 // then refused by A. Real processes (`node --import tsx worker.ts` / `api.ts`), a Twilio-shaped HTTP peer and an SMTP peer.
+import { WorkflowNotFoundError } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -188,9 +189,10 @@ afterAll(async () => {
   // Cases still open (their ladders end in a wait for arrival) are terminated before their workers stop.
   try {
     for (const c of env ? created : []) {
-      const handle = env.client.workflow.getHandle(c.caseId);
-      const { status } = await handle.describe();
-      if (status.name === 'RUNNING') await handle.terminate('test finished');
+      // No describe(): this client has no codec key, and a case's memo is encrypted.
+      await env.client.workflow.getHandle(c.caseId).terminate('test finished').catch((err: Error) => {
+        if (!(err instanceof WorkflowNotFoundError) && !/already completed/i.test(err.message)) throw err;
+      });
     }
   } finally {
     await Promise.all(procs.map((p) => stop(p)));

@@ -12,6 +12,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { DubanActivities } from '../src/activityTypes.js';
+import { caseViewOf, openingFacts, openingTimeline, stageOf } from '../src/caseOpening.js';
 import { caseRecordOf } from '../src/caseRecord.js';
 import { documentKey } from '../src/documents/numbering.js';
 import type { DocumentKind } from '../src/documents/types.js';
@@ -129,7 +130,9 @@ export async function escalatedVisit(input: EscalatedVisitInput): Promise<CaseVi
   if (workflowInfo().workflowId !== caseId) throw businessFailure(ErrorType.InvalidInput, `must start as workflow ${caseId}`, 'noticeId');
 
   const receivedAt = Date.parse(notice.receivedAt);
-  const registeredAt = Date.now();
+  // The API's clock when it started the case (it answered with the view built on it); older starts carry none.
+  const registeredAt = input.registeredAt !== undefined ? Date.parse(input.registeredAt) : Date.now();
+  if (!(registeredAt <= Date.now() + CLOCK_SKEW_MS)) throw businessFailure(ErrorType.InvalidInput, 'must not be in the future', 'registeredAt');
   if (receivedAt > registeredAt + CLOCK_SKEW_MS) throw businessFailure(ErrorType.InvalidInput, 'must not be in the future', 'receivedAt');
 
   // Decided once per case: a case started before the change keeps the old behaviour for its whole life.
@@ -138,22 +141,15 @@ export async function escalatedVisit(input: EscalatedVisitInput): Promise<CaseVi
   let unit = input.unit;
   let status: CaseView['status'] = 'open';
   let milestone: Milestone = 'arrival';
-  let facts: MilestoneFacts = {
-    milestone: 'arrival',
-    level: notice.level,
-    startedAt: receivedAt,
-    registeredAt,
-    deadline: deadlineFor(policy, 'arrival', notice.level, receivedAt),
-    deadlineSetAt: registeredAt,
-    explanation: 'none',
-    done: {},
-  };
+  const pinned: EscalatedVisitInput = { ...input, notice, policy };
+  let facts: MilestoneFacts = openingFacts(pinned, registeredAt);
   let explanation: CaseView['explanation'] = { status: 'none', milestone: null };
   let arrival: CaseView['arrival'] = null;
   let closureReport: CaseView['closureReport'] = null;
   let waitingFor: CaseView['waitingFor'] = null;
   const deductions: CaseView['deductions'] = [];
-  const timeline: TimelineEntry[] = [];
+  // Before any handler is set: an update delivered with the first task comes after the registration.
+  const timeline: TimelineEntry[] = openingTimeline(pinned, facts);
   const outgoing: NotifyRequest[] = [];
   // Bumped whenever a fact changes, so the main loop re-plans instead of firing a stale step.
   let factsVersion = 0;
@@ -185,14 +181,7 @@ export async function escalatedVisit(input: EscalatedVisitInput): Promise<CaseVi
     return request;
   };
 
-  const stage = (): Stage => {
-    if (status !== 'open') return status;
-    const d = facts.done;
-    if (d[`${milestone}.deduction`] !== undefined) return `${milestone}.deduction`;
-    if (d[`${milestone}.supervise`] !== undefined) return `${milestone}.supervise`;
-    if (d[`${milestone}.urge`] !== undefined) return `${milestone}.urge`;
-    return `${milestone}.pending`;
-  };
+  const stage = (): Stage => stageOf(status, milestone, facts);
 
   const isOverdue = (): boolean => status === 'open' && Date.now() > facts.deadline;
 
@@ -234,28 +223,7 @@ export async function escalatedVisit(input: EscalatedVisitInput): Promise<CaseVi
     publishSearchAttributes();
   };
 
-  const view = (): CaseView => {
-    const current = plan(policy, facts);
-    return {
-      caseId,
-      kind: 'escalatedVisit',
-      notice,
-      unit,
-      policyVersion: policy.version,
-      status,
-      stage: stage(),
-      milestone: status === 'open' ? milestone : null,
-      deadline: status === 'open' ? iso(facts.deadline) : null,
-      overdue: isOverdue(),
-      arrival,
-      explanation,
-      closureReport,
-      deductions,
-      waitingFor,
-      deductionHeld: status === 'open' && current.deductionHeld,
-      timeline,
-    };
-  };
+  const view = (): CaseView => caseViewOf({ caseId, input: pinned, unit, status, milestone, facts, arrival, explanation, closureReport, deductions, waitingFor, timeline }, Date.now());
 
   const requireOpen = (): void => {
     if (status !== 'open') throw businessFailure(ErrorType.InvalidState, `case is ${status}`, 'status');
@@ -612,8 +580,6 @@ export async function escalatedVisit(input: EscalatedVisitInput): Promise<CaseVi
   };
 
   const recording = recordsInDatabase ? recorder() : Promise.resolve();
-  record({ type: 'registered', milestone: 'arrival', actor: input.actor, detail: { policyVersion: policy.version, deadline: iso(facts.deadline), receivedAt: iso(receivedAt) } });
-  record({ type: 'alert', milestone: 'arrival', actor: SYSTEM_ACTOR });
   queueNotice('alert', 'alert');
 
   for (;;) {
