@@ -6,20 +6,22 @@ import { createActivities, type ActivityDeps } from './activities/index.js';
 import { channelConfigFromEnv, createChannels } from './activities/channels/index.js';
 import { arrivalLinkConfigFromEnv } from './src/arrivalLink.js';
 import { loadConfig, loadDirectoryFile, loadPolicyFile } from './src/config.js';
-import { createDataConverter, loadCodec } from './src/codec.js';
+import { createDataConverter, createWorkerDataConverter, isProduction, loadCodec } from './src/codec.js';
 import { activityLog, installTemporalLogging, logger } from './src/log.js';
 import { connectClient } from './src/temporal.js';
 import { openRecords } from './src/records/index.js';
 import { documentLoader } from './src/records/documents.js';
 
 export const workflowsPath = fileURLToPath(new URL('./workflows/index.ts', import.meta.url));
+/** Workflow interceptors of every worker: inputs a production worker refused are never applied. */
+export const workflowInterceptorsPath = fileURLToPath(new URL('./workflows/refusePlaintext.ts', import.meta.url));
 
 export interface DubanWorkerOptions {
   connection: NativeConnection;
   namespace: string;
   taskQueue: string;
   activities: ActivityDeps;
-  /** Production passes createDataConverter() (src/codec.ts): encrypted payloads and failures. Omitted: plain payloads. */
+  /** Production passes createWorkerDataConverter() (src/codec.ts): encrypted payloads and failures, plaintext refused. Omitted: plain payloads. */
   dataConverter?: DataConverter;
 }
 
@@ -29,6 +31,7 @@ export function createDubanWorker(options: DubanWorkerOptions): Promise<Worker> 
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     workflowsPath,
+    interceptors: { workflowModules: [workflowInterceptorsPath] },
     activities: createActivities(options.activities),
     // Notify's progress (who was sent to) travels in heartbeat details: send them at least every second, so a worker
     // that dies hard repeats at most the last second's messages (docs/alerts.md, the remaining window).
@@ -43,6 +46,8 @@ async function main(): Promise<void> {
   const directory = loadDirectoryFile(config.directoryFile);
   const codec = loadCodec(); // in production, no configured key stops start-up here in one line
   const dataConverter = createDataConverter(codec);
+  // The worker alone refuses plaintext in production: its client reads only what duban's processes encrypted anyway.
+  const workerDataConverter = createWorkerDataConverter(codec);
   installTemporalLogging(logger);
   const connection = await NativeConnection.connect({ address: config.temporalAddress });
   const client = await connectClient(config.temporalAddress, config.namespace, { dataConverter });
@@ -59,9 +64,9 @@ async function main(): Promise<void> {
     namespace: config.namespace,
     taskQueue: config.taskQueue,
     activities: { directory: () => directory, client, records, taskQueue: config.taskQueue, outboxDir: config.outboxDir, dataDir: config.dataDir, log: activityLog(logger), channelSet, ...(arrivalLinks ? { arrivalLinks } : {}) },
-    dataConverter,
+    dataConverter: workerDataConverter,
   });
-  console.log(`duban worker: namespace ${config.namespace}, task queue ${config.taskQueue}, ${config.temporalAddress}, payloads encrypted with key ${codec.codec.currentKeyId} (${codec.source})`);
+  console.log(`duban worker: namespace ${config.namespace}, task queue ${config.taskQueue}, ${config.temporalAddress}, payloads encrypted with key ${codec.codec.currentKeyId} (${codec.source})${isProduction() ? '; inputs not encrypted with a configured key are refused' : ''}`);
   await worker.run();
   await channelSet.close();
   await records.db.end();

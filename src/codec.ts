@@ -4,7 +4,8 @@
 //   metadata { encoding: "binary/encrypted", "encryption-key-id": "<id>" }, data = 12-byte IV || ciphertext+tag,
 // with the key ID as additional authenticated data. New payloads use the current key; every key of the set decrypts,
 // so a new key is added, made current, and the old one removed only when no open case still needs it.
-// Payloads without the encrypted encoding pass through decode unchanged (histories recorded before encryption).
+// Payloads without the encrypted encoding pass through decode unchanged (histories recorded before encryption); a production
+// worker wraps the codec in RefusePlaintextCodec, which refuses them.
 import type { DataConverter, Payload, PayloadCodec } from '@temporalio/common';
 import proto from '@temporalio/proto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -12,6 +13,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { ROOT } from './config.js';
+import { REFUSED_PLAINTEXT } from './refusedPayload.js';
 
 const { temporal } = proto;
 
@@ -136,6 +138,31 @@ export class AesGcmCodec implements PayloadCodec {
   }
 }
 
+const isEncrypted = (payload: Payload): boolean => {
+  const encoding = payload.metadata?.encoding;
+  return encoding !== undefined && encoding !== null && fromUtf8.decode(encoding) === ENCRYPTED_ENCODING;
+};
+
+/** The stand-in for a refused payload, as a JSON payload: the workflow's interceptors recognise it (workflows/refusePlaintext.ts). */
+const refusedPayload = (): Payload => ({ metadata: { encoding: utf8.encode('json/plain') }, data: utf8.encode(JSON.stringify(REFUSED_PLAINTEXT)) });
+
+/**
+ * A production worker's codec: encrypted payloads decode as usual; any other payload — whoever reached Temporal's port
+ * without a key could have written it — is replaced by REFUSED_PLAINTEXT, so nothing of it is ever applied. It is not
+ * an error here: a failing decode would fail the workflow task again and again and stall the case.
+ */
+export class RefusePlaintextCodec implements PayloadCodec {
+  constructor(private readonly inner: PayloadCodec) {}
+
+  encode(payloads: Payload[]): Promise<Payload[]> {
+    return this.inner.encode(payloads);
+  }
+
+  decode(payloads: Payload[]): Promise<Payload[]> {
+    return this.inner.decode(payloads.map((p) => (isEncrypted(p) ? p : refusedPayload())));
+  }
+}
+
 export function isProduction(env: NodeJS.ProcessEnv = process.env): boolean {
   return env.NODE_ENV === 'production' || env.DUBAN_ENV === 'production';
 }
@@ -216,4 +243,13 @@ export function loadCodec(env: NodeJS.ProcessEnv = process.env, options: LoadCod
 export function createDataConverter(codec: PayloadCodec | LoadedCodec = loadCodec()): DataConverter {
   const payloadCodec = 'codec' in codec ? codec.codec : codec;
   return { payloadCodecs: [payloadCodec], failureConverterPath };
+}
+
+/**
+ * The data converter of a duban worker: createDataConverter()'s, and in production (NODE_ENV or DUBAN_ENV) inputs that
+ * are not encrypted with a configured key are refused (RefusePlaintextCodec); in development they still pass.
+ */
+export function createWorkerDataConverter(codec: PayloadCodec | LoadedCodec, env: NodeJS.ProcessEnv = process.env): DataConverter {
+  const payloadCodec = 'codec' in codec ? codec.codec : codec;
+  return createDataConverter(isProduction(env) ? new RefusePlaintextCodec(payloadCodec) : payloadCodec);
 }

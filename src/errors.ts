@@ -15,6 +15,8 @@ export enum ErrorType {
   DocumentRegisterClosed = 'DocumentRegisterClosed',
   /** The mail server refused the circular for good (bad address, relaying denied): not retried. */
   CircularMailRefused = 'CircularMailRefused',
+  /** A production worker met an input that was not encrypted with a configured key (workflows/refusePlaintext.ts). */
+  PlaintextRefused = 'PlaintextRefused',
 }
 
 export interface FieldIssue {

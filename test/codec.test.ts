@@ -9,7 +9,8 @@ import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { AesGcmCodec, CodecConfigError, ENCRYPTED_ENCODING, KEY_ID_METADATA, createDataConverter, generateKey, loadCodec, parseKeySet } from '../src/codec.js';
+import { AesGcmCodec, CodecConfigError, ENCRYPTED_ENCODING, KEY_ID_METADATA, RefusePlaintextCodec, createDataConverter, createWorkerDataConverter, generateKey, loadCodec, parseKeySet } from '../src/codec.js';
+import { REFUSED_PLAINTEXT } from '../src/refusedPayload.js';
 import { ROOT } from '../src/config.js';
 import { workflowsPath } from '../worker.js';
 
@@ -46,6 +47,20 @@ describe('AES-GCM payload codec', () => {
     const plain = defaultPayloadConverter.toPayload({ a: 1 });
     const [out] = await codec.decode([plain]);
     expect(out).toBe(plain);
+  });
+
+  test('a production worker hands the workflow REFUSED_PLAINTEXT for every payload that is not encrypted, never its content', async () => {
+    const { codec } = codecWith('k1', 'k1');
+    const refusing = new RefusePlaintextCodec(codec);
+    const [sealed] = await refusing.encode([defaultPayloadConverter.toPayload({ a: 1 })]);
+    const forged = defaultPayloadConverter.toPayload({ reason: SECRET, actor: { id: 'x', role: 'supervisor' } });
+    const decoded = await refusing.decode([sealed!, forged, defaultPayloadConverter.toPayload(undefined)]);
+    expect(decoded.map((p) => defaultPayloadConverter.fromPayload(p))).toEqual([{ a: 1 }, REFUSED_PLAINTEXT, REFUSED_PLAINTEXT]);
+    expect(decoded.some((p) => text(p.data).includes('张秘密'))).toBe(false);
+    // Only in production; development keeps passing plaintext through.
+    expect(createWorkerDataConverter(codec, { DUBAN_ENV: 'production' }).payloadCodecs?.[0]).toBeInstanceOf(RefusePlaintextCodec);
+    expect(createWorkerDataConverter(codec, { NODE_ENV: 'production' }).payloadCodecs?.[0]).toBeInstanceOf(RefusePlaintextCodec);
+    expect(createWorkerDataConverter(codec, {}).payloadCodecs?.[0]).toBe(codec);
   });
 
   test('rotation: old keys keep decrypting, new payloads use the new current key', async () => {
