@@ -68,7 +68,7 @@ test('a case started under k1 runs on after rotation to k2 and reads back under 
   const newIds = new Set(events.slice(rotatedAt).flatMap((e) => keyIdsOf(e)));
   expect(oldIds).toEqual(new Set(['k1']));
   expect(newIds).toEqual(new Set(['k2']));
-  expect(keyIdsOf(events[0])).toEqual(['k1']); // the start input
+  expect(keyIdsOf(events[0])).toEqual(['k1', 'k1']); // the start input and the memo (the notice's digest)
   expect(keyIdsOf(events.at(-1))).toEqual(['k2']); // the result
 
   // A process still on the old key set alone cannot read what k2 wrote: every process needs the new set first.
