@@ -43,6 +43,8 @@ export interface ActivityDeps {
   transientFallbackAttempt?: number;
 }
 
+const RECORD_RIDE_WAIT_MS = 1000;
+
 export function createActivities(deps: ActivityDeps): DubanActivities {
   const log = deps.log ?? ((line: string) => console.log(line));
   const channels = deps.channelSet ?? createChannels(deps.channels ?? {}, deps.outboxDir, { loadDocument: documentLoader(deps.records) });
@@ -54,8 +56,18 @@ export function createActivities(deps: ActivityDeps): DubanActivities {
       // Keep the heartbeat going while a slow provider answers; each checkpoint carries the progress so far.
       let latest: unknown = ctx.info.heartbeatDetails;
       const beat = ctx.info.heartbeatTimeoutMs ? setInterval(() => ctx.heartbeat(latest), Math.max(200, ctx.info.heartbeatTimeoutMs / 3)) : undefined;
+      // The record is written beside the sends; a database that is slow or down never holds them back.
+      const recording = request.record
+        ? recordCase(deps.records, request.record).then(
+            () => true,
+            (err: unknown) => {
+              log(`case=${request.caseId} record not written with notify ${request.key}: ${(err as Error).message}; the workflow records it again`);
+              return false;
+            },
+          )
+        : undefined;
       try {
-        return await deliver(request, {
+        const result = await deliver(request, {
           directory: deps.directory(),
           channels,
           // Shared by every worker host: a message a provider accepted is not sent again by another attempt.
@@ -74,6 +86,10 @@ export function createActivities(deps: ActivityDeps): DubanActivities {
           attempt: ctx.info.attempt,
           transientFallbackAttempt: deps.transientFallbackAttempt ?? 6,
         });
+        if (!recording) return result;
+        // Waited for at most a second after the sends: a record still pending is written again by the workflow.
+        const recorded = await Promise.race([recording, new Promise<false>((r) => setTimeout(() => r(false), RECORD_RIDE_WAIT_MS).unref())]);
+        return { ...result, recorded };
       } catch (err) {
         if (err instanceof TransientDeliveryError) {
           throw ApplicationFailure.create({ type: DELIVERY_UNAVAILABLE, message: err.message, details: [{ channel: err.channel, code: err.code ?? null }] });

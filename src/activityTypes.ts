@@ -23,6 +23,8 @@ export interface NotifyResult {
   deliveries: DeliveryResult[];
   /** Reports to supervisors about recipients nobody could reach. */
   reports?: DeliveryResult[];
+  /** Whether the request's record was written (absent: it carried none); false: the workflow records it again. */
+  recorded?: boolean;
 }
 
 export interface DubanActivities extends DocumentActivities, CircularActivities {

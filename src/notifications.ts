@@ -2,6 +2,7 @@
 import { LEVEL_LABEL, MILESTONE_LABEL, type Level, type Milestone } from './domain.js';
 import type { PersonRole } from './directory.js';
 import { formatShanghai } from './time.js';
+import type { CaseRecord } from './caseRecord.js';
 
 export const NOTIFICATION_EVENTS = [
   'alert',
@@ -54,6 +55,8 @@ export interface NotifyRequest {
   audience?: PersonRole[];
   /** The step's 催办单 / 督办单: e-mail attaches the file, the other channels name its 文号. */
   documents?: NoticeDocument[];
+  /** The case's record that rides along (one activity per step, not two); written beside the sends, never before them. */
+  record?: CaseRecord;
 }
 
 export interface NoticeDocument {

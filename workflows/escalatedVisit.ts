@@ -109,6 +109,8 @@ const { recordCaseRecord } = proxyActivities<DubanActivities>({
   scheduleToCloseTimeout: '30d',
   retry: { ...recordRetry, nonRetryableErrorTypes: [ErrorType.InvalidInput] },
 });
+/** Histories recorded before a step's record rode on its notify (one activity per step instead of two). */
+const RECORDS_RIDE_NOTIFY_PATCH = 'records-ride-notify';
 /** Histories recorded before a reminder that came due after its deadline was skipped instead of sent. */
 const SKIP_STALE_REMINDERS_PATCH = 'skip-stale-reminders';
 /** How long a step's notice waits for its document before it goes out without it (the document follows). */
@@ -138,6 +140,7 @@ export async function escalatedVisit(input: EscalatedVisitInput): Promise<CaseVi
   // Decided once per case: a case started before the change keeps the old behaviour for its whole life.
   const recordsInDatabase = patched(RECORDS_PATCH);
   const recordsDelta = recordsInDatabase && patched(DELTA_RECORDS_PATCH);
+  const recordsRide = recordsDelta && patched(RECORDS_RIDE_NOTIFY_PATCH);
   let unit = input.unit;
   let status: CaseView['status'] = 'open';
   let milestone: Milestone = 'arrival';
@@ -212,7 +215,8 @@ export async function escalatedVisit(input: EscalatedVisitInput): Promise<CaseVi
       }
       // The view goes with the first record and once the case is over; in between only the new facts and columns.
       await recordCaseRecord(caseRecordOf(current, recordedSeq, recordedSeq === 0 || current.status !== 'open'));
-      recordedSeq = current.timeline.length;
+      // A record that rode on a notify meanwhile may have gone further.
+      recordedSeq = Math.max(recordedSeq, current.timeline.length);
     }
   };
 
@@ -432,9 +436,21 @@ export async function escalatedVisit(input: EscalatedVisitInput): Promise<CaseVi
   const sendOutgoing = async (): Promise<void> => {
     while (outgoing.length > 0) {
       const request = outgoing.shift()!;
+      // What changed rides on this notify, so the recorder has nothing left to write.
+      let ridingSeq: number | undefined;
+      if (recordsRide && viewDirty) {
+        const current = view();
+        request.record = caseRecordOf(current, recordedSeq, recordedSeq === 0 || current.status !== 'open');
+        ridingSeq = current.timeline.length;
+        viewDirty = false;
+      }
       try {
         const notify = patched(NOTIFY_HEARTBEAT_PATCH) ? notifyWithHeartbeat : notifyWithoutHeartbeat;
         const result = await notify(request);
+        if (ridingSeq !== undefined) {
+          if (result.recorded === true) recordedSeq = Math.max(recordedSeq, ridingSeq);
+          else viewDirty = true;
+        }
         // A recipient reached on none of their channels: named by ID (never phone or address); supervisors were told.
         for (const d of result.deliveries) {
           if (d.status !== 'failed') continue;
@@ -449,6 +465,7 @@ export async function escalatedVisit(input: EscalatedVisitInput): Promise<CaseVi
         }
       } catch (err) {
         // A lost alert must be visible to supervisors, but must not stop the ladder.
+        if (ridingSeq !== undefined) viewDirty = true;
         record({
           type: 'notificationFailed',
           ...(request.milestone ? { milestone: request.milestone } : {}),
