@@ -262,7 +262,9 @@ async function main(): Promise<void> {
     [
       'server', 'start-dev',
       '--db-filename', join(tmp, 'temporal.db'),
+      // As make start runs it (scripts/start.ts).
       '--sqlite-pragma', 'journal_mode=WAL',
+      '--sqlite-pragma', 'synchronous=NORMAL',
       '--namespace', NAMESPACE,
       '--ip', '127.0.0.1',
       '--port', String(grpcPort),
