@@ -62,6 +62,8 @@ export const policySchema = z
       .object({
         /** Who must arrive (seed 二(四)): the unit's principal leader or leader in charge. */
         whoMustArrive: z.array(z.enum(LEADER_ROLES)).min(1),
+        /** How much earlier than its report a unit may say it arrived; earlier only from the office, with a reason. */
+        maxBackdate: positiveDuration.default('15m'),
         levels: z.object({ district: ladderSpecSchema, city: ladderSpecSchema, beijing: ladderSpecSchema }).strict(),
       })
       .strict(),

@@ -19,6 +19,7 @@ import type { DocumentKind } from '../src/documents/types.js';
 import { SYSTEM_ACTOR, caseIdForNotice, shanghaiYear, type Actor, type Milestone, type Stage } from '../src/domain.js';
 import { ErrorType, businessFailure, fieldIssues, invalidInput, parseOrReject } from '../src/errors.js';
 import { toIso as iso } from '../src/time.js';
+import { parseDuration } from '../src/duration.js';
 import { deadlineFor, nextStep, plan, type MilestoneFacts, type PlannedStep } from '../src/ladder.js';
 import {
   CLOCK_SKEW_MS,
@@ -111,6 +112,8 @@ const { recordCaseRecord } = proxyActivities<DubanActivities>({
 });
 /** Histories recorded before a step's record rode on its notify (one activity per step instead of two). */
 const RECORDS_RIDE_NOTIFY_PATCH = 'records-ride-notify';
+/** Histories recorded before a unit's backdated arrival counted as the report's time (policy arrival.maxBackdate). */
+const ARRIVAL_BACKDATE_PATCH = 'arrival-backdate-rule';
 /** Histories recorded before a reminder that came due after its deadline was skipped instead of sent. */
 const SKIP_STALE_REMINDERS_PATCH = 'skip-stale-reminders';
 /** How long a step's notice waits for its document before it goes out without it (the document follows). */
@@ -118,6 +121,8 @@ const DOCUMENT_GRACE_MS = 2000;
 
 const SUPERVISING_ROLES: readonly Actor['role'][] = ['supervisor', 'admin'];
 const REPORTING_ROLES: readonly Actor['role'][] = ['unit', 'supervisor', 'admin', 'intake'];
+/** The receiving office: may record an arrival earlier than policy.arrival.maxBackdate allows a unit, with a reason. */
+const OFFICE_ROLES: readonly Actor['role'][] = ['supervisor', 'admin', 'intake'];
 
 function requireRole(actor: Actor, roles: readonly Actor['role'][]): void {
   if (!roles.includes(actor.role)) throw businessFailure(ErrorType.NotAllowed, `role ${actor.role} may not do this`, 'actor.role');
@@ -141,6 +146,8 @@ export async function escalatedVisit(input: EscalatedVisitInput): Promise<CaseVi
   const recordsInDatabase = patched(RECORDS_PATCH);
   const recordsDelta = recordsInDatabase && patched(DELTA_RECORDS_PATCH);
   const recordsRide = recordsDelta && patched(RECORDS_RIDE_NOTIFY_PATCH);
+  const arrivalBackdateRule = patched(ARRIVAL_BACKDATE_PATCH);
+  const maxBackdateMs = parseDuration(policy.arrival.maxBackdate);
   let unit = input.unit;
   let status: CaseView['status'] = 'open';
   let milestone: Milestone = 'arrival';
@@ -254,9 +261,21 @@ export async function escalatedVisit(input: EscalatedVisitInput): Promise<CaseVi
     reportArrivalUpdate,
     (raw) => {
       const { leaderId, arrivedAt, note, actor } = reportArrivalSchema.parse(raw);
-      const at = Date.parse(arrivedAt);
+      const claimed = Date.parse(arrivedAt);
+      const reportedAt = Date.now();
+      // A unit's claim further back than the policy allows counts as its report's time; the office may go further.
+      const backdatedTooFar = arrivalBackdateRule && reportedAt - claimed > maxBackdateMs && !OFFICE_ROLES.includes(actor.role);
+      const at = backdatedTooFar ? reportedAt : claimed;
       arrival = { leaderId, leaderRole: unit.leaders.find((l) => l.id === leaderId)!.role, arrivedAt: iso(at), onTime: at <= facts.deadline };
-      record({ type: 'arrival', at: iso(at), milestone: 'arrival', actor, ...(note ? { reason: note } : {}), detail: { leaderId, onTime: arrival.onTime, reportedAt: iso(Date.now()) } });
+      record({
+        type: 'arrival',
+        // Dated at the report, so the timeline stays in time order; the accepted and the claimed time are kept.
+        at: iso(arrivalBackdateRule ? reportedAt : at),
+        milestone: 'arrival',
+        actor,
+        ...(note ? { reason: note } : {}),
+        detail: { leaderId, onTime: arrival.onTime, reportedAt: iso(reportedAt), ...(arrivalBackdateRule ? { arrivedAt: iso(at), claimedArrivedAt: iso(claimed) } : {}) },
+      });
       milestone = 'closureReport';
       const now = Date.now();
       facts = {
@@ -286,6 +305,9 @@ export async function escalatedVisit(input: EscalatedVisitInput): Promise<CaseVi
         const at = Date.parse(input.arrivedAt);
         if (at < receivedAt) throw businessFailure(ErrorType.InvalidInput, 'must not be before the notice was received', 'arrivedAt');
         if (at > Date.now() + CLOCK_SKEW_MS) throw businessFailure(ErrorType.InvalidInput, 'must not be in the future', 'arrivedAt');
+        if (arrivalBackdateRule && Date.now() - at > maxBackdateMs && OFFICE_ROLES.includes(input.actor.role) && !input.note?.trim()) {
+          throw businessFailure(ErrorType.InvalidInput, `is required when arrivedAt is more than ${policy.arrival.maxBackdate} before the report`, 'note');
+        }
       },
     },
   );
