@@ -1,5 +1,5 @@
-// The board's own rows in the store of record: per-person accounts the admin creates and signed-out sessions, so a
-// sign-out holds on every API process. Created on first use (IF NOT EXISTS): the board adds no migration of the records.
+// The board's own rows in the store of record (migration 005_board_accounts): per-person accounts the admin creates
+// and signed-out sessions, so a sign-out holds on every API process.
 import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 import { promisify } from 'node:util';
 import type { ApiRole } from '../api/auth.js';
@@ -7,21 +7,6 @@ import type { Records } from '../records/index.js';
 
 const scryptAsync = promisify(scrypt) as (password: string, salt: Buffer, keylen: number) => Promise<Buffer>;
 
-const DDL = `
-CREATE TABLE IF NOT EXISTS board_accounts (
-  name          text PRIMARY KEY,
-  role          text NOT NULL,
-  units         text[] NOT NULL DEFAULT '{}',
-  password_salt bytea NOT NULL,
-  password_hash bytea NOT NULL,
-  created_by    text NOT NULL,
-  created_at    timestamptz NOT NULL DEFAULT now(),
-  disabled      boolean NOT NULL DEFAULT false
-);
-CREATE TABLE IF NOT EXISTS board_signouts (
-  sid        text PRIMARY KEY,
-  expires_at timestamptz NOT NULL
-);`;
 
 export interface Account {
   name: string;
@@ -32,46 +17,21 @@ export interface Account {
 }
 
 export class BoardStore {
-  private ready: Promise<void> | undefined;
   constructor(private readonly records: Records) {}
 
-  // One advisory lock around the DDL: two API processes starting together do not race on CREATE TABLE.
-  private ensure(): Promise<void> {
-    this.ready ??= (async () => {
-      const client = await this.records.db.connect();
-      try {
-        await client.query('BEGIN');
-        await client.query("SELECT pg_advisory_xact_lock(hashtext('duban-board-ddl'))");
-        await client.query(DDL);
-        await client.query('COMMIT');
-      } catch (err) {
-        await client.query('ROLLBACK').catch(() => undefined);
-        throw err;
-      } finally {
-        client.release();
-      }
-    })().catch((err: unknown) => {
-      this.ready = undefined;
-      throw err;
-    });
-    return this.ready;
-  }
 
   async signedOut(sid: string): Promise<boolean> {
-    await this.ensure();
     const { rows } = await this.records.db.query('SELECT 1 FROM board_signouts WHERE sid = $1', [sid]);
     return rows.length > 0;
   }
 
   async signOut(sid: string, expiresAt: number): Promise<void> {
-    await this.ensure();
     await this.records.db.query('INSERT INTO board_signouts (sid, expires_at) VALUES ($1, $2) ON CONFLICT (sid) DO NOTHING', [sid, new Date(expiresAt)]);
     // Rows of sessions that have expired anyway are no longer needed.
     await this.records.db.query('DELETE FROM board_signouts WHERE expires_at < now()');
   }
 
   async account(name: string): Promise<Account | null> {
-    await this.ensure();
     const { rows } = await this.records.db.query<{ name: string; role: ApiRole; units: string[]; disabled: boolean; created_at: Date }>(
       'SELECT name, role, units, disabled, created_at FROM board_accounts WHERE name = $1',
       [name],
@@ -81,7 +41,6 @@ export class BoardStore {
   }
 
   async accounts(): Promise<Account[]> {
-    await this.ensure();
     const { rows } = await this.records.db.query<{ name: string; role: ApiRole; units: string[]; disabled: boolean; created_at: Date }>(
       'SELECT name, role, units, disabled, created_at FROM board_accounts ORDER BY name',
     );
@@ -90,7 +49,6 @@ export class BoardStore {
 
   /** False when the name is taken. */
   async createAccount(a: { name: string; role: ApiRole; units: string[]; password: string; createdBy: string }): Promise<boolean> {
-    await this.ensure();
     const salt = randomBytes(16);
     const hash = await scryptAsync(a.password, salt, 32);
     const { rowCount } = await this.records.db.query(
@@ -101,13 +59,11 @@ export class BoardStore {
   }
 
   async disableAccount(name: string): Promise<void> {
-    await this.ensure();
     await this.records.db.query('UPDATE board_accounts SET disabled = true WHERE name = $1', [name]);
   }
 
   /** The account when the password is right and the account is in use; null otherwise (the same time either way). */
   async verify(name: string, password: string): Promise<Account | null> {
-    await this.ensure();
     const { rows } = await this.records.db.query<{ password_salt: Buffer; password_hash: Buffer }>('SELECT password_salt, password_hash FROM board_accounts WHERE name = $1 AND NOT disabled', [name]);
     const row = rows[0];
     // A missing account still costs one scrypt, so the answer's time does not tell which names exist.
