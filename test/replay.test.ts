@@ -17,6 +17,7 @@ test('the kept histories are there', () => {
     'ledger__wuli-gov__2026.json',
     'visit__REPLAY-BEIJING-FULL.json',
     'visit__REPLAY-CITY-CLOSED.json',
+    'visit__REPLAY-DISTRICT-ARRIVAL.json',
     'visit__REPLAY-DISTRICT-CANCEL.json',
     'visit__REPLAY-DISTRICT-DELTA.json',
     'visit__REPLAY-DISTRICT-DOCUMENTS.json',
