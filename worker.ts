@@ -36,6 +36,8 @@ export function createDubanWorker(options: DubanWorkerOptions): Promise<Worker> 
     // Notify's progress (who was sent to) travels in heartbeat details: send them at least every second, so a worker
     // that dies hard repeats at most the last second's messages (docs/alerts.md, the remaining window).
     maxHeartbeatThrottleInterval: '1s',
+    // A lost worker's cached cases go back to the shared queue after 3 s, not Temporal's default 10 s (issue 14 item 4).
+    stickyQueueScheduleToStartTimeout: '3s',
     ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),
   });
 }

@@ -49,6 +49,8 @@ import type { NotifyRequest } from '../src/notifications.js';
 import { ladderSpecFor, policySchema, type AudienceEvent } from '../src/policy.js';
 import { deadlineKey, overdueKey, stageKey, unitKey } from '../src/searchAttributes.js';
 
+/** Database work of milliseconds (a document's render included): a lost worker's attempt is retried within 10 s. */
+const DATABASE_ACTIVITY_TIMEOUT = '10s';
 const notifyOptions: ActivityOptions = {
   startToCloseTimeout: '30s',
   scheduleToCloseTimeout: '1h',
@@ -60,7 +62,7 @@ const { notify: notifyWithHeartbeat } = proxyActivities<DubanActivities>({ ...no
 /** Histories recorded before it scheduled notify without a heartbeat timeout. */
 const NOTIFY_HEARTBEAT_PATCH = 'notify-heartbeat-v1';
 const { lookupUnit, recordLedgerEntry } = proxyActivities<DubanActivities>({
-  startToCloseTimeout: '30s',
+  startToCloseTimeout: DATABASE_ACTIVITY_TIMEOUT,
   retry: {
     initialInterval: '1s',
     backoffCoefficient: 2,
@@ -71,7 +73,7 @@ const { lookupUnit, recordLedgerEntry } = proxyActivities<DubanActivities>({
 
 // 催办单 / 督办单: numbered in the office-year register and rendered; a failure is recorded and the ladder goes on.
 const { issueOfficialDocument } = proxyActivities<DubanActivities>({
-  startToCloseTimeout: '30s',
+  startToCloseTimeout: DATABASE_ACTIVITY_TIMEOUT,
   scheduleToCloseTimeout: '5m',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', nonRetryableErrorTypes: [ErrorType.InvalidInput, ErrorType.DocumentNumberTaken, ErrorType.DocumentRegisterClosed] },
 });
@@ -86,17 +88,17 @@ const RECORDS_PATCH = 'records-in-database';
 // A record waits out a database outage: retried every ≤ 30 s for up to 30 days, idempotent by its key.
 const recordRetry = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s' } as const;
 const { recordCase } = proxyActivities<DubanActivities>({
-  startToCloseTimeout: '30s',
+  startToCloseTimeout: DATABASE_ACTIVITY_TIMEOUT,
   scheduleToCloseTimeout: '30d',
   retry: { ...recordRetry, nonRetryableErrorTypes: [ErrorType.InvalidInput] },
 });
 const { recordLedgerEntry: recordLedgerEntryDurably } = proxyActivities<DubanActivities>({
-  startToCloseTimeout: '30s',
+  startToCloseTimeout: DATABASE_ACTIVITY_TIMEOUT,
   scheduleToCloseTimeout: '30d',
   retry: { ...recordRetry, nonRetryableErrorTypes: [ErrorType.InvalidInput, ErrorType.UnknownUnit, ErrorType.LedgerClosed, ErrorType.NotAllowed, ErrorType.InvalidState] },
 });
 const { issueOfficialDocument: issueOfficialDocumentDurably } = proxyActivities<DubanActivities>({
-  startToCloseTimeout: '30s',
+  startToCloseTimeout: DATABASE_ACTIVITY_TIMEOUT,
   scheduleToCloseTimeout: '30d',
   retry: { ...recordRetry, nonRetryableErrorTypes: [ErrorType.InvalidInput, ErrorType.DocumentNumberTaken, ErrorType.DocumentRegisterClosed] },
 });
@@ -106,7 +108,7 @@ const { issueOfficialDocument: issueOfficialDocumentDurably } = proxyActivities<
  */
 const DELTA_RECORDS_PATCH = 'records-delta';
 const { recordCaseRecord } = proxyActivities<DubanActivities>({
-  startToCloseTimeout: '30s',
+  startToCloseTimeout: DATABASE_ACTIVITY_TIMEOUT,
   scheduleToCloseTimeout: '30d',
   retry: { ...recordRetry, nonRetryableErrorTypes: [ErrorType.InvalidInput] },
 });
