@@ -121,6 +121,16 @@ const SKIP_STALE_REMINDERS_PATCH = 'skip-stale-reminders';
 /** How long a step's notice waits for its document before it goes out without it (the document follows). */
 const DOCUMENT_GRACE_MS = 2000;
 
+/** Histories recorded before the workflow took its input as pinned (it re-parsed notice and policy with the schemas). */
+const PINNED_INPUT_PATCH = 'pinned-input';
+
+function parsedInput(input: EscalatedVisitInput): Pick<EscalatedVisitInput, 'notice' | 'policy'> {
+  const notice = parseOrReject(noticeSchema, input.notice);
+  const policyResult = policySchema.safeParse(input.policy);
+  if (!policyResult.success) throw invalidInput(fieldIssues(policyResult.error, 'policy'));
+  return { notice, policy: policyResult.data };
+}
+
 const SUPERVISING_ROLES: readonly Actor['role'][] = ['supervisor', 'admin'];
 const REPORTING_ROLES: readonly Actor['role'][] = ['unit', 'supervisor', 'admin', 'intake'];
 /** The receiving office: may record an arrival earlier than policy.arrival.maxBackdate allows a unit, with a reason. */
@@ -131,10 +141,10 @@ function requireRole(actor: Actor, roles: readonly Actor['role'][]): void {
 }
 
 export async function escalatedVisit(input: EscalatedVisitInput): Promise<CaseView> {
-  const notice = parseOrReject(noticeSchema, input.notice);
-  const policyResult = policySchema.safeParse(input.policy);
-  if (!policyResult.success) throw invalidInput(fieldIssues(policyResult.error, 'policy'));
-  const policy = policyResult.data;
+  // Since the patch the input is taken as pinned: validated and fully defaulted at the edge (src/cases.ts), never
+  // re-parsed with today's schemas, so a tightened schema or a changed default cannot change or fail an open case.
+  const pinnedInput = patched(PINNED_INPUT_PATCH);
+  const { notice, policy } = pinnedInput ? input : parsedInput(input);
   const caseId = caseIdForNotice(notice.noticeId);
   if (workflowInfo().workflowId !== caseId) throw businessFailure(ErrorType.InvalidInput, `must start as workflow ${caseId}`, 'noticeId');
 
