@@ -59,6 +59,18 @@ function noticeDigest(n: Notice): string {
   return createHash('sha256').update(JSON.stringify(fields)).digest('base64url');
 }
 
+/**
+ * An action's input as the workflow takes it: a reassignment carries the new unit's snapshot from this process's
+ * directory, so the case's handler needs no activity (and no other update interleaves with it). Unknown: refused here.
+ */
+export function withUnitSnapshot<T extends object>(input: T, directory: Directory): T {
+  const unitId = (input as { unitId?: unknown }).unitId;
+  if (typeof unitId !== 'string') return input;
+  const unit = findUnit(directory, unitId);
+  if (!unit) throw new InputError([{ field: 'unitId', message: `unknown unit ${unitId}` }]);
+  return { ...input, unit: unitSnapshot(unit) };
+}
+
 function sameNotice(a: Notice, b: Notice): boolean {
   return (
     a.noticeId === b.noticeId &&

@@ -1,7 +1,7 @@
 // Every message of duban's workflows and its types, in one module: the API and tests import this, never a workflow file.
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { z } from 'zod';
-import { ACTOR_ROLES, LEVELS, type Actor, type ExplanationStatus, type Level, type Milestone, type Stage, type StepKind } from './domain.js';
+import { ACTOR_ROLES, LEADER_ROLES, LEVELS, type Actor, type ExplanationStatus, type Level, type Milestone, type Stage, type StepKind } from './domain.js';
 import type { UnitSnapshot } from './directory.js';
 import type { Policy } from './policy.js';
 
@@ -41,7 +41,9 @@ export const reportArrivalSchema = z.object({ leaderId: id, arrivedAt: instant, 
 export const submitExplanationSchema = z.object({ text: z.string().trim().min(1, 'is required').max(5000), actor: actorSchema }).strict();
 export const decideExplanationSchema = z.object({ decision: z.enum(['accept', 'reject']), reason, actor: actorSchema }).strict();
 export const extendDeadlineSchema = z.object({ newDeadline: instant, reason, actor: actorSchema }).strict();
-export const reassignUnitSchema = z.object({ unitId: id, reason, actor: actorSchema }).strict();
+const unitSnapshotSchema = z.object({ id, name: z.string().min(1).max(200), leaders: z.array(z.object({ id, role: z.enum(LEADER_ROLES) }).strict()).max(50) }).strict();
+/** `unit`: the new unit as the API's directory has it (set by the API, never by a caller); without it the worker looks it up. */
+export const reassignUnitSchema = z.object({ unitId: id, reason, actor: actorSchema, unit: unitSnapshotSchema.optional() }).strict();
 export const cancelSchema = z.object({ reason, actor: actorSchema }).strict();
 export const submitClosureReportSchema = z.object({ result: z.string().trim().min(1, 'is required').max(10_000), actor: actorSchema }).strict();
 

@@ -97,11 +97,18 @@ test('a reassigned case follows its new unit: explanation, decision and cancel t
   const caseId = created.json.caseId as string;
   // Refusals by the workflow's own rules come back as 422 naming the field.
   const ghost = await call('POST', path(caseId, '/reassignment'), KEY.supervisor, { unitId: 'ghost', reason: '改派' });
-  expect(ghost).toMatchObject({ status: 422, json: { errors: [{ field: 'unitId' }] } });
+  expect(ghost).toMatchObject({ status: 422, json: { errors: [{ field: 'unitId', message: 'unknown unit ghost' }] } });
+  // A caller cannot bring its own unit snapshot: the API resolves it from its directory.
+  const forged = await call('POST', path(caseId, '/reassignment'), KEY.supervisor, { unitId: 'wuli-landres', reason: '改派', unit: { id: 'wuli-landres', name: '伪造', leaders: [] } });
+  expect(forged).toMatchObject({ status: 400, json: { errors: [{ field: 'unit', message: 'is not a known field' }] } });
   const future = await call('POST', path(caseId, '/arrival'), KEY.unit, { leaderId: 'wuli-gov-zhang', arrivedAt: new Date(Date.now() + 3_600_000).toISOString() });
   expect(future).toMatchObject({ status: 422, json: { errors: [{ field: 'arrivedAt' }] } });
   const moved = await call('POST', path(caseId, '/reassignment'), KEY.supervisor, { unitId: 'wuli-landres', reason: '属国土所职责' });
-  expect(moved).toMatchObject({ status: 200, json: { unit: { id: 'wuli-landres' } } });
+  expect(moved).toMatchObject({ status: 200, json: { unit: { id: 'wuli-landres', name: '五里乡国土资源所' } } });
+  // The unit came with the update: the workflow ran no lookup activity, and the refused ones never reached it.
+  const events = (await h.env.client.workflow.getHandle(caseId).fetchHistory()).events ?? [];
+  expect(events.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'lookupUnit')).toHaveLength(0);
+  expect(events.filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes).map((e) => e.workflowExecutionUpdateAcceptedEventAttributes!.acceptedRequest?.input?.name)).toEqual(['reassignUnit']);
   // The old unit's key has lost the case; the new unit's key has it.
   expect(await call('GET', path(caseId), KEY.unit)).toMatchObject({ status: 403, json: { detail: 'key dev-unit-wuli-gov may act only on cases of wuli-gov' } });
   const explained = await call('POST', path(caseId, '/explanation'), KEY.otherUnit, { text: '领导在外地开会，已派分管领导前往' });

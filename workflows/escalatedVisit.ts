@@ -398,17 +398,21 @@ export async function escalatedVisit(input: EscalatedVisitInput): Promise<CaseVi
   setHandler(
     reassignUnitUpdate,
     async (raw) => {
-      const { unitId, reason, actor } = reassignUnitSchema.parse(raw);
-      let next;
-      try {
-        next = await lookupUnit(unitId);
-      } catch (err) {
-        if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.type === ErrorType.UnknownUnit) {
-          throw businessFailure(ErrorType.UnknownUnit, `unknown unit ${unitId}`, 'unitId');
+      const { unitId, reason, actor, unit: given } = reassignUnitSchema.parse(raw);
+      // The API sends the new unit with the update: no await before the change, so no other update interleaves.
+      let next = given;
+      if (!next) {
+        // Updates sent without it (straight to Temporal, or recorded before) look the unit up in the worker's directory.
+        try {
+          next = await lookupUnit(unitId);
+        } catch (err) {
+          if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.type === ErrorType.UnknownUnit) {
+            throw businessFailure(ErrorType.UnknownUnit, `unknown unit ${unitId}`, 'unitId');
+          }
+          throw err;
         }
-        throw err;
+        requireOpen();
       }
-      requireOpen();
       const from = unit;
       unit = next;
       const entry = record({ type: 'reassigned', milestone, actor, reason, detail: { from: from.id, to: next.id } });
@@ -422,6 +426,7 @@ export async function escalatedVisit(input: EscalatedVisitInput): Promise<CaseVi
         const input = parseOrReject(reassignUnitSchema, raw);
         requireRole(input.actor, SUPERVISING_ROLES);
         if (input.unitId === unit.id) throw businessFailure(ErrorType.InvalidInput, 'is already the responsible unit', 'unitId');
+        if (input.unit && input.unit.id !== input.unitId) throw businessFailure(ErrorType.InvalidInput, `must be the snapshot of unit ${input.unitId}`, 'unit');
       },
     },
   );

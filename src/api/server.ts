@@ -7,7 +7,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync, type FastifyRequest } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { NoticeConflictError, startEscalatedVisit } from '../cases.js';
+import { NoticeConflictError, startEscalatedVisit, withUnitSnapshot } from '../cases.js';
 import { loadConfig } from '../config.js';
 import type { Directory } from '../directory.js';
 import { LEVELS, type Stage } from '../domain.js';
@@ -124,7 +124,7 @@ const ACTIONS_ROUTES = [
   { path: 'explanation', action: 'explanation', body: submitExplanationSchema.omit({ actor: true }), update: submitExplanationUpdate },
   { path: 'explanation/decision', action: 'decideExplanation', body: decideExplanationSchema.omit({ actor: true }), update: decideExplanationUpdate },
   { path: 'extension', action: 'extend', body: extendDeadlineSchema.omit({ actor: true }), update: extendDeadlineUpdate },
-  { path: 'reassignment', action: 'reassign', body: reassignUnitSchema.omit({ actor: true }), update: reassignUnitUpdate },
+  { path: 'reassignment', action: 'reassign', body: reassignUnitSchema.omit({ actor: true, unit: true }), update: reassignUnitUpdate },
   { path: 'cancellation', action: 'cancel', body: cancelSchema.omit({ actor: true }), update: cancelUpdate },
   { path: 'closure-report', action: 'closureReport', body: submitClosureReportSchema.omit({ actor: true }), update: submitClosureReportUpdate },
 ] as const;
@@ -362,10 +362,11 @@ export async function buildApiServer(deps: ApiDeps): Promise<FastifyInstance> {
       const view = (await recordedView(request.params.caseId)) ?? (await readCase(request.params.caseId));
       allow(principal, route.action, view.unit.id);
       try {
-        const input = { ...(request.body as object), actor: actorOf(principal) };
+        const input = withUnitSnapshot({ ...(request.body as object), actor: actorOf(principal) }, deps.directory);
         return await remember(await temporal(() => deps.client.workflow.getHandle(request.params.caseId).executeUpdate(route.update as typeof cancelUpdate, { args: [input as never] })));
       } catch (err) {
         if (err instanceof WorkflowUpdateFailedError) throw problemFromUpdateFailure(err);
+        if (err instanceof InputError) throw new Problem(422, 'Refused 已拒绝', err.message, err.issues);
         // A case that has finished (closed or cancelled) takes no more actions.
         if (err instanceof WorkflowNotFoundError || /already completed/i.test((err as Error).message)) {
           throw new Problem(409, 'Conflict with the case state 与案件状态冲突', `case ${request.params.caseId} is ${view.status}`, [{ field: 'status', message: `case is ${view.status}` }]);

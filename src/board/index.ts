@@ -14,7 +14,8 @@ import { previewBodySchema, type ApiDeps } from '../api/server.js';
 import { circularTitle } from '../circular/period.js';
 import { findUnit } from '../directory.js';
 import { shanghaiYear } from '../domain.js';
-import { ErrorType, type FieldIssue } from '../errors.js';
+import { ErrorType, InputError, type FieldIssue } from '../errors.js';
+import { withUnitSnapshot } from '../cases.js';
 import { deadlineFor, plan } from '../ladder.js';
 import { emptyLedgerView } from '../ledger.js';
 import {
@@ -96,7 +97,7 @@ const ACTIONS: BoardAction[] = [
   { key: 'explanation', action: 'explanation', label: '提交情况说明', schema: submitExplanationSchema.omit({ actor: true }), update: submitExplanationUpdate as unknown as typeof cancelUpdate, input: (f) => ({ text: one(f, 'text') }), offered: (v) => v.status === 'open' && overdueStage(v) && v.explanation.status !== 'pending' && v.explanation.status !== 'accepted' },
   { key: 'decideExplanation', action: 'decideExplanation', label: '审核情况说明', schema: decideExplanationSchema.omit({ actor: true }), update: decideExplanationUpdate, input: (f) => ({ decision: one(f, 'decision'), reason: one(f, 'reason') }), offered: (v) => v.status === 'open' && v.explanation.status === 'pending' },
   { key: 'extend', action: 'extend', label: '延长期限', schema: extendDeadlineSchema.omit({ actor: true }), update: extendDeadlineUpdate, input: (f) => ({ newDeadline: beijingInstant(one(f, 'newDeadline')), reason: one(f, 'reason') }), offered: (v) => v.status === 'open' },
-  { key: 'reassign', action: 'reassign', label: '变更责任单位', schema: reassignUnitSchema.omit({ actor: true }), update: reassignUnitUpdate, input: (f) => ({ unitId: one(f, 'unitId'), reason: one(f, 'reason') }), offered: (v) => v.status === 'open' },
+  { key: 'reassign', action: 'reassign', label: '变更责任单位', schema: reassignUnitSchema.omit({ actor: true, unit: true }), update: reassignUnitUpdate, input: (f) => ({ unitId: one(f, 'unitId'), reason: one(f, 'reason') }), offered: (v) => v.status === 'open' },
   { key: 'cancel', action: 'cancel', label: '撤销案件', schema: cancelSchema.omit({ actor: true }), update: cancelUpdate, input: (f) => ({ reason: one(f, 'reason') }), offered: (v) => v.status === 'open' },
   { key: 'closureReport', action: 'closureReport', label: '提交书面办理结果', schema: submitClosureReportSchema.omit({ actor: true }), update: submitClosureReportUpdate as unknown as typeof cancelUpdate, input: (f) => ({ result: one(f, 'result') }), offered: (v) => v.status === 'open' && v.milestone === 'closureReport' },
 ];
@@ -359,11 +360,12 @@ export async function registerBoard(app: FastifyInstance, deps: ApiDeps): Promis
         const parsed = a.schema.safeParse(a.input(form));
         if (!parsed.success) return refuse(400, fieldErrorsOf(parsed.error.issues.map((i) => ({ field: i.path.join('.') || '', message: i.message }))));
         try {
-          const updated = await temporal(() => deps.client.workflow.getHandle(caseId).executeUpdate(a.update, { args: [{ ...(parsed.data as object), actor: actorOf(s.principal) } as never] }));
+          const updated = await temporal(() => deps.client.workflow.getHandle(caseId).executeUpdate(a.update, { args: [withUnitSnapshot({ ...(parsed.data as object), actor: actorOf(s.principal) }, deps.directory) as never] }));
           // As the API does: the list reads what the person was just shown.
           await recordCaseView(deps.records, updated).catch((err: unknown) => deps.logger?.warn({ caseId, err: (err as Error).message }, 'board: case view not recorded; the worker records it'));
           return reply.redirect(`/board/cases/${encodeURIComponent(caseId)}?done=${a.key}`, 303);
         } catch (err) {
+          if (err instanceof InputError) return refuse(422, fieldErrorsOf(err.issues));
           if (err instanceof WorkflowUpdateFailedError) {
             const cause = err.cause;
             const issues = cause instanceof ApplicationFailure && Array.isArray(cause.details?.[0]) ? (cause.details[0] as FieldIssue[]) : [];
