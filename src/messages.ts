@@ -70,6 +70,7 @@ export type TimelineType =
   | 'closureReport'
   | 'closed'
   | 'notificationFailed'
+  | 'documentFailed'
   | 'notificationDelivered'
   | 'notificationUndelivered'
   /** A numbered 催办单 / 督办单 was issued; detail names the document (documentId, documentNumber). */

@@ -403,13 +403,13 @@ test('a document that cannot be issued is recorded as a failure; the 催办 noti
     ['reminder', 2],
     ['reminder', 2.5],
     ['urge', 3],
-    ['notificationFailed', 3],
+    ['documentFailed', 3],
     ['overdueReminder', 4],
     ['overdueReminder', 5],
     ['supervise', 5],
-    ['notificationFailed', 5],
+    ['documentFailed', 5],
   ]);
-  expect(v.timeline.filter((e) => e.type === 'notificationFailed')).toMatchObject([
+  expect(v.timeline.filter((e) => e.type === 'documentFailed')).toMatchObject([
     { milestone: 'arrival', reason: '催办单制发失败：文书存储不可用', detail: { event: 'urge', key: `${c.caseId}/arrival/urge`, document: 'urge' } },
     { milestone: 'arrival', reason: '督办单制发失败：文书存储不可用', detail: { event: 'supervise', key: `${c.caseId}/arrival/supervise`, document: 'supervise' } },
   ]);

@@ -552,7 +552,7 @@ export async function escalatedVisit(input: EscalatedVisitInput): Promise<CaseVi
     } catch (err) {
       // Like a lost alert: visible to supervisors, and the step's notice still goes out (without the document).
       record({
-        type: 'notificationFailed',
+        type: 'documentFailed',
         milestone: step.milestone,
         actor: SYSTEM_ACTOR,
         reason: `${kind === 'urge' ? '催办单' : '督办单'}制发失败：${err instanceof ActivityFailure && err.cause ? err.cause.message : err instanceof Error ? err.message : String(err)}`,
