@@ -235,3 +235,27 @@ export function computeDeadline(rule: DeadlineRule, startIso: string, calendar: 
     }
   }
 }
+
+export interface ReplannedDeadline {
+  previous: ComputedDeadline;
+  next: ComputedDeadline;
+  /** The deadline instant moved (a calendar correction may change nothing for this duty). */
+  changed: boolean;
+  /** One line for the case timeline, in Chinese. */
+  note: string;
+}
+
+/**
+ * For a duty whose deadline was computed with another calendar version: the deadline under `calendar`, for the
+ * timeline entry of a re-plan. Null when `previous` already used this calendar (nothing to re-plan).
+ */
+export function replanDeadline(previous: ComputedDeadline, startIso: string, calendar: HolidayCalendar): ReplannedDeadline | null {
+  if (previous.calendarVersion === calendar.version) return null;
+  const next = computeDeadline(previous.rule, startIso, calendar);
+  const changed = next.deadline !== previous.deadline;
+  const versions = `${previous.calendarVersion} → ${calendar.version}`;
+  const note = changed
+    ? `节假日日历已更正（${versions}），期限重新计算：最后一日由 ${previous.lastDay ?? previous.deadline} 改为 ${next.lastDay ?? next.deadline}`
+    : `节假日日历已更正（${versions}），期限重新计算后不变`;
+  return { previous, next, changed, note };
+}
