@@ -133,7 +133,7 @@ describe('counting that reaches 2027 (no data)', () => {
 });
 
 describe('notes', () => {
-  test.each([
+  test.each<[DeadlineRule, string, string]>([
     [days(15), '2026-09-20T02:00:00Z', '自 2026-09-20 次日起算 15 日（逢节假日顺延、逢周末不顺延），最后一日 2026-10-08 24:00 止；2026-10-05 逢国庆节，顺延至 2026-10-08'],
     [days(5, true), '2026-06-15T02:00:00Z', '自 2026-06-15 次日起算 5 日（逢节假日、周末顺延），最后一日 2026-06-22 24:00 止；2026-06-20 逢端午，顺延至 2026-06-22'],
     [days(5, true), '2026-03-02T02:00:00Z', '自 2026-03-02 次日起算 5 日（逢节假日、周末顺延），最后一日 2026-03-09 24:00 止；2026-03-07 逢周末，顺延至 2026-03-09'],
@@ -144,7 +144,7 @@ describe('notes', () => {
 });
 
 describe('bad rules and instants', () => {
-  test.each([
+  test.each<[DeadlineRule, string, string]>([
     [days(0), '2026-03-02T02:00:00Z', 'calendarDays.days must be a whole number from 1 to 3660, got 0'],
     [days(1.5), '2026-03-02T02:00:00Z', 'calendarDays.days must be a whole number from 1 to 3660, got 1.5'],
     [working(2501), '2026-03-02T02:00:00Z', 'workingDays.days must be a whole number from 1 to 2500, got 2501'],
