@@ -130,7 +130,7 @@ describe('chinese-days cross-checked against holiday-calendar', () => {
 });
 
 describe('2026 holidays and make-up days, in both data sets', () => {
-  // [day, weekday, kind]: read from the 2026 notice (国办发明电〔2025〕7号) and checked against both packages below.
+  // [day, weekday, kind]: 2026's holiday edges as the State Council's 2026 arrangement sets them, checked against both packages.
   const edges: [string, string, Kind][] = [
     ['2026-01-01', '四', 'holiday'],
     ['2026-01-03', '六', 'holiday'],
