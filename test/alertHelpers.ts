@@ -49,7 +49,8 @@ function readBody(req: IncomingMessage): Promise<string> {
   });
 }
 
-export { until } from './helpers.js';
+import { until } from './helpers.js';
+export { until };
 
 // --- SMTP -------------------------------------------------------------------------------------------------------
 
@@ -448,4 +449,35 @@ export function notifyAttemptsIn(history: temporal.api.history.v1.IHistory): num
   const events = history.events ?? [];
   const notify = new Set(events.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'notify').map((e) => String(e.eventId)));
   return events.filter((e) => e.activityTaskStartedEventAttributes && notify.has(String(e.activityTaskStartedEventAttributes.scheduledEventId))).map((e) => e.activityTaskStartedEventAttributes!.attempt ?? 0);
+}
+
+/** A duban worker in a process of its own (test/alertWorkerProcess.ts), for tests that SIGKILL it. */
+export interface WorkerProcess {
+  child: ChildProcess;
+  /** Everything it printed so far. */
+  output(): string;
+  /** SIGKILL, resolved once the process has exited. */
+  kill(): Promise<void>;
+}
+
+export async function spawnWorkerProcess(env: TestWorkflowEnvironment, taskQueue: string, peers: { twilio: TwilioPeer; smtp: SmtpPeer }, databaseUrl: string): Promise<WorkerProcess> {
+  let out = '';
+  // node itself (not the tsx wrapper, whose child would survive the kill) runs the worker.
+  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'test/alertWorkerProcess.ts')], {
+    cwd: ROOT,
+    env: { ...process.env, ALERT_TEMPORAL_ADDRESS: env.address, ALERT_TASK_QUEUE: taskQueue, ALERT_TWILIO_BASE: peers.twilio.baseUrl, ALERT_SMTP_PORT: String(peers.smtp.port), ALERT_DATABASE_URL: databaseUrl },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (out += c.toString()));
+  await until('the worker process', () => out, (o) => o.includes('worker ready'), 60_000);
+  return {
+    child,
+    output: () => out,
+    async kill() {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGKILL');
+      await exited;
+    },
+  };
 }

@@ -2,12 +2,10 @@
 // heartbeat timeout. Messages whose acceptance reached a heartbeat are not repeated; the one in flight at the kill is:
 // neither Twilio nor SMTP takes an idempotency key (docs/alerts.md, the remaining window). Dev server, real time.
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { startEscalatedVisit } from '../src/cases.js';
-import { ROOT } from '../src/config.js';
-import { alertDirectory, channelConfigFor, notifyAttemptsIn, startAlertWorker, startSmtpPeer, startTwilioPeer, until, type AlertWorker, type SmtpPeer, type TwilioPeer } from './alertHelpers.js';
+import { alertDirectory, channelConfigFor, notifyAttemptsIn, spawnWorkerProcess, startAlertWorker, startSmtpPeer, startTwilioPeer, until, type AlertWorker, type SmtpPeer, type TwilioPeer } from './alertHelpers.js';
 import { createDevServerEnv, intake, policy, sampleNotice } from './helpers.js';
 import { freshRecords } from './db.js';
 
@@ -33,26 +31,18 @@ afterAll(async () => {
 test('SIGKILL mid-send: what was accepted before the kill is not sent again; only the message in flight is repeated', async () => {
   // The second leader's SMS takes Twilio 3 s: the worker process is killed while it waits.
   twilioPeer.respond = (req) => (req.form.To === '+8613800000102' ? { status: 201, body: undefined, delayMs: 3000 } : undefined);
-  let out = '';
   // Both workers hold one database, as two hosts do: the takeover sees the send keys the killed process recorded.
   records = await freshRecords();
-  // node itself (not the tsx wrapper, whose child would survive the kill) runs the worker.
-  child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'test/alertWorkerProcess.ts')], {
-    cwd: ROOT,
-    env: { ...process.env, ALERT_TEMPORAL_ADDRESS: env.address, ALERT_TASK_QUEUE: TASK_QUEUE, ALERT_TWILIO_BASE: twilioPeer.baseUrl, ALERT_SMTP_PORT: String(smtp.port), ALERT_DATABASE_URL: records.url },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
-  child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
-  await until('the worker process', () => out, (o) => o.includes('worker ready'), 60_000);
+  const proc = await spawnWorkerProcess(env, TASK_QUEUE, { twilio: twilioPeer, smtp }, records.url);
+  child = proc.child;
 
   const directory = alertDirectory();
   const c = await startEscalatedVisit(sampleNotice('city', Date.now()), { client: env.client, taskQueue: TASK_QUEUE, policy, directory, actor: intake });
   await until('the second SMS in flight', () => twilioPeer.requests.filter((r) => r.form.To === '+8613800000102' && r.status === 0).length, (n) => n === 1);
   // The first leader's acceptance has reached the server as heartbeat details.
   await until('progress on the server', async () => JSON.stringify((await c.handle.describe()).raw.pendingActivities?.[0]?.heartbeatDetails ?? null), (d) => d !== 'null');
-  child.kill('SIGKILL');
-  await new Promise((r) => child!.once('exit', r));
+  await proc.kill();
+  const out = proc.output();
   expect(out).toContain(`sms accepted alert case=${c.caseId} to=wuli-gov-zhang`);
   expect(out).not.toContain('to=wuli-gov-wang');
   // The store of record shows the window: the first SMS marked sent, the one in flight claimed with no outcome.

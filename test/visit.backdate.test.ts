@@ -1,30 +1,22 @@
 // A claimed arrival time is checked, not trusted (issue 14 item 1): a unit may date its arrival at most
 // policy.arrival.maxBackdate (15 min) before its report; further back it counts as the report's time. The office may
 // record an earlier time, with a reason. District level, 3 h deadline, time skipping.
-import { afterAll, afterEach, beforeAll, expect, test } from 'vitest';
+import { expect, test } from 'vitest';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { reportArrivalUpdate, type CaseView, type TimelineEntry } from '../src/messages.js';
-import { H, createTimeSkippingEnv, hoursOf, sampleNotice, skipTo, startHarness, startVisit, supervisor, unitActor, waitForStep, type Harness } from './helpers.js';
+import { H, hoursOf, sampleNotice, skipTo, startVisit, supervisor, unitActor, waitForStep } from './helpers.js';
+import { useTimeSkippingHarness } from './timeSkippingHarness.js';
 
-let h: Harness;
-beforeAll(async () => {
-  h = await startHarness(await createTimeSkippingEnv());
-}, 60_000);
-afterEach(async () => {
-  await h.terminateOpen();
-});
-afterAll(async () => {
-  await h?.stop();
-});
+const harness = useTimeSkippingHarness();
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 const arrivalEntry = (v: CaseView): TimelineEntry => v.timeline.find((e) => e.type === 'arrival')!;
 
 test('after 催办, a unit that dates its arrival 1.5 h back is recorded as arriving at its report: late, 催办 and its document stay', async () => {
-  const t0 = await h.env.currentTimeMs();
-  const c = await startVisit(h, sampleNotice('district', t0));
+  const t0 = await harness().env.currentTimeMs();
+  const c = await startVisit(harness(), sampleNotice('district', t0));
   await waitForStep(c, `arrival.reminder.1h@${t0 + 3 * H}`);
-  await skipTo(h, t0, 3.5);
+  await skipTo(harness(), t0, 3.5);
   const arrived = await c.handle.executeUpdate(reportArrivalUpdate, { args: [{ leaderId: 'wuli-gov-zhang', arrivedAt: iso(t0 + 2 * H), actor: unitActor }] });
   const reportedAt = Date.parse(arrivalEntry(arrived).detail!.reportedAt as string);
   expect(Math.round((reportedAt - t0) / 1000)).toBe(3.5 * 3600);
@@ -37,10 +29,10 @@ test('after 催办, a unit that dates its arrival 1.5 h back is recorded as arri
 });
 
 test('a unit may date its arrival up to 15 min before its report: the claimed time is kept and judged on time', async () => {
-  const t0 = await h.env.currentTimeMs();
-  const c = await startVisit(h, sampleNotice('district', t0));
+  const t0 = await harness().env.currentTimeMs();
+  const c = await startVisit(harness(), sampleNotice('district', t0));
   await waitForStep(c, `arrival.reminder.1h@${t0 + 3 * H}`);
-  await skipTo(h, t0, 3 + 10 / 60);
+  await skipTo(harness(), t0, 3 + 10 / 60);
   const arrived = await c.handle.executeUpdate(reportArrivalUpdate, { args: [{ leaderId: 'wuli-gov-zhang', arrivedAt: iso(t0 + 3 * H - 60_000), actor: unitActor }] });
   expect(arrived.arrival).toEqual({ leaderId: 'wuli-gov-zhang', leaderRole: 'principal', arrivedAt: iso(t0 + 3 * H - 60_000), onTime: true });
   const entry = arrivalEntry(arrived);
@@ -52,10 +44,10 @@ test('a unit may date its arrival up to 15 min before its report: the claimed ti
 });
 
 test('the office may record an earlier arrival only with a reason: without one the report is refused naming note', async () => {
-  const t0 = await h.env.currentTimeMs();
-  const c = await startVisit(h, sampleNotice('district', t0));
+  const t0 = await harness().env.currentTimeMs();
+  const c = await startVisit(harness(), sampleNotice('district', t0));
   await waitForStep(c, `arrival.reminder.1h@${t0 + 3 * H}`);
-  await skipTo(h, t0, 3.5);
+  await skipTo(harness(), t0, 3.5);
   const refused = await c.handle.executeUpdate(reportArrivalUpdate, { args: [{ leaderId: 'wuli-gov-zhang', arrivedAt: iso(t0 + 2 * H), actor: supervisor }] }).catch((e: unknown) => e);
   expect(refused).toBeInstanceOf(WorkflowUpdateFailedError);
   expect((refused as WorkflowUpdateFailedError).cause?.message).toBe('note: is required when arrivedAt is more than 15m before the report');

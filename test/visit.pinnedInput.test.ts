@@ -3,34 +3,26 @@
 // Here a notice recorded under looser rules (a reception site of 300 characters; today's schema allows 200) runs and
 // replays; the API still refuses it at the edge. Time skipping.
 import { Worker } from '@temporalio/worker';
-import { afterAll, afterEach, beforeAll, expect, test } from 'vitest';
+import { expect, test } from 'vitest';
 import { unitSnapshot, findUnit } from '../src/directory.js';
 import { caseIdForNotice } from '../src/domain.js';
 import { InputError } from '../src/errors.js';
 import { validateNotice } from '../src/cases.js';
 import type { EscalatedVisitInput } from '../src/messages.js';
 import { workflowsPath } from '../worker.js';
-import { TASK_QUEUE, createTimeSkippingEnv, directory, intake, policy, sampleNotice, startHarness, view, waitForStep, H, type Harness } from './helpers.js';
+import { TASK_QUEUE, directory, intake, policy, sampleNotice, view, waitForStep, H } from './helpers.js';
+import { useTimeSkippingHarness } from './timeSkippingHarness.js';
 
-let h: Harness;
-beforeAll(async () => {
-  h = await startHarness(await createTimeSkippingEnv());
-}, 60_000);
-afterEach(async () => {
-  await h.terminateOpen();
-});
-afterAll(async () => {
-  await h?.stop();
-});
+const harness = useTimeSkippingHarness();
 
 test('a notice that today’s schema refuses, pinned under looser rules, runs its ladder and replays', async () => {
-  const t0 = await h.env.currentTimeMs();
+  const t0 = await harness().env.currentTimeMs();
   const notice = sampleNotice('district', t0, { receptionSite: '区信访局'.repeat(75) });
   expect(() => validateNotice(notice, directory, t0)).toThrow(InputError);
   const input: EscalatedVisitInput = { notice, policy, unit: unitSnapshot(findUnit(directory, 'wuli-gov')!), actor: intake, registeredAt: new Date(t0).toISOString() };
-  const handle = await h.env.client.workflow.start('escalatedVisit', { workflowId: caseIdForNotice(notice.noticeId), taskQueue: TASK_QUEUE, args: [input] });
+  const handle = await harness().env.client.workflow.start('escalatedVisit', { workflowId: caseIdForNotice(notice.noticeId), taskQueue: TASK_QUEUE, args: [input] });
   const c = { caseId: handle.workflowId, created: true, handle, opening: undefined as never };
-  h.started.push(c);
+  harness().started.push(c);
   const waiting = await waitForStep(c, `arrival.reminder.1h@${t0 + 3 * H}`);
   expect(waiting.notice.receptionSite).toHaveLength(300);
   expect(waiting.timeline.map((e) => e.type)).toEqual(['registered', 'alert']);

@@ -3,17 +3,16 @@
 // new worker being ready — the dead worker's sticky queue is given up after 3 s (Temporal's default is 10 s). Dev
 // server, real time, demo policy (district: reminders at 5 s and 10 s, 催办 at 15 s).
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import type { Worker } from '@temporalio/worker';
 import { startEscalatedVisit } from '../src/cases.js';
-import { ROOT } from '../src/config.js';
 import { caseQuery } from '../src/messages.js';
 import { createDubanWorker } from '../worker.js';
-import { alertDirectory, channelConfigFor, startSmtpPeer, startTwilioPeer, until, type SmtpPeer, type TwilioPeer } from './alertHelpers.js';
+import { alertDirectory, channelConfigFor, spawnWorkerProcess, startSmtpPeer, startTwilioPeer, until, type SmtpPeer, type TwilioPeer } from './alertHelpers.js';
 import { createDevServerEnv, demoPolicy, intake, sampleNotice } from './helpers.js';
 import { freshRecords } from './db.js';
 import { ensureNamespace } from '../src/temporal.js';
@@ -42,15 +41,8 @@ afterAll(async () => {
 
 test('SIGKILL between two steps: the next step runs within 6 s of the new worker being ready, and every step once in the timeline', async () => {
   records = await freshRecords();
-  let out = '';
-  child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'test/alertWorkerProcess.ts')], {
-    cwd: ROOT,
-    env: { ...process.env, ALERT_TEMPORAL_ADDRESS: env.address, ALERT_TASK_QUEUE: TASK_QUEUE, ALERT_TWILIO_BASE: twilioPeer.baseUrl, ALERT_SMTP_PORT: String(smtp.port), ALERT_DATABASE_URL: records.url },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
-  child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
-  await until('the worker process', () => out, (o) => o.includes('worker ready'), 60_000);
+  const proc = await spawnWorkerProcess(env, TASK_QUEUE, { twilio: twilioPeer, smtp }, records.url);
+  child = proc.child;
   // The replacement is built (its workflow bundle too) before the kill, and polls only after it.
   const directory = alertDirectory();
   replacement = await createDubanWorker({
@@ -65,8 +57,7 @@ test('SIGKILL between two steps: the next step runs within 6 s of the new worker
   const second = `arrival.reminder.5s@${t0 + 15_000}`;
   // The first reminder ran and the case waits for the second: the worker holds the case in its cache (sticky).
   await until('the wait for the second reminder', () => c.handle.query(caseQuery), (v) => v.waitingFor?.key === second, 20_000);
-  child.kill('SIGKILL');
-  await new Promise((r) => child!.once('exit', r));
+  await proc.kill();
   running = replacement.run();
   const ready = Date.now();
 
