@@ -115,13 +115,26 @@ export interface CaseView {
   timeline: TimelineEntry[];
 }
 
-export const reportArrivalUpdate = defineUpdate<CaseView, [ReportArrivalInput]>('reportArrival');
-export const submitExplanationUpdate = defineUpdate<CaseView, [SubmitExplanationInput]>('submitExplanation');
-export const decideExplanationUpdate = defineUpdate<CaseView, [DecideExplanationInput]>('decideExplanation');
-export const extendDeadlineUpdate = defineUpdate<CaseView, [ExtendDeadlineInput]>('extendDeadline');
-export const reassignUnitUpdate = defineUpdate<CaseView, [ReassignUnitInput]>('reassignUnit');
-export const cancelUpdate = defineUpdate<CaseView, [CancelInput]>('cancel');
-export const submitClosureReportUpdate = defineUpdate<CaseView, [SubmitClosureReportInput]>('submitClosureReport');
+/**
+ * What an update answers: a small acknowledgement, so a case's history does not grow with the square of its updates.
+ * The case itself is read by `caseQuery` (the API does so after each update).
+ */
+export interface CaseAck {
+  /** The timeline's last seq once the update was applied. */
+  seq: number;
+  status: CaseView['status'];
+  stage: Stage;
+  /** The current milestone's deadline (UTC ISO), null when the case is over. */
+  deadline: string | null;
+}
+
+export const reportArrivalUpdate = defineUpdate<CaseAck, [ReportArrivalInput]>('reportArrival');
+export const submitExplanationUpdate = defineUpdate<CaseAck, [SubmitExplanationInput]>('submitExplanation');
+export const decideExplanationUpdate = defineUpdate<CaseAck, [DecideExplanationInput]>('decideExplanation');
+export const extendDeadlineUpdate = defineUpdate<CaseAck, [ExtendDeadlineInput]>('extendDeadline');
+export const reassignUnitUpdate = defineUpdate<CaseAck, [ReassignUnitInput]>('reassignUnit');
+export const cancelUpdate = defineUpdate<CaseAck, [CancelInput]>('cancel');
+export const submitClosureReportUpdate = defineUpdate<CaseAck, [SubmitClosureReportInput]>('submitClosureReport');
 export const caseQuery = defineQuery<CaseView>('case');
 
 /** A provider's delivery receipt for one message of a case (Twilio status callback), checked and sent by the API. */

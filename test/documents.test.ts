@@ -19,7 +19,7 @@ import { issueDocumentNumber, readDocument } from '../src/records/documents.js';
 import { workflowsPath } from '../worker.js';
 import { alertDirectory, channelConfigFor, freePort, startSmtpPeer, until, type SmtpPeer } from './alertHelpers.js';
 import { docxParagraphs } from './docxText.js';
-import { H, TASK_QUEUE, createTimeSkippingEnv, directory, hoursOf, intake, policy, sampleNotice, skipTo, startHarness, startVisit, unitActor, view, waitForStep, type Harness } from './helpers.js';
+import { H, TASK_QUEUE, createTimeSkippingEnv, directory, hoursOf, intake, policy, sampleNotice, skipTo, startHarness, startVisit, unitActor, view, waitForStep, type Harness, updateThenRead } from './helpers.js';
 
 const D = 24 * H;
 let h: Harness;
@@ -440,7 +440,7 @@ test('an arrival reported while the 催办单 is being issued does not change wh
   const skipping = skipTo(h, t0, 3);
   await inside;
   await skipping;
-  const arrived = await c.handle.executeUpdate(reportArrivalUpdate, { args: [{ leaderId: 'wuli-gov-wang', arrivedAt: new Date(t0 + 3 * H).toISOString(), actor: unitActor }] });
+  const arrived = await updateThenRead(c.handle, reportArrivalUpdate, { leaderId: 'wuli-gov-wang', arrivedAt: new Date(t0 + 3 * H).toISOString(), actor: unitActor });
   expect(arrived.milestone).toBe('closureReport');
   release();
   const v = await until('the document', () => view(c), (x) => docs(x).length === 1);

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { shanghaiYear } from '../src/domain.js';
 import { caseQuery, reportArrivalUpdate, type CaseView } from '../src/messages.js';
-import { S, createDevServerEnv, demoPolicy, outbox, sampleNotice, startHarness, startVisit, unitActor, until, type Harness } from './helpers.js';
+import { S, createDevServerEnv, demoPolicy, outbox, sampleNotice, startHarness, startVisit, unitActor, until, type Harness, updateThenRead } from './helpers.js';
 
 let h: Harness;
 beforeAll(async () => {
@@ -24,7 +24,7 @@ test('an arrival during the ledger write: the deduction notice still names the a
     await lock.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`ledger:dongcun:${shanghaiYear(t0 + 31 * S)}`]);
     const deducted = await until('the deduction step', () => c.handle.query(caseQuery), (v: CaseView) => v.timeline.some((e) => e.type === 'deduction'), 20_000);
     expect(deducted.deductions).toEqual([]);
-    const arrived = await c.handle.executeUpdate(reportArrivalUpdate, { args: [{ leaderId: 'dongcun-sun', arrivedAt: new Date().toISOString(), actor: unitActor }] });
+    const arrived = await updateThenRead(c.handle, reportArrivalUpdate, { leaderId: 'dongcun-sun', arrivedAt: new Date().toISOString(), actor: unitActor });
     expect(arrived.milestone).toBe('closureReport');
     expect(outbox(h).filter((m) => m.caseId === c.caseId && m.event === 'deduction')).toEqual([]);
   } finally {

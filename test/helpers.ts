@@ -8,7 +8,9 @@ import { startEscalatedVisit, type StartVisitResult } from '../src/cases.js';
 import { ROOT, loadDirectoryFile, loadPolicyFile, testServerPath, temporalCliPath } from '../src/config.js';
 import type { Directory } from '../src/directory.js';
 import type { Actor, Level } from '../src/domain.js';
-import { cancelUpdate, caseQuery, type CaseView, type Notice } from '../src/messages.js';
+import { cancelUpdate, caseQuery, type CaseAck, type CaseView, type Notice } from '../src/messages.js';
+import type { UpdateDefinition } from '@temporalio/common';
+import type { WorkflowHandle } from '@temporalio/client';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import type { Policy } from '../src/policy.js';
 import { SEARCH_ATTRIBUTE_KEYS } from '../src/searchAttributes.js';
@@ -228,4 +230,13 @@ export async function skipTo(h: Harness, t0: number, hours: number): Promise<voi
   const target = t0 + hours * H;
   if (target <= now) throw new Error(`already ${(now - t0) / H} h after t0, cannot skip to ${hours} h`);
   await h.env.sleep(target - now);
+}
+
+/** An update answers with a CaseAck only; this sends it and reads the case after it, as the API does. */
+export async function updateThenRead<Arg>(handle: WorkflowHandle, update: UpdateDefinition<CaseAck, [Arg]>, arg: Arg): Promise<CaseView> {
+  const ack = await handle.executeUpdate(update, { args: [arg] });
+  const view = await handle.query(caseQuery);
+  // The entry the update made is in the view it acknowledged (later entries may follow it).
+  if (view.timeline.length < ack.seq || view.status !== ack.status) throw new Error(`ack ${JSON.stringify(ack)} does not match the case read after it`);
+  return view;
 }

@@ -26,6 +26,7 @@ import {
   view,
   waitForStep,
   type Harness,
+  updateThenRead,
 } from './helpers.js';
 
 export interface LevelExpectation {
@@ -55,9 +56,7 @@ export function defineLevelScenarios(x: LevelExpectation): void {
   const overdueUntil = (t: number): [string, number][] => x.overdueReminders.filter((o) => o <= t).map((o) => ['overdueReminder', o]);
   const arrive = async (c: Awaited<ReturnType<typeof startVisit>>, t0: number, hours: number): Promise<CaseView> => {
     await skipTo(h, t0, hours);
-    return c.handle.executeUpdate(reportArrivalUpdate, {
-      args: [{ leaderId: 'wuli-gov-wang', arrivedAt: new Date(t0 + hours * H).toISOString(), actor: unitActor }],
-    });
+    return updateThenRead(c.handle, reportArrivalUpdate, { leaderId: 'wuli-gov-wang', arrivedAt: new Date(t0 + hours * H).toISOString(), actor: unitActor });
   };
 
   describe(`${x.level}: arrival within ${x.deadline} h`, () => {
@@ -74,7 +73,7 @@ export function defineLevelScenarios(x: LevelExpectation): void {
       expect(arrived.arrival).toMatchObject({ leaderId: 'wuli-gov-wang', leaderRole: 'inCharge', onTime: true });
       expect(arrived.stage).toBe('closureReport.pending');
       expect(Date.parse(arrived.deadline!) - t0).toBe(x.reminders[0]! / 2 * H + 15 * 24 * H);
-      const closed = await c.handle.executeUpdate(submitClosureReportUpdate, { args: [{ result: '已接回并书面报结果', actor: unitActor }] });
+      const closed = await updateThenRead(c.handle, submitClosureReportUpdate, { result: '已接回并书面报结果', actor: unitActor });
       expect(closed.status).toBe('closed');
       expect(closed.timeline.map((e) => e.type).slice(-2)).toEqual(['closureReport', 'closed']);
       const result = await finishedResult(c);
@@ -150,7 +149,7 @@ export function defineLevelScenarios(x: LevelExpectation): void {
       await waitForStep(c, `arrival.reminder.${x.deadline - x.reminders[0]!}h@${t0 + x.deadline * H}`);
       await skipTo(h, t0, x.supervise + 0.5);
       await c.handle.executeUpdate(submitExplanationUpdate, { args: [{ text: '道路中断，已派员绕行', actor: unitActor }] });
-      const decided = await c.handle.executeUpdate(decideExplanationUpdate, { args: [{ decision: 'accept', reason: '情况属实', actor: supervisor }] });
+      const decided = await updateThenRead(c.handle, decideExplanationUpdate, { decision: 'accept', reason: '情况属实', actor: supervisor });
       expect(decided.explanation).toMatchObject({ status: 'accepted', milestone: 'arrival', text: '道路中断，已派员绕行', reason: '情况属实' });
       await skipTo(h, t0, x.deduction + 48);
       const v = await view(c);

@@ -24,6 +24,7 @@ test('the kept histories are there', () => {
     'visit__REPLAY-DISTRICT-PINNED.json',
     'visit__REPLAY-DISTRICT-RECORDS.json',
     'visit__REPLAY-DISTRICT-RIDE.json',
+    'visit__REPLAY-DISTRICT-SENDS.json',
   ]);
 });
 

@@ -4,7 +4,7 @@
 import { expect, test } from 'vitest';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { reportArrivalUpdate, type CaseView, type TimelineEntry } from '../src/messages.js';
-import { H, hoursOf, sampleNotice, skipTo, startVisit, supervisor, unitActor, waitForStep } from './helpers.js';
+import { H, hoursOf, sampleNotice, skipTo, startVisit, supervisor, unitActor, waitForStep, updateThenRead } from './helpers.js';
 import { useTimeSkippingHarness } from './timeSkippingHarness.js';
 
 const harness = useTimeSkippingHarness();
@@ -17,7 +17,7 @@ test('after 催办, a unit that dates its arrival 1.5 h back is recorded as arri
   const c = await startVisit(harness(), sampleNotice('district', t0));
   await waitForStep(c, `arrival.reminder.1h@${t0 + 3 * H}`);
   await skipTo(harness(), t0, 3.5);
-  const arrived = await c.handle.executeUpdate(reportArrivalUpdate, { args: [{ leaderId: 'wuli-gov-zhang', arrivedAt: iso(t0 + 2 * H), actor: unitActor }] });
+  const arrived = await updateThenRead(c.handle, reportArrivalUpdate, { leaderId: 'wuli-gov-zhang', arrivedAt: iso(t0 + 2 * H), actor: unitActor });
   const reportedAt = Date.parse(arrivalEntry(arrived).detail!.reportedAt as string);
   expect(Math.round((reportedAt - t0) / 1000)).toBe(3.5 * 3600);
   expect(arrived.arrival).toEqual({ leaderId: 'wuli-gov-zhang', leaderRole: 'principal', arrivedAt: iso(reportedAt), onTime: false });
@@ -33,7 +33,7 @@ test('a unit may date its arrival up to 15 min before its report: the claimed ti
   const c = await startVisit(harness(), sampleNotice('district', t0));
   await waitForStep(c, `arrival.reminder.1h@${t0 + 3 * H}`);
   await skipTo(harness(), t0, 3 + 10 / 60);
-  const arrived = await c.handle.executeUpdate(reportArrivalUpdate, { args: [{ leaderId: 'wuli-gov-zhang', arrivedAt: iso(t0 + 3 * H - 60_000), actor: unitActor }] });
+  const arrived = await updateThenRead(c.handle, reportArrivalUpdate, { leaderId: 'wuli-gov-zhang', arrivedAt: iso(t0 + 3 * H - 60_000), actor: unitActor });
   expect(arrived.arrival).toEqual({ leaderId: 'wuli-gov-zhang', leaderRole: 'principal', arrivedAt: iso(t0 + 3 * H - 60_000), onTime: true });
   const entry = arrivalEntry(arrived);
   expect(Math.round((Date.parse(entry.at) - t0) / 60_000)).toBe(190);
@@ -51,7 +51,7 @@ test('the office may record an earlier arrival only with a reason: without one t
   const refused = await c.handle.executeUpdate(reportArrivalUpdate, { args: [{ leaderId: 'wuli-gov-zhang', arrivedAt: iso(t0 + 2 * H), actor: supervisor }] }).catch((e: unknown) => e);
   expect(refused).toBeInstanceOf(WorkflowUpdateFailedError);
   expect((refused as WorkflowUpdateFailedError).cause?.message).toBe('note: is required when arrivedAt is more than 15m before the report');
-  const arrived = await c.handle.executeUpdate(reportArrivalUpdate, { args: [{ leaderId: 'wuli-gov-zhang', arrivedAt: iso(t0 + 2 * H), note: '接待大厅登记簿记载到达时间', actor: supervisor }] });
+  const arrived = await updateThenRead(c.handle, reportArrivalUpdate, { leaderId: 'wuli-gov-zhang', arrivedAt: iso(t0 + 2 * H), note: '接待大厅登记簿记载到达时间', actor: supervisor });
   expect(arrived.arrival).toEqual({ leaderId: 'wuli-gov-zhang', leaderRole: 'principal', arrivedAt: iso(t0 + 2 * H), onTime: true });
   expect(arrivalEntry(arrived)).toMatchObject({ reason: '接待大厅登记簿记载到达时间', detail: { onTime: true, arrivedAt: iso(t0 + 2 * H), claimedArrivedAt: iso(t0 + 2 * H) } });
   // The 催办 that fired stays in the record with its document.

@@ -26,6 +26,8 @@ import {
   view,
   waitForStep,
   type Harness,
+  until,
+  updateThenRead,
 } from './helpers.js';
 
 let h: Harness;
@@ -47,11 +49,13 @@ test('an extension before the deadline moves every later step to the new deadlin
   const c = await startVisit(h, sampleNotice('district', t0));
   await waitForStep(c, firstReminder(t0));
   await skipTo(h, t0, 1);
-  const extended = await c.handle.executeUpdate(extendDeadlineUpdate, {
-    args: [{ newDeadline: new Date(t0 + 5 * H).toISOString(), reason: '道路塌方，绕行', actor: supervisor }],
-  });
+  const ack = await c.handle.executeUpdate(extendDeadlineUpdate, { args: [{ newDeadline: new Date(t0 + 5 * H).toISOString(), reason: '道路塌方，绕行', actor: supervisor }] });
+  // An update answers with a small acknowledgement (it stays in the history): its entry, the stage, the deadline.
+  expect(ack).toEqual({ seq: 3, status: 'open', stage: 'arrival.pending', deadline: new Date(t0 + 5 * H).toISOString() });
+  const extended = await view(c);
   expect(Date.parse(extended.deadline!) - t0).toBe(5 * H);
-  expect(extended.waitingFor).toBeNull();
+  // Read after the update: the case has already re-planned and waits for the first reminder before the new deadline.
+  expect(extended.waitingFor).toEqual({ key: `arrival.reminder.1h@${t0 + 5 * H}`, kind: 'reminder', dueAt: new Date(t0 + 4 * H).toISOString() });
   await waitForStep(c, `arrival.reminder.1h@${t0 + 5 * H}`);
   await skipTo(h, t0, 11.5);
   const v = await view(c);
@@ -115,7 +119,7 @@ test('reassignment alerts the new unit; only its leaders may then report arrival
   ).rejects.toMatchObject({ cause: { message: 'unitId: unknown unit no-such-unit' } });
   expect((await view(c)).unit.id).toBe('wuli-gov');
 
-  const moved = await c.handle.executeUpdate(reassignUnitUpdate, { args: [{ unitId: 'wuli-landres', reason: '事涉土地，改由国土所负责', actor: supervisor }] });
+  const moved = await updateThenRead(c.handle, reassignUnitUpdate, { unitId: 'wuli-landres', reason: '事涉土地，改由国土所负责', actor: supervisor });
   expect(moved.unit).toEqual({ id: 'wuli-landres', name: '五里乡国土资源所', leaders: [{ id: 'wuli-landres-liu', role: 'principal' }, { id: 'wuli-landres-zhao', role: 'inCharge' }] });
   expect(hoursOf(moved).at(-1)).toEqual(['reassigned', 1]);
   await skipTo(h, t0, 2.1);
@@ -129,7 +133,7 @@ test('reassignment alerts the new unit; only its leaders may then report arrival
   await expect(
     c.handle.executeUpdate(reportArrivalUpdate, { args: [{ leaderId: 'wuli-gov-zhang', arrivedAt: new Date(t0 + 2 * H).toISOString(), actor: unitActor }] }),
   ).rejects.toMatchObject({ cause: { message: 'leaderId: is not a principal leader or leader in charge of unit wuli-landres' } });
-  const arrived = await c.handle.executeUpdate(reportArrivalUpdate, { args: [{ leaderId: 'wuli-landres-liu', arrivedAt: new Date(t0 + 2 * H).toISOString(), actor: unitActor }] });
+  const arrived = await updateThenRead(c.handle, reportArrivalUpdate, { leaderId: 'wuli-landres-liu', arrivedAt: new Date(t0 + 2 * H).toISOString(), actor: unitActor });
   expect(arrived.arrival).toMatchObject({ leaderId: 'wuli-landres-liu', leaderRole: 'principal', onTime: true });
 });
 
@@ -138,7 +142,7 @@ test('cancel stops every later step and ends the case', async () => {
   const c = await startVisit(h, sampleNotice('district', t0));
   await waitForStep(c, firstReminder(t0));
   await skipTo(h, t0, 2.25);
-  const cancelled = await c.handle.executeUpdate(cancelUpdate, { args: [{ reason: '重复登记', actor: supervisor }] });
+  const cancelled = await updateThenRead(c.handle, cancelUpdate, { reason: '重复登记', actor: supervisor });
   expect(cancelled.status).toBe('cancelled');
   const result = await finishedResult(c);
   expect(hoursOf(result)).toEqual([
@@ -157,7 +161,9 @@ test('a notice registered after its deadline: 催办 at once, 督办 and deducti
   const now = await h.env.currentTimeMs();
   const t0 = now - 4 * H;
   const c = await startVisit(h, sampleNotice('district', t0));
-  const v0 = await waitForStep(c, 'arrival.overdueReminder.1');
+  await waitForStep(c, 'arrival.overdueReminder.1');
+  // The 催办单 is issued beside the loop: the case waits for its next step before the document is in.
+  const v0 = await until('the 催办单', () => view(c), (v) => v.timeline.some((e) => e.type === 'documentIssued'));
   const registered = Date.parse(v0.timeline[0]!.at);
   expect(v0.timeline.map((e) => e.type)).toEqual(['registered', 'alert', 'urge', 'documentIssued']);
   expect(Date.parse(v0.timeline[2]!.dueAt!)).toBe(registered);
@@ -220,7 +226,7 @@ test('an overdue closure report climbs its own ladder: 15 d deadline, 催办, �
   ]);
   expect(v.deductions).toMatchObject([{ milestone: 'closureReport', points: 1 }]);
   expect(v.stage).toBe('closureReport.deduction');
-  const closed = await c.handle.executeUpdate(submitClosureReportUpdate, { args: [{ result: '问题已化解，报结果销案', actor: unitActor }] });
+  const closed = await updateThenRead(c.handle, submitClosureReportUpdate, { result: '问题已化解，报结果销案', actor: unitActor });
   expect(closed.status).toBe('closed');
 });
 

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import type { Worker } from '@temporalio/worker';
+import { temporal } from '@temporalio/proto';
 import { startEscalatedVisit } from '../src/cases.js';
 import { caseQuery } from '../src/messages.js';
 import { createDubanWorker } from '../worker.js';
@@ -57,6 +58,13 @@ test('SIGKILL between two steps: the next step runs within 6 s of the new worker
   const second = `arrival.reminder.5s@${t0 + 15_000}`;
   // The first reminder ran and the case waits for the second: the worker holds the case in its cache (sticky).
   await until('the wait for the second reminder', () => c.handle.query(caseQuery), (v) => v.waitingFor?.key === second, 20_000);
+  // Sends run beside the loop: the kill comes once they are done and the worker has finished its last workflow task
+  // (a task held by a killed worker waits out Temporal's 10 s workflow-task timeout, a different loss than this one).
+  const idle = async (): Promise<boolean> => {
+    const [described, history] = await Promise.all([c.handle.describe(), c.handle.fetchHistory()]);
+    return (described.raw.pendingActivities ?? []).length === 0 && String(history.events?.at(-1)?.eventType) === String(temporal.api.enums.v1.EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED);
+  };
+  await until('the worker idle with the case in its cache', idle, (x) => x, 20_000);
   await proc.kill();
   running = replacement.run();
   const ready = Date.now();

@@ -41,6 +41,7 @@ import {
   submitClosureReportUpdate,
   submitExplanationSchema,
   submitExplanationUpdate,
+  type CaseAck,
   type CaseView,
   type EscalatedVisitInput,
   type TimelineEntry,
@@ -121,6 +122,12 @@ const SKIP_STALE_REMINDERS_PATCH = 'skip-stale-reminders';
 /** How long a step's notice waits for its document before it goes out without it (the document follows). */
 const DOCUMENT_GRACE_MS = 2000;
 
+/**
+ * Histories recorded before a step's sends ran beside the loop (the loop awaited each step's notify before arming the
+ * next timer, so a slow provider made later steps late).
+ */
+const SENDS_BESIDE_LOOP_PATCH = 'sends-beside-loop';
+
 /** Histories recorded before the workflow took its input as pinned (it re-parsed notice and policy with the schemas). */
 const PINNED_INPUT_PATCH = 'pinned-input';
 
@@ -159,6 +166,7 @@ export async function escalatedVisit(input: EscalatedVisitInput): Promise<CaseVi
   const recordsDelta = recordsInDatabase && patched(DELTA_RECORDS_PATCH);
   const recordsRide = recordsDelta && patched(RECORDS_RIDE_NOTIFY_PATCH);
   const arrivalBackdateRule = patched(ARRIVAL_BACKDATE_PATCH);
+  const sendsBeside = recordsRide && patched(SENDS_BESIDE_LOOP_PATCH);
   const maxBackdateMs = parseDuration(policy.arrival.maxBackdate);
   let unit = input.unit;
   let status: CaseView['status'] = 'open';
@@ -173,6 +181,8 @@ export async function escalatedVisit(input: EscalatedVisitInput): Promise<CaseVi
   // Before any handler is set: an update delivered with the first task comes after the registration.
   const timeline: TimelineEntry[] = openingTimeline(pinned, facts);
   const outgoing: NotifyRequest[] = [];
+  /** Queued notices still waiting (up to DOCUMENT_GRACE_MS) for their document: the sender keeps the order behind them. */
+  const held = new Set<NotifyRequest>();
   // Bumped whenever a fact changes, so the main loop re-plans instead of firing a stale step.
   let factsVersion = 0;
 
@@ -246,6 +256,9 @@ export async function escalatedVisit(input: EscalatedVisitInput): Promise<CaseVi
     publishSearchAttributes();
   };
 
+  // An update answers with this, never the whole view: its result is kept in the history.
+  const ack = (): CaseAck => ({ seq: timeline.length, status, stage: stage(), deadline: status === 'open' ? iso(facts.deadline) : null });
+
   const view = (): CaseView => caseViewOf({ caseId, input: pinned, unit, status, milestone, facts, arrival, explanation, closureReport, deductions, waitingFor, timeline }, Date.now());
 
   const requireOpen = (): void => {
@@ -302,7 +315,7 @@ export async function escalatedVisit(input: EscalatedVisitInput): Promise<CaseVi
       };
       explanation = { status: 'none', milestone: null };
       factsChanged();
-      return Promise.resolve(view());
+      return Promise.resolve(ack());
     },
     {
       validator: (raw) => {
@@ -332,7 +345,7 @@ export async function escalatedVisit(input: EscalatedVisitInput): Promise<CaseVi
       facts = { ...facts, explanation: 'pending' };
       record({ type: 'explanationSubmitted', milestone, actor, reason: text });
       factsChanged();
-      return Promise.resolve(view());
+      return Promise.resolve(ack());
     },
     {
       validator: (raw) => {
@@ -359,7 +372,7 @@ export async function escalatedVisit(input: EscalatedVisitInput): Promise<CaseVi
       }
       queueNotice('explanationDecision', `explanationDecision.${entry.seq}`, { decision, reason });
       factsChanged();
-      return Promise.resolve(view());
+      return Promise.resolve(ack());
     },
     {
       validator: (raw) => {
@@ -381,7 +394,7 @@ export async function escalatedVisit(input: EscalatedVisitInput): Promise<CaseVi
       const entry = record({ type: 'deadlineExtended', milestone, actor, reason, detail: { from: iso(from), to: iso(to) } });
       queueNotice('extension', `extension.${entry.seq}`, { reason });
       factsChanged();
-      return Promise.resolve(view());
+      return Promise.resolve(ack());
     },
     {
       validator: (raw) => {
@@ -418,7 +431,7 @@ export async function escalatedVisit(input: EscalatedVisitInput): Promise<CaseVi
       const entry = record({ type: 'reassigned', milestone, actor, reason, detail: { from: from.id, to: next.id } });
       queueNotice('reassignment', `reassignment.${entry.seq}`, { reason });
       factsChanged();
-      return view();
+      return ack();
     },
     {
       validator: (raw) => {
@@ -439,7 +452,7 @@ export async function escalatedVisit(input: EscalatedVisitInput): Promise<CaseVi
       queueNotice('cancel', `cancel.${entry.seq}`, { reason });
       status = 'cancelled';
       factsChanged();
-      return Promise.resolve(view());
+      return Promise.resolve(ack());
     },
     {
       validator: (raw) => {
@@ -460,7 +473,7 @@ export async function escalatedVisit(input: EscalatedVisitInput): Promise<CaseVi
       queueNotice('closure', `closure.${entry.seq}`);
       status = 'closed';
       factsChanged();
-      return Promise.resolve(view());
+      return Promise.resolve(ack());
     },
     {
       validator: (raw) => {
@@ -473,7 +486,7 @@ export async function escalatedVisit(input: EscalatedVisitInput): Promise<CaseVi
   );
 
   const sendOutgoing = async (): Promise<void> => {
-    while (outgoing.length > 0) {
+    while (outgoing.length > 0 && !held.has(outgoing[0]!)) {
       const request = outgoing.shift()!;
       // What changed rides on this notify, so the recorder has nothing left to write.
       let ridingSeq: number | undefined;
@@ -610,6 +623,23 @@ export async function escalatedVisit(input: EscalatedVisitInput): Promise<CaseVi
       background.push(recordDeduction(step, spec.points, now));
     } else if (step.kind === 'deduction') {
       await recordDeduction(step, spec.points, now);
+    } else if ((step.kind === 'urge' || step.kind === 'supervise') && sendsBeside) {
+      // Queued at its step and held, in its place, until the document is in or the grace is over: the loop goes on.
+      const request = queueNotice(step.kind, step.key);
+      held.add(request);
+      let documents: NotifyRequest['documents'] | null = null;
+      let settled = false;
+      background.push(
+        issueDocument(step, step.kind, now).then((issued) => {
+          documents = issued ?? null;
+          settled = true;
+        }),
+        (async () => {
+          await condition(() => settled, DOCUMENT_GRACE_MS);
+          if (documents) request.documents = documents;
+          held.delete(request);
+        })(),
+      );
     } else if ((step.kind === 'urge' || step.kind === 'supervise') && recordsInDatabase) {
       // The notice goes out at its step; it carries the document only if the database answered within the grace.
       const request = queueNotice(step.kind, step.key);
@@ -632,25 +662,38 @@ export async function escalatedVisit(input: EscalatedVisitInput): Promise<CaseVi
       queueNotice(step.kind, step.key);
     }
     if (step.kind === 'urge' || step.kind === 'supervise' || step.kind === 'deduction') publishSearchAttributes();
-    await sendOutgoing();
+    if (!sendsBeside) await sendOutgoing();
+  };
+
+  // Since the patch one sender works through the notices in the order they were queued, beside the loop.
+  let sendsClosed = false;
+  const sender = async (): Promise<void> => {
+    for (;;) {
+      await condition(() => (outgoing.length > 0 && !held.has(outgoing[0]!)) || (sendsClosed && outgoing.length === 0));
+      if (outgoing.length === 0) return;
+      await sendOutgoing();
+    }
   };
 
   const recording = recordsInDatabase ? recorder() : Promise.resolve();
   queueNotice('alert', 'alert');
+  const sending = sendsBeside ? sender() : Promise.resolve();
+  // Before the patch a queued notice woke the loop to send it; since, the sender does.
+  const wakes = (seen: number): boolean => factsVersion !== seen || (!sendsBeside && outgoing.length > 0);
 
   for (;;) {
-    await sendOutgoing();
+    if (!sendsBeside) await sendOutgoing();
     if (status !== 'open') break;
     const step = nextStep(plan(policy, facts));
     const seen = factsVersion;
     if (!step) {
-      await condition(() => factsVersion !== seen || outgoing.length > 0);
+      await condition(() => wakes(seen));
       continue;
     }
     const wait = step.dueAt - Date.now();
     if (wait > 0) {
       waitingFor = { key: step.key, kind: step.kind, dueAt: iso(step.dueAt) };
-      const changed = await condition(() => factsVersion !== seen || outgoing.length > 0, Math.max(1, wait));
+      const changed = await condition(() => wakes(seen), Math.max(1, wait));
       waitingFor = null;
       if (changed) continue;
     }
@@ -658,8 +701,10 @@ export async function escalatedVisit(input: EscalatedVisitInput): Promise<CaseVi
   }
 
   if (recordsInDatabase) {
-    // Late documents and ledger entries first (they may queue a notice), then the last view is written.
+    // Late documents and ledger entries first (they may queue a notice), then the last notices, then the last view.
     while (background.length > 0) await Promise.all(background.splice(0));
+    sendsClosed = true;
+    await sending;
     await sendOutgoing();
     ended = true;
     viewDirty = true;

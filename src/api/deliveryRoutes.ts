@@ -10,7 +10,7 @@ import { verifyArrivalToken, type UsedTokenStore } from '../arrivalLink.js';
 import { dbTokenStore } from '../records/arrivalTokens.js';
 import type { Queryable } from '../records/db.js';
 import { ErrorType } from '../errors.js';
-import { deliveryReceiptSchema, deliveryReceiptSignal, reportArrivalUpdate, type DeliveryReceipt } from '../messages.js';
+import { caseQuery, deliveryReceiptSchema, deliveryReceiptSignal, reportArrivalUpdate, type DeliveryReceipt } from '../messages.js';
 import { escapeHtml } from '../notifications.js';
 
 export interface DeliveryRoutesDeps {
@@ -143,10 +143,13 @@ export function deliveryRoutes(deps: DeliveryRoutesDeps): FastifyPluginAsync {
         return answer(req, reply, 409, { error: 'link already used', caseId }, '链接已使用', '此链接已经用过，到达已报告。');
       }
       try {
-        const view = await deps.client.workflow.getHandle(caseId).executeUpdate(reportArrivalUpdate, {
+        const handle = deps.client.workflow.getHandle(caseId);
+        const ack = await handle.executeUpdate(reportArrivalUpdate, {
           args: [{ leaderId, arrivedAt: new Date(at).toISOString(), note: '通过到达链接报告', actor: { id: leaderId, role: 'unit' } }],
         });
-        return answer(req, reply, 200, { caseId, leaderId, arrival: view.arrival, stage: view.stage }, '已报告到达', `已记录：${view.arrival?.arrivedAt ?? ''} 到达现场。`);
+        // The arrival is recorded: a failing read afterwards must not make the leader report it again.
+        const arrival = (await handle.query(caseQuery).catch(() => null))?.arrival ?? null;
+        return answer(req, reply, 200, { caseId, leaderId, arrival, stage: ack.stage }, '已报告到达', `已记录：${arrival?.arrivedAt ?? new Date(at).toISOString()} 到达现场。`);
       } catch (err) {
         // The workflow refused (already arrived, case over, no longer this unit's leader): the token stays used.
         if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {

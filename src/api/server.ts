@@ -363,7 +363,10 @@ export async function buildApiServer(deps: ApiDeps): Promise<FastifyInstance> {
       allow(principal, route.action, view.unit.id);
       try {
         const input = withUnitSnapshot({ ...(request.body as object), actor: actorOf(principal) }, deps.directory);
-        return await remember(await temporal(() => deps.client.workflow.getHandle(request.params.caseId).executeUpdate(route.update as typeof cancelUpdate, { args: [input as never] })));
+        const handle = deps.client.workflow.getHandle(request.params.caseId);
+        await temporal(() => handle.executeUpdate(route.update as typeof cancelUpdate, { args: [input as never] }));
+        // The update answers with a small acknowledgement (it stays in the history); the case as it now is, by query.
+        return await remember(await temporal(() => handle.query(caseQuery)));
       } catch (err) {
         if (err instanceof WorkflowUpdateFailedError) throw problemFromUpdateFailure(err);
         if (err instanceof InputError) throw new Problem(422, 'Refused 已拒绝', err.message, err.issues);

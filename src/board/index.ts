@@ -360,7 +360,9 @@ export async function registerBoard(app: FastifyInstance, deps: ApiDeps): Promis
         const parsed = a.schema.safeParse(a.input(form));
         if (!parsed.success) return refuse(400, fieldErrorsOf(parsed.error.issues.map((i) => ({ field: i.path.join('.') || '', message: i.message }))));
         try {
-          const updated = await temporal(() => deps.client.workflow.getHandle(caseId).executeUpdate(a.update, { args: [withUnitSnapshot({ ...(parsed.data as object), actor: actorOf(s.principal) }, deps.directory) as never] }));
+          const handle = deps.client.workflow.getHandle(caseId);
+          await temporal(() => handle.executeUpdate(a.update, { args: [withUnitSnapshot({ ...(parsed.data as object), actor: actorOf(s.principal) }, deps.directory) as never] }));
+          const updated = await temporal(() => handle.query(caseQuery));
           // As the API does: the list reads what the person was just shown.
           await recordCaseView(deps.records, updated).catch((err: unknown) => deps.logger?.warn({ caseId, err: (err as Error).message }, 'board: case view not recorded; the worker records it'));
           return reply.redirect(`/board/cases/${encodeURIComponent(caseId)}?done=${a.key}`, 303);
