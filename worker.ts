@@ -11,6 +11,8 @@ import { activityLog, installTemporalLogging, logger } from './src/log.js';
 import { connectClient } from './src/temporal.js';
 import { openRecords } from './src/records/index.js';
 import { documentLoader } from './src/records/documents.js';
+import { instrumentDb, sdkMetricsFromEnv, startMetricsServer, workerMetricsAddressFromEnv } from './src/metrics.js';
+import { installTemporalRuntime } from './src/metrics/sdkRuntime.js';
 
 export const workflowsPath = fileURLToPath(new URL('./workflows/index.ts', import.meta.url));
 /** Workflow interceptors of every worker: inputs a production worker refused are never applied. */
@@ -50,11 +52,16 @@ async function main(): Promise<void> {
   const dataConverter = createDataConverter(codec);
   // The worker alone refuses plaintext in production: its client reads only what duban's processes encrypted anyway.
   const workerDataConverter = createWorkerDataConverter(codec);
-  installTemporalLogging(logger);
+  // Temporal's own metrics need the Runtime installed with them, before any connection (docs/observability.md).
+  const sdkMetrics = sdkMetricsFromEnv();
+  if (sdkMetrics) installTemporalRuntime(logger, sdkMetrics);
+  else installTemporalLogging(logger);
+  const metricsAddress = workerMetricsAddressFromEnv();
   const connection = await NativeConnection.connect({ address: config.temporalAddress });
   const client = await connectClient(config.temporalAddress, config.namespace, { dataConverter });
   // The store of record: its migrations run here; a failing one stops start-up with its name.
   const records = await openRecords(codec.codec);
+  instrumentDb(records.db);
   // Alert channels: each one only with its credentials, else the outbox (names of missing variables are printed, never values).
   const { config: channelConfig, notes } = channelConfigFromEnv();
   const channelSet = createChannels(channelConfig, config.outboxDir, { loadDocument: documentLoader(records) });
@@ -68,8 +75,11 @@ async function main(): Promise<void> {
     activities: { directory: () => directory, client, records, taskQueue: config.taskQueue, outboxDir: config.outboxDir, dataDir: config.dataDir, log: activityLog(logger), channelSet, ...(arrivalLinks ? { arrivalLinks } : {}) },
     dataConverter: workerDataConverter,
   });
+  const metricsServer = metricsAddress ? await startMetricsServer(metricsAddress) : undefined;
+  console.log(`duban worker: ${metricsServer ? `metrics on http://${metricsAddress!.host}:${metricsServer.port}/metrics` : 'no metrics server (DUBAN_WORKER_METRICS_PORT=0)'}${sdkMetrics ? `, Temporal SDK metrics on http://${sdkMetrics.prometheus.bindAddress}/metrics` : ''}`);
   console.log(`duban worker: namespace ${config.namespace}, task queue ${config.taskQueue}, ${config.temporalAddress}, payloads encrypted with key ${codec.codec.currentKeyId} (${codec.source})${isProduction() ? '; inputs not encrypted with a configured key are refused' : ''}`);
   await worker.run();
+  await metricsServer?.close();
   await channelSet.close();
   await records.db.end();
   await connection.close();

@@ -16,6 +16,7 @@ import { TransientDeliveryError, deliver } from './channels/deliver.js';
 import { createCircularActivities } from './circular.js';
 import { createDocumentActivities } from './documents.js';
 import { recordCase, recordCaseView } from '../src/records/cases.js';
+import { countRecordSteps, countViewSteps } from '../src/metrics.js';
 
 export { recipientsFor } from './channels/deliver.js';
 
@@ -56,6 +57,7 @@ export function createActivities(deps: ActivityDeps): DubanActivities {
       // Keep the heartbeat going while a slow provider answers; each checkpoint carries the progress so far.
       let latest: unknown = ctx.info.heartbeatDetails;
       const beat = ctx.info.heartbeatTimeoutMs ? setInterval(() => ctx.heartbeat(latest), Math.max(200, ctx.info.heartbeatTimeoutMs / 3)) : undefined;
+      if (request.record) countRecordSteps(request.record);
       // The record is written beside the sends; a database that is slow or down never holds them back.
       const recording = request.record
         ? recordCase(deps.records, request.record).then(
@@ -101,10 +103,12 @@ export function createActivities(deps: ActivityDeps): DubanActivities {
     },
 
     async recordCase(view) {
+      countViewSteps(view);
       await recordCaseView(deps.records, view);
     },
 
     async recordCaseRecord(record) {
+      countRecordSteps(record);
       await recordCase(deps.records, record);
     },
 

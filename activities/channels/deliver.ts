@@ -11,6 +11,7 @@ import { channelsFor, type ChannelSet } from './index.js';
 import type { SendClaim, SendKeyStore } from '../../src/records/sendKeys.js';
 import { isDatabaseUnavailable } from '../../src/records/db.js';
 import { PermanentDeliveryError, TransientDeliveryError, idempotencyKeyFor } from './types.js';
+import { alertsDuplicate, alertsFailed, alertsSent, alertsUnreachable } from '../../src/metrics.js';
 
 /** What a notify attempt has done so far; carried to the next attempt in the heartbeat details. */
 export interface NotifyProgress {
@@ -99,6 +100,7 @@ export async function deliver(request: NotifyRequest, deps: DeliverDeps): Promis
         const result: DeliveryResult = { recipientId: person.id, channel: channel.name, status: 'duplicate', ...fellBackFrom };
         progress.done[slot] = result;
         save();
+        alertsDuplicate.inc({ channel: channel.name, event: req.event });
         deps.log(`${channel.name} ${channel.name === 'outbox' ? 'skipped duplicate' : 'duplicate'} ${req.event} case=${req.caseId} to=${person.id}`);
         return result;
       }
@@ -113,6 +115,7 @@ export async function deliver(request: NotifyRequest, deps: DeliverDeps): Promis
         };
         progress.done[slot] = result;
         save();
+        (receipt.duplicate ? alertsDuplicate : alertsSent).inc({ channel: channel.name, event: req.event });
         // Log IDs only: texts, phones and addresses stay out of logs.
         const verb = channel.name === 'outbox' ? (receipt.duplicate ? 'skipped duplicate' : 'wrote') : receipt.duplicate ? 'duplicate' : 'accepted';
         deps.log(`${channel.name} ${verb} ${req.event} case=${req.caseId} to=${person.id}`);
@@ -120,6 +123,7 @@ export async function deliver(request: NotifyRequest, deps: DeliverDeps): Promis
         return result;
       } catch (err) {
         const giveUp = err instanceof TransientDeliveryError && (deps.attempt ?? 1) >= (deps.transientFallbackAttempt ?? Infinity);
+        alertsFailed.inc({ channel: channel.name, event: req.event, failure: err instanceof PermanentDeliveryError ? 'permanent' : 'transient' });
         if (err instanceof PermanentDeliveryError || giveUp) {
           failed.push(`${channel.name}:${(err as Error).message}`);
           save();
@@ -133,6 +137,7 @@ export async function deliver(request: NotifyRequest, deps: DeliverDeps): Promis
     const result: DeliveryResult = { recipientId: person.id, channel: failed.map((f) => f.split(':')[0]).join(','), status: 'failed', error: failed.join('; ') };
     progress.done[slot] = result;
     save();
+    alertsUnreachable.inc({ event: req.event });
     deps.log(`unreachable ${req.event} case=${req.caseId} to=${person.id}`);
     return result;
   };

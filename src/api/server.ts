@@ -43,6 +43,7 @@ import { isDatabaseUnavailable } from '../records/db.js';
 import { listCaseRows, readCaseView, recordCaseView, type CaseRowFilter } from '../records/cases.js';
 import { sharedSecret } from '../records/sharedSecrets.js';
 import { registerBoard } from '../board/index.js';
+import { registerApiMetrics } from '../metrics.js';
 
 export interface ApiDeps {
   client: Client;
@@ -203,6 +204,9 @@ export async function buildApiServer(deps: ApiDeps): Promise<FastifyInstance> {
   app.setNotFoundHandler((request, reply) => {
     void reply.status(404).type('application/problem+json').send({ type: 'about:blank', title: 'Not found 未找到', status: 404, detail: `no route ${request.method} ${request.url.split('?')[0]}`, errors: [] });
   });
+
+  // GET /metrics (no API key: Prometheus scrapes counts only; DUBAN_METRICS_TOKEN guards it) and the intake timer.
+  registerApiMetrics(app, deps);
 
   // Every Temporal call of a request shares one deadline: the SDK would otherwise retry an unreachable server for ~20 s.
   const timeoutMs = deps.temporalTimeoutMs ?? 10_000;
