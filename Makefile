@@ -53,5 +53,10 @@ test: setup
 bench: setup
 	npm run bench:ladder
 
+# Compiled JavaScript in dist/ and the prebuilt workflow bundle (dist/workflow-bundle.js): what the image runs (docs/production.md).
+.PHONY: build
+build: setup
+	npx tsx scripts/build.ts
+
 clean-data:
 	rm -rf data

@@ -13,6 +13,7 @@ import { openRecords } from './src/records/index.js';
 import { documentLoader } from './src/records/documents.js';
 import { instrumentDb, sdkMetricsFromEnv, startMetricsServer, workerMetricsAddressFromEnv } from './src/metrics.js';
 import { installTemporalRuntime } from './src/metrics/sdkRuntime.js';
+import { workflowSource } from './src/workflowSource.js';
 
 export const workflowsPath = fileURLToPath(new URL('./workflows/index.ts', import.meta.url));
 /** Workflow interceptors of every worker: inputs a production worker refused are never applied. */
@@ -32,8 +33,7 @@ export function createDubanWorker(options: DubanWorkerOptions): Promise<Worker> 
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
-    workflowsPath,
-    interceptors: { workflowModules: [workflowInterceptorsPath] },
+    ...workflowSource(workflowsPath, [workflowInterceptorsPath]), // a prebuilt bundle (dist/) when there is one, else the sources
     activities: createActivities(options.activities),
     // Notify's progress (who was sent to) travels in heartbeat details: send them at least every second, so a worker
     // that dies hard repeats at most the last second's messages (docs/alerts.md, the remaining window).
