@@ -20,9 +20,9 @@ import type { CaseView } from '../src/messages.js';
 import { freePort } from '../src/net.js';
 import { openRecords, type Records } from '../src/records/index.js';
 import { ensureNamespace } from '../src/temporal.js';
-import { TWILIO_FROM, TWILIO_SID, TWILIO_TOKEN, alertDirectory, startSmtpPeer, startTwilioPeer, type SmtpPeer, type TwilioPeer } from './alertHelpers.js';
+import { INVALID_NUMBER, TWILIO_FROM, TWILIO_SID, TWILIO_TOKEN, alertDirectory, startSmtpPeer, startTwilioPeer, twilioError, type SmtpPeer, type TwilioPeer } from './alertHelpers.js';
 import { freshDatabase } from './db.js';
-import { createDevServerEnv, demoPolicy, until } from './helpers.js';
+import { createDevServerEnv, demoPolicy, policy, until } from './helpers.js';
 import { byLabel, parseMetrics, samples, total, type Sample } from './metrics.scrape.js';
 
 const TASK_QUEUE = 'duban-metrics';
@@ -162,3 +162,50 @@ test('one district ladder: steps fired, alerts by channel and event, intake, ope
   expect(total(sdk, 'temporal_workflow_completed_total', { workflow_type: 'escalatedVisit', task_queue: TASK_QUEUE })).toBe(1);
   expect(output).toContain(`duban worker: metrics on http://127.0.0.1:${workerPort}/metrics, Temporal SDK metrics on http://127.0.0.1:${sdkPort}/metrics`);
 }, 180_000);
+
+test('alerts that fail: a transient refusal retried, a permanent one, the unreachable leader reported — counted by channel and event', async () => {
+  // 东村's 孙德福 has only SMS, on a number Twilio refuses for good (21211); his first send gets a 503 (retried).
+  let first = true;
+  twilioPeer.respond = (req) => {
+    if (req.form.To !== INVALID_NUMBER) return undefined;
+    if (first) {
+      first = false;
+      return twilioError(503, 20503, 'Service Unavailable');
+    }
+    return twilioError(400, 21211, "The 'To' number is not a valid phone number.");
+  };
+  // The three-hour policy: no ladder step comes between the alert and the cancel.
+  const slow = await buildApiServer({ client, records: records!, namespace: env.namespace ?? 'default', taskQueue: TASK_QUEUE, policy, directory: alertDirectory(), keys: loadApiKeys({}) });
+  try {
+    const before = await scrapeWorker();
+    const delta = (after: Sample[], name: string, match: Record<string, string>): number => total(after, name, match) - total(before, name, match);
+    const noticeId = `F-${process.pid}-${Date.now()}`;
+    const notice = { noticeId, level: 'district', receivedAt: new Date().toISOString(), unitId: 'dongcun', receptionSite: '区信访局', headcount: 2, matterSummary: '土地纠纷' };
+    expect((await slow.inject({ method: 'POST', url: '/cases', headers: { authorization: 'Bearer dev-intake-key' }, payload: notice })).statusCode).toBe(201);
+    const caseId = `visit:${noticeId}`;
+    // The alert: 周红 by e-mail, 孙德福 nowhere, so 李卫东 (supervisor) is told by e-mail.
+    await until('the alert done', scrapeWorker, (x) => delta(x, 'duban_alerts_sent_total', { event: 'undeliverable' }) >= 1, 30_000);
+    const cancelled = await slow.inject({ method: 'POST', url: `/cases/${caseId}/cancellation`, headers: { authorization: 'Bearer dev-supervisor-key' }, payload: { reason: '重复登记' } });
+    expect(cancelled.statusCode, cancelled.body).toBe(200);
+    expect(((await client.workflow.getHandle(caseId).result()) as CaseView).status).toBe('cancelled');
+    const m = await until('the cancel done', scrapeWorker, (x) => delta(x, 'duban_alerts_sent_total', { event: 'undeliverable' }) >= 2, 30_000);
+
+    expect(delta(m, 'duban_alerts_failed_total', { channel: 'sms', event: 'alert', failure: 'transient' })).toBe(1);
+    expect(delta(m, 'duban_alerts_failed_total', { channel: 'sms', event: 'alert', failure: 'permanent' })).toBe(1);
+    expect(delta(m, 'duban_alerts_failed_total', { channel: 'sms', event: 'cancel', failure: 'permanent' })).toBe(1);
+    expect(delta(m, 'duban_alerts_failed_total', {})).toBe(3);
+    expect(delta(m, 'duban_alerts_unreachable_total', { event: 'alert' })).toBe(1);
+    expect(delta(m, 'duban_alerts_unreachable_total', { event: 'cancel' })).toBe(1);
+    expect(delta(m, 'duban_alerts_sent_total', { channel: 'email', event: 'alert' })).toBe(1);
+    expect(delta(m, 'duban_alerts_sent_total', { channel: 'email', event: 'cancel' })).toBe(1);
+    expect(delta(m, 'duban_alerts_sent_total', { channel: 'email', event: 'undeliverable' })).toBe(2);
+    expect(delta(m, 'duban_alerts_sent_total', { channel: 'sms' })).toBe(0);
+    expect(delta(m, 'duban_alerts_sent_total', {})).toBe(4);
+    // The retried attempt did not send 周红's e-mail again: the refusal came before her turn.
+    expect(delta(m, 'duban_alerts_duplicate_total', {})).toBe(0);
+    expect(delta(m, 'duban_step_lateness_seconds_count', {})).toBe(0);
+  } finally {
+    twilioPeer.respond = () => undefined;
+    await slow.close();
+  }
+}, 120_000);
