@@ -13,6 +13,7 @@ import { openRecords } from './src/records/index.js';
 import { documentLoader } from './src/records/documents.js';
 import { instrumentDb, sdkMetricsFromEnv, startMetricsServer, workerMetricsAddressFromEnv } from './src/metrics.js';
 import { installTemporalRuntime } from './src/metrics/sdkRuntime.js';
+import { tracingFromEnv } from './src/metrics/tracing.js';
 import { workflowSource } from './src/workflowSource.js';
 
 export const workflowsPath = fileURLToPath(new URL('./workflows/index.ts', import.meta.url));
@@ -57,7 +58,9 @@ async function main(): Promise<void> {
   if (sdkMetrics) installTemporalRuntime(logger, sdkMetrics);
   else installTemporalLogging(logger);
   const metricsAddress = workerMetricsAddressFromEnv();
-  const connection = await NativeConnection.connect({ address: config.temporalAddress });
+  // Traces only with an OTLP endpoint: the plugin on the connection reaches the worker built on it.
+  const tracing = tracingFromEnv('duban-worker');
+  const connection = await NativeConnection.connect({ address: config.temporalAddress, ...(tracing ? { plugins: [tracing.plugin] } : {}) });
   const client = await connectClient(config.temporalAddress, config.namespace, { dataConverter });
   // The store of record: its migrations run here; a failing one stops start-up with its name.
   const records = await openRecords(codec.codec);
@@ -76,10 +79,11 @@ async function main(): Promise<void> {
     dataConverter: workerDataConverter,
   });
   const metricsServer = metricsAddress ? await startMetricsServer(metricsAddress) : undefined;
-  console.log(`duban worker: ${metricsServer ? `metrics on http://${metricsAddress!.host}:${metricsServer.port}/metrics` : 'no metrics server (DUBAN_WORKER_METRICS_PORT=0)'}${sdkMetrics ? `, Temporal SDK metrics on http://${sdkMetrics.prometheus.bindAddress}/metrics` : ''}`);
+  console.log(`duban worker: ${metricsServer ? `metrics on http://${metricsAddress!.host}:${metricsServer.port}/metrics` : 'no metrics server (DUBAN_WORKER_METRICS_PORT=0)'}${sdkMetrics ? `, Temporal SDK metrics on http://${sdkMetrics.prometheus.bindAddress}/metrics` : ''}${tracing ? `, traces to ${tracing.endpoint}` : ''}`);
   console.log(`duban worker: namespace ${config.namespace}, task queue ${config.taskQueue}, ${config.temporalAddress}, payloads encrypted with key ${codec.codec.currentKeyId} (${codec.source})${isProduction() ? '; inputs not encrypted with a configured key are refused' : ''}`);
   await worker.run();
   await metricsServer?.close();
+  await tracing?.shutdown();
   await channelSet.close();
   await records.db.end();
   await connection.close();
