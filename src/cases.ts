@@ -4,12 +4,14 @@ import { WorkflowIdReusePolicy } from '@temporalio/common';
 import { findUnit, unitSnapshot, type Directory } from './directory.js';
 import { caseIdForNotice, type Actor } from './domain.js';
 import { InputError, fieldIssues } from './errors.js';
-import { CLOCK_SKEW_MS, caseQuery, noticeSchema, type CaseView, type EscalatedVisitInput, type Notice } from './messages.js';
+import { CLOCK_SKEW_MS, caseQuery, noticeSchema, type CaseView, type EscalatedVisitInput, type Notice, type Reregistration, type TimelineEntry } from './messages.js';
 import type { Policy } from './policy.js';
 import { deadlineKey, kindKey, levelKey, overdueKey, receivedAtKey, stageKey, unitKey } from './searchAttributes.js';
 import { deadlineFor } from './ladder.js';
-import { openingView } from './caseOpening.js';
+import { openingView, reregistrationBlocker } from './caseOpening.js';
 import { createHash } from 'node:crypto';
+import type { Records } from './records/index.js';
+import { readCaseTimeline } from './records/cases.js';
 
 export interface StartVisitOptions {
   client: Client;
@@ -19,6 +21,10 @@ export interface StartVisitOptions {
   actor: Actor;
   /** The clock the notice is checked against (tests pass the time-skipping server's). */
   now?: number;
+  /** The store of record: a failed case registered again continues the timeline recorded there. */
+  records?: Records;
+  /** Set by startEscalatedVisit itself when it registers a failed or terminated case's notice again. */
+  reregistration?: Reregistration;
 }
 
 export interface StartVisitResult {
@@ -40,6 +46,18 @@ export class NoticeConflictError extends Error {
   constructor(readonly caseId: string) {
     super(`notice already registered as ${caseId} with a different body`);
     this.name = 'NoticeConflictError';
+  }
+}
+
+/** A failed run recorded a person's act (an arrival, an explanation …) that a new run cannot take over by itself. */
+export class ReregistrationRefusedError extends Error {
+  constructor(
+    readonly caseId: string,
+    readonly previousStatus: string,
+    readonly blocker: TimelineEntry,
+  ) {
+    super(`case ${caseId} ended ${previousStatus} after its ${blocker.type} (seq ${blocker.seq}): registering the notice again would lose that; ask an administrator`);
+    this.name = 'ReregistrationRefusedError';
   }
 }
 
@@ -88,7 +106,7 @@ export async function startEscalatedVisit(raw: unknown, options: StartVisitOptio
   const unit = findUnit(options.directory, notice.unitId)!;
   const caseId = caseIdForNotice(notice.noticeId);
   const registeredAt = new Date(options.now ?? Date.now()).toISOString();
-  const input: EscalatedVisitInput = { notice, policy: options.policy, unit: unitSnapshot(unit), actor: options.actor, registeredAt };
+  const input: EscalatedVisitInput = { notice, policy: options.policy, unit: unitSnapshot(unit), actor: options.actor, registeredAt, ...(options.reregistration ? { reregistration: options.reregistration } : {}) };
   const memo: StartMemo = { noticeDigest: noticeDigest(notice), registeredAt };
   const deadline = deadlineFor(options.policy, 'arrival', notice.level, Date.parse(notice.receivedAt));
   try {
@@ -96,7 +114,8 @@ export async function startEscalatedVisit(raw: unknown, options: StartVisitOptio
       workflowId: caseId,
       taskQueue: options.taskQueue,
       args: [input],
-      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+      // Only a run that failed, timed out or was terminated may be followed by another (it then continues its timeline).
+      workflowIdReusePolicy: input.reregistration ? WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY : WorkflowIdReusePolicy.REJECT_DUPLICATE,
       memo: { [MEMO_KEY]: memo },
       typedSearchAttributes: [
         { key: kindKey, value: 'escalatedVisit' },
@@ -113,9 +132,18 @@ export async function startEscalatedVisit(raw: unknown, options: StartVisitOptio
     if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
     const handle = options.client.workflow.getHandle(caseId);
     // describe() needs no worker: a repeat that races the first start (its first task not yet run) is answered too.
-    const first = (await handle.describe()).memo?.[MEMO_KEY] as StartMemo | undefined;
+    const described = await handle.describe();
+    const first = described.memo?.[MEMO_KEY] as StartMemo | undefined;
     if (first) {
       if (first.noticeDigest !== memo.noticeDigest) throw new NoticeConflictError(caseId);
+      const ended = described.status.name;
+      // A run that failed or was terminated never finished its duty: the same notice registers it again.
+      if (input.reregistration === undefined && (ended === 'FAILED' || ended === 'TERMINATED' || ended === 'TIMED_OUT')) {
+        const timeline = options.records ? await readCaseTimeline(options.records, caseId) : [];
+        const blocker = reregistrationBlocker(timeline);
+        if (blocker) throw new ReregistrationRefusedError(caseId, ended, blocker);
+        return startEscalatedVisit(raw, { ...options, reregistration: { previousRunId: described.runId, previousStatus: ended, timeline } });
+      }
       return { caseId, created: false, handle, opening: openingView(caseId, { ...input, registeredAt: first.registeredAt }, Date.parse(first.registeredAt)) };
     }
     // Started before the memo was kept: the workflow's own notice decides.

@@ -7,5 +7,5 @@ export const TIMELINE_LABEL: Record<TimelineType, string> = {
   explanationAccepted: '情况说明采纳', explanationRejected: '情况说明不予采纳', deductionCancelled: '取消扣分',
   deadlineExtended: '延长期限', reassigned: '变更责任单位', cancelled: '撤销', notificationFailed: '通知失败',
   notificationDelivered: '短信已送达', notificationUndelivered: '短信未送达',
-  documentIssued: '制发文书', documentFailed: '文书制发失败', ledgerRefused: '年度台账已关账', reminderSkipped: '提醒已过期未发',
+  documentIssued: '制发文书', documentFailed: '文书制发失败', ledgerRefused: '扣分未能记入台账', reminderSkipped: '提醒已过期未发', reregistered: '重新登记',
 };

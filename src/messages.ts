@@ -35,6 +35,17 @@ export interface EscalatedVisitInput {
   actor: Actor;
   /** When the API started the case (UTC ISO, its clock): the case's registration time and the first entries' time. */
   registeredAt?: string;
+  /** Set when the notice is registered again after its case's run failed or was terminated. */
+  reregistration?: Reregistration;
+}
+
+/** A failed or terminated case registered again: the new run starts over from the notice and continues its timeline. */
+export interface Reregistration {
+  previousRunId: string;
+  /** How the previous run ended, as Temporal reports it. */
+  previousStatus: 'FAILED' | 'TERMINATED' | 'TIMED_OUT';
+  /** The previous run's timeline as the store of record has it (seq 1 … n). */
+  timeline: TimelineEntry[];
 }
 
 export const reportArrivalSchema = z.object({ leaderId: id, arrivedAt: instant, note: z.string().max(1000).optional(), actor: actorSchema }).strict();
@@ -75,8 +86,10 @@ export type TimelineType =
   | 'notificationUndelivered'
   /** A numbered 催办单 / 督办单 was issued; detail names the document (documentId, documentNumber). */
   | 'documentIssued'
-  /** The unit's ledger for the year was already closed: the deduction could not be entered. */
+  /** The ledger refused the deduction (e.g. the unit's year already closed): it could not be entered; supervisors are told. */
   | 'ledgerRefused'
+  /** The notice was registered again after the case's previous run failed or was terminated: the timeline continues. */
+  | 'reregistered'
   /** A "期限将至" reminder that came due only after its deadline (e.g. no worker ran across it): not sent. */
   | 'reminderSkipped';
 

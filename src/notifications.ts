@@ -18,6 +18,8 @@ export const NOTIFICATION_EVENTS = [
   'closure',
   // Sent by the notify activity to supervisors when a recipient could be reached on none of their channels.
   'undeliverable',
+  // Sent by the case to supervisors when the ledger refused its deduction: someone must look at the ledger.
+  'ledgerRefused',
 ] as const;
 export type NotificationEvent = (typeof NOTIFICATION_EVENTS)[number];
 
@@ -35,6 +37,7 @@ export const AUDIENCE: Record<NotificationEvent, readonly PersonRole[]> = {
   cancel: ['principal', 'inCharge', 'contact'],
   closure: ['principal', 'inCharge', 'supervisor'],
   undeliverable: ['supervisor'],
+  ledgerRefused: ['supervisor'],
 };
 
 export interface NotifyRequest {
@@ -82,6 +85,7 @@ const EVENT_TITLE: Record<NotificationEvent, string> = {
   cancel: '撤销通知',
   closure: '销案通知',
   undeliverable: '通知未送达',
+  ledgerRefused: '扣分未能记入台账',
 };
 
 /** A closure-report reminder has its own title: it asks for the written report, not for leaders to arrive. */
@@ -133,6 +137,8 @@ function renderBody(req: NotifyRequest): string {
       return `${head}本案已书面报结果销案。案件号${req.caseId}。`;
     case 'undeliverable':
       return `【督办】${d.recipientName ?? d.recipientId ?? ''}（${req.unitName}）未能收到本案的${d.originalTitle ?? ''}，各渠道均发送失败，请电话通知。案件号${req.caseId}。`;
+    case 'ledgerRefused':
+      return `【督办】${req.unitName}${d.year ?? ''}年度台账拒绝记入本案扣分${d.points ?? ''}分：${d.reason ?? ''}。案件继续办理，请核查台账后处理。案件号${req.caseId}。`;
   }
 }
 
@@ -219,6 +225,8 @@ function renderSmsBody(req: NotifyRequest, to: RecipientContext): string {
       return `【督办】${unit}：本案已销案。${no}`;
     case 'undeliverable':
       return `【督办】${d.recipientName ?? d.recipientId ?? ''}（${unit}）未收到${d.originalTitle ?? '通知'}，请电话通知。${no}`;
+    case 'ledgerRefused':
+      return `【督办】${unit}扣${d.points ?? ''}分未能记入${d.year ?? ''}年度台账，请核查。${no}`;
   }
 }
 
@@ -233,6 +241,8 @@ export function nextStep(req: NotifyRequest, to: RecipientContext): string {
       return '扣分已记入本单位年终考核台账；如有异议，请向区信访办提出。';
     case 'undeliverable':
       return '请通过电话等方式直接通知本人，并核对通讯录中的联系方式。';
+    case 'ledgerRefused':
+      return '请核查该单位年度台账（是否已关账、单位是否有误），需要时由督办人员补记或说明。';
     case 'explanationDecision':
       if (d.decision === 'accept') return '本次不予扣分，请继续按期办理。';
       break;

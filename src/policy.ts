@@ -45,9 +45,9 @@ const roles = z.array(z.enum(PERSON_ROLES)).max(PERSON_ROLES.length);
  * Which roles hear each event. Optional, and each event optional within it: a missing event takes its default from
  * AUDIENCE (src/notifications.ts). Policies pinned to cases before this field existed parse to the defaults.
  */
-export const POLICY_AUDIENCE_EVENTS = NOTIFICATION_EVENTS.filter((e): e is Exclude<NotificationEvent, 'undeliverable'> => e !== 'undeliverable');
+export const POLICY_AUDIENCE_EVENTS = NOTIFICATION_EVENTS.filter((e): e is Exclude<NotificationEvent, 'undeliverable' | 'ledgerRefused'> => e !== 'undeliverable' && e !== 'ledgerRefused');
 export type AudienceEvent = (typeof POLICY_AUDIENCE_EVENTS)[number];
-/** (`undeliverable` — a report that a recipient could not be reached — always goes to the supervisors.) */
+/** (`undeliverable` — a recipient could not be reached — and `ledgerRefused` always go to the supervisors.) */
 export const audienceSchema = z
   .object(Object.fromEntries(POLICY_AUDIENCE_EVENTS.map((e) => [e, roles.default([...AUDIENCE[e]])])) as Record<AudienceEvent, z.ZodDefault<typeof roles>>)
   .strict()

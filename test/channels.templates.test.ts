@@ -63,6 +63,7 @@ describe('SMS segments (UCS-2: 70 single, 67 per part)', () => {
     ['cancel', 1, 1, 1],
     ['closure', 1, 1, 1],
     ['undeliverable', 1, 1, 1],
+    ['ledgerRefused', 1, 1, 1],
   ];
   test('every event has a row', () => expect(arrival.map((r) => r[0]).sort()).toEqual([...NOTIFICATION_EVENTS].sort()));
   test.each(arrival)('%s (arrival): %i segments with the arrival link, %i without, %i to a contact', (event, withLink, without, toContact) => {
@@ -183,7 +184,7 @@ test.each([
 describe('policy audience', () => {
   const base = JSON.parse(readFileSync(join(ROOT, 'config/policy.json'), 'utf8')) as Record<string, unknown>;
   test('absent: every event takes the default AUDIENCE', () => {
-    const expected = Object.fromEntries(Object.entries(AUDIENCE).filter(([event]) => event !== 'undeliverable'));
+    const expected = Object.fromEntries(Object.entries(AUDIENCE).filter(([event]) => event !== 'undeliverable' && event !== 'ledgerRefused'));
     expect(parsePolicy(base).audience).toEqual(expected);
   });
   test('one event overridden, the others default; an unknown event or role is named', () => {

@@ -1,6 +1,8 @@
-// A deduction that reaches its year's ledger only after the year-end close: the case records 年度台账已关账 and goes on.
+// A deduction that reaches its year's ledger only after the year-end close: the case records 年度台账已关账, tells
+// the supervisors and goes on.
 import { Worker } from '@temporalio/worker';
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import type { OutboxMessage } from '../activities/outbox.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -24,13 +26,18 @@ let running: Promise<void>;
 let release: () => void = () => undefined;
 const gate = new Promise<void>((resolve) => (release = resolve));
 let ledgerCalls = 0;
+let outboxDir = '';
+const supervisorIds = directory.supervisors.map((p) => p.id).sort();
+const outboxOf = (dir: string): OutboxMessage[] =>
+  existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.json')).map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as OutboxMessage).sort((a, b) => a.recipientId.localeCompare(b.recipientId)) : [];
 
 beforeAll(async () => {
   env = await createTimeSkippingEnv();
   await ensureNamespace(env.connection, env.namespace ?? 'default');
   const dataDir = mkdtempSync(join(tmpdir(), 'duban-ledger-closed-'));
   records = await freshRecords();
-  const real = createActivities({ directory: () => directory, client: env.client, records, taskQueue: TASK_QUEUE, outboxDir: join(dataDir, 'outbox'), dataDir, log: () => undefined });
+  outboxDir = join(dataDir, 'outbox');
+  const real = createActivities({ directory: () => directory, client: env.client, records, taskQueue: TASK_QUEUE, outboxDir, dataDir, log: () => undefined });
   worker = await Worker.create({
     connection: env.nativeConnection,
     namespace: env.namespace ?? 'default',
@@ -96,5 +103,9 @@ test('a deduction due at 23:59:59.500 on 31 December, entered after the year was
   expect(after).toMatchObject<Partial<CaseView>>({ status: 'open', stage: 'arrival.deduction', deductions: [] });
   expect(ledgerCalls).toBe(1);
   expect(await readLedger(records, 'wuli-gov', 2026)).toEqual({ ...closed, entries: [] });
+  // Operations are told: the supervisors get the refusal (the outbox here, as no SMS or SMTP is set), the unit does not.
+  const told = await until('the refusal sent to the supervisors', () => outboxOf(outboxDir).filter((m) => m.event === 'ledgerRefused'), (m) => m.length > 0);
+  expect(told.map((m) => [m.recipientId, m.recipientRole, m.title])).toEqual(supervisorIds.map((id) => [id, 'supervisor', '扣分未能记入台账']));
+  expect(told[0]!.text).toContain(`五里乡人民政府2026年度台账拒绝记入本案扣分1分：${message}。案件继续办理，请核查台账后处理。案件号${started.caseId}。`);
   await caseHandle.terminate('test finished');
 });

@@ -12,7 +12,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { DubanActivities } from '../src/activityTypes.js';
-import { caseViewOf, openingFacts, openingTimeline, stageOf } from '../src/caseOpening.js';
+import { caseViewOf, openingDeductions, openingFacts, openingTimeline, stageOf } from '../src/caseOpening.js';
 import { caseRecordOf } from '../src/caseRecord.js';
 import { documentKey } from '../src/documents/numbering.js';
 import type { DocumentKind } from '../src/documents/types.js';
@@ -128,6 +128,9 @@ const DOCUMENT_GRACE_MS = 2000;
  */
 const SENDS_BESIDE_LOOP_PATCH = 'sends-beside-loop';
 
+/** Histories recorded before a ledger refusal was also sent to the supervisors (it was only in the timeline). */
+const LEDGER_REFUSAL_ALERT_PATCH = 'ledger-refusal-alert';
+
 /** Histories recorded before the workflow took its input as pinned (it re-parsed notice and policy with the schemas). */
 const PINNED_INPUT_PATCH = 'pinned-input';
 
@@ -177,9 +180,9 @@ export async function escalatedVisit(input: EscalatedVisitInput): Promise<CaseVi
   let arrival: CaseView['arrival'] = null;
   let closureReport: CaseView['closureReport'] = null;
   let waitingFor: CaseView['waitingFor'] = null;
-  const deductions: CaseView['deductions'] = [];
+  const deductions: CaseView['deductions'] = openingDeductions(pinned, facts, caseId);
   // Before any handler is set: an update delivered with the first task comes after the registration.
-  const timeline: TimelineEntry[] = openingTimeline(pinned, facts);
+  const timeline: TimelineEntry[] = openingTimeline(pinned, registeredAt);
   const outgoing: NotifyRequest[] = [];
   /** Queued notices still waiting (up to DOCUMENT_GRACE_MS) for their document: the sender keeps the order behind them. */
   const held = new Set<NotifyRequest>();
@@ -243,9 +246,11 @@ export async function escalatedVisit(input: EscalatedVisitInput): Promise<CaseVi
         continue;
       }
       // The view goes with the first record and once the case is over; in between only the new facts and columns.
+      // Its length now: the view shares the timeline array, so entries added during the write must not count as written.
+      const written = current.timeline.length;
       await recordCaseRecord(caseRecordOf(current, recordedSeq, recordedSeq === 0 || current.status !== 'open'));
       // A record that rode on a notify meanwhile may have gone further.
-      recordedSeq = Math.max(recordedSeq, current.timeline.length);
+      recordedSeq = Math.max(recordedSeq, written);
     }
   };
 
@@ -599,13 +604,20 @@ export async function escalatedVisit(input: EscalatedVisitInput): Promise<CaseVi
       const closed = cause?.type === ErrorType.LedgerClosed;
       // Before the patch only a closed year was recorded (the activity retried the rest); since, every refusal is.
       if (!closed && !recordsInDatabase) throw err;
+      const why = cause?.message ?? (err instanceof Error ? err.message : String(err));
       record({
         type: 'ledgerRefused',
         milestone: step.milestone,
         actor: SYSTEM_ACTOR,
-        reason: closed ? `年度台账已关账，扣分未能记入：${cause.message}` : `扣分未能记入：${cause?.message ?? (err instanceof Error ? err.message : String(err))}`,
+        reason: closed ? `年度台账已关账，扣分未能记入：${why}` : `扣分未能记入：${why}`,
         detail: { entryId, points, year: shanghaiYear(now) },
       });
+      // The case goes on; the supervisors are told, since only a person can settle the ledger.
+      if (patched(LEDGER_REFUSAL_ALERT_PATCH)) {
+        const alert: NotifyRequest = { ...deductionNotice, event: 'ledgerRefused', key: `${step.key}.ledgerRefused`, detail: { points, year: shanghaiYear(now), reason: why } };
+        delete alert.audience;
+        outgoing.push(alert);
+      }
     }
   };
 

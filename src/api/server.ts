@@ -7,7 +7,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync, type FastifyRequest } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { NoticeConflictError, startEscalatedVisit, withUnitSnapshot } from '../cases.js';
+import { NoticeConflictError, ReregistrationRefusedError, startEscalatedVisit, withUnitSnapshot } from '../cases.js';
 import { loadConfig } from '../config.js';
 import type { Directory } from '../directory.js';
 import { LEVELS, type Stage } from '../domain.js';
@@ -311,7 +311,7 @@ export async function buildApiServer(deps: ApiDeps): Promise<FastifyInstance> {
     allow(principal, 'create', request.body.unitId);
     try {
       // Answered with the view the workflow starts from (the same pure code builds both): no wait for a worker.
-      const started = await temporal(() => startEscalatedVisit(request.body, { client: deps.client, taskQueue: deps.taskQueue, policy: deps.policy, directory: deps.directory, actor: actorOf(principal) }));
+      const started = await temporal(() => startEscalatedVisit(request.body, { client: deps.client, taskQueue: deps.taskQueue, policy: deps.policy, directory: deps.directory, actor: actorOf(principal), records: deps.records }));
       void reply.status(started.created ? 201 : 200).header('Location', `/cases/${encodeURIComponent(started.caseId)}`);
       if (started.created) return await remember(started.opening);
       // A repeat: the case as last recorded, else as it was registered.
@@ -319,6 +319,7 @@ export async function buildApiServer(deps: ApiDeps): Promise<FastifyInstance> {
     } catch (err) {
       if (err instanceof InputError) throw new Problem(422, 'Invalid notice 接人通知无效', err.message, err.issues);
       if (err instanceof NoticeConflictError) throw new Problem(409, 'Conflict 通知编号冲突', err.message, [{ field: 'noticeId', message: 'already registered with a different body' }]);
+      if (err instanceof ReregistrationRefusedError) throw new Problem(409, 'Conflict 通知编号冲突', err.message, [{ field: 'noticeId', message: `the case's last run ended ${err.previousStatus} with a recorded ${err.blocker.type}: not registered again` }]);
       throw err;
     }
   });

@@ -113,6 +113,12 @@ export function recordCaseView(records: Records, view: CaseView): Promise<void> 
   return recordCase(records, caseRecordOf(view, 0, true));
 }
 
+/** Every recorded timeline entry of a case, in seq order (the facts; the stored view may be older). */
+export async function readCaseTimeline(records: Records, caseId: string): Promise<TimelineEntry[]> {
+  const { rows } = await records.db.query<{ entry: Buffer }>('SELECT entry FROM case_facts WHERE case_id = $1 ORDER BY seq', [caseId]);
+  return Promise.all(rows.map((r) => records.sealer.unseal<TimelineEntry>(r.entry)));
+}
+
 /** The last recorded view of a case, or null when none was recorded. */
 export async function readCaseView(records: Records, caseId: string): Promise<CaseView | null> {
   const { rows } = await records.db.query<{ view: Buffer }>('SELECT view FROM cases WHERE case_id = $1', [caseId]);
