@@ -7,9 +7,9 @@ import { Client, Connection, WorkflowUpdateFailedError } from '@temporalio/clien
 import { ApplicationFailure, type Payload } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import pg from 'pg';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -56,6 +56,26 @@ const killGroup = (p: Proc, signal: NodeJS.Signals): void => {
 };
 // Should the test process die without afterAll, its children die with it.
 process.once('exit', () => procs.forEach((p) => killGroup(p, 'SIGKILL')));
+
+/**
+ * What `npm ci --omit=dev` installs, without a registry: every package the lock file does not mark dev-only, hard-linked
+ * from the project's node_modules (real paths, so nothing resolves back into the full tree). Nested copies come with their parent.
+ */
+function productionNodeModules(target: string): void {
+  const lock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')) as { packages: Record<string, { dev?: boolean }> };
+  const byParent = new Map<string, string[]>();
+  for (const [path, entry] of Object.entries(lock.packages)) {
+    if (!path.startsWith('node_modules/') || entry.dev || path.lastIndexOf('node_modules/') !== 0) continue;
+    if (!existsSync(join(ROOT, path))) continue; // an optional package for another platform
+    const parent = join(target, dirname(path.slice('node_modules/'.length)));
+    byParent.set(parent, [...(byParent.get(parent) ?? []), join(ROOT, path)]);
+  }
+  for (const [parent, sources] of byParent) {
+    mkdirSync(parent, { recursive: true });
+    const r = spawnSync('cp', ['-al', ...sources, parent], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`cp -al into ${parent}: ${r.stderr}`);
+  }
+}
 
 /** Compose's interpolation of what this file uses: $$ is a dollar, ${NAME:-default} the variable or the default. */
 function interpolate(value: string): string {
@@ -129,10 +149,10 @@ let setupOutput = '';
 beforeAll(async () => {
   tmp = mkdtempSync(join(tmpdir(), 'duban-prod-'));
   app = join(tmp, 'app');
-  // The image's layout: package.json (type module) and node_modules beside dist/.
+  // The image's layout: package.json (type module) and production-only node_modules beside dist/.
   mkdirSync(app, { recursive: true });
   copyFileSync(join(ROOT, 'package.json'), join(app, 'package.json'));
-  symlinkSync(join(ROOT, 'node_modules'), join(app, 'node_modules'), 'dir');
+  productionNodeModules(join(app, 'node_modules'));
   const build = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts/build.ts'), '--out-dir', join(app, 'dist')], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let buildOut = '';
   build.stdout.on('data', (c: Buffer) => (buildOut += c.toString()));
@@ -207,7 +227,7 @@ afterAll(async () => {
 }, 60_000);
 
 describe('the compose sequence as plain processes (DUBAN_ENV=production, secrets from files)', () => {
-  test('every process runs compiled JavaScript from dist/ with plain node: no tsx, no TypeScript source', () => {
+  test('every process runs compiled JavaScript from dist/ with plain node and production dependencies only: no tsx, no TypeScript source', () => {
     for (const service of ['duban-setup', 'worker', 'api', 'codec-server']) {
       const [command, ...args] = compose.services[service]!.command!;
       expect(command).toBe('node');
@@ -215,6 +235,11 @@ describe('the compose sequence as plain processes (DUBAN_ENV=production, secrets
       for (const file of args.filter((a) => a.endsWith('.js'))) expect(existsSync(join(app, file)), `${service}: ${file}`).toBe(true);
     }
     expect(existsSync(join(app, 'dist/workflow-bundle.js'))).toBe(true);
+    // Production dependencies only, as in the image: no devDependency is there to be used.
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+    expect(['tsx', 'typescript', 'vitest', '@temporalio/testing', 'eslint'].filter((name) => existsSync(join(app, 'node_modules', name)))).toEqual([]);
+    // (A devDependency that a production package also needs, e.g. jszip for exceljs, is installed by npm too, and here.)
+    expect(Object.keys(pkg.dependencies).filter((name) => !existsSync(join(app, 'node_modules', name)))).toEqual([]);
   });
 
   test('duban-setup registered the namespace, every search attribute and the circular Schedule on a bare server', async () => {
