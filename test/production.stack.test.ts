@@ -134,6 +134,13 @@ function healthcheck(service: string, env: NodeJS.ProcessEnv): { status: number 
   return { status: r.status, output: `${r.stdout}${r.stderr}` };
 }
 
+/** duban-db: its psql script, as compose runs it (sh -c), with the .venv's psql. */
+function runDubanDb(): { status: number | null; output: string } {
+  const [, ...args] = compose.services['duban-db']!.command!;
+  const r = spawnSync('sh', args.map(interpolate), { env: hostEnv('duban-db', { PGHOST: '127.0.0.1', PGPORT: String(postgres.port), PATH: `${postgresBinDir()}:${process.env.PATH}` }), encoding: 'utf8' });
+  return { status: r.status, output: `${r.stdout}${r.stderr}` };
+}
+
 function writeSecret(name: string, content: string): void {
   writeFileSync(join(tmp, 'secrets', name), content, { mode: 0o600 });
 }
@@ -186,10 +193,8 @@ beforeAll(async () => {
   await admin.query('SELECT pg_reload_conf()');
   await admin.end();
 
-  // duban-db: its psql script, as compose runs it (sh -c), with the .venv's psql.
-  const [, ...dbArgs] = compose.services['duban-db']!.command!;
-  const dbSetup = spawnSync('sh', dbArgs.map(interpolate), { env: hostEnv('duban-db', { PGHOST: '127.0.0.1', PGPORT: String(postgres.port), PATH: `${postgresBinDir()}:${process.env.PATH}` }), encoding: 'utf8' });
-  if (dbSetup.status !== 0) throw new Error(`duban-db failed: ${dbSetup.stdout}${dbSetup.stderr}`);
+  const dbSetup = runDubanDb();
+  if (dbSetup.status !== 0) throw new Error(`duban-db failed: ${dbSetup.output}`);
 
   // duban-setup, then the long-running services.
   const setup = launch('duban-setup', hostEnv('duban-setup'));
@@ -325,6 +330,24 @@ describe('the compose sequence as plain processes (DUBAN_ENV=production, secrets
       await plain.connection.close();
       await keyed.connection.close();
     }
+  });
+
+  test('the next `up` reruns the one-shot jobs cleanly: duban-db (role and database exist) and duban-setup (namespace exists)', async () => {
+    expect(runDubanDb().status).toBe(0);
+    const setup = launch('duban-setup', hostEnv('duban-setup'));
+    expect(await exitCode(setup, 150_000), setup.out()).toBe(0);
+  });
+
+  test('the healthchecks of postgresql and temporal, run with the .venv’s pg_isready and temporal CLI, pass against these servers', () => {
+    const pgCheck = compose.services.postgresql!.healthcheck!.test;
+    expect(pgCheck[0]).toBe('CMD-SHELL');
+    const pgRun = spawnSync('sh', ['-c', pgCheck[1]!], { env: { PATH: `${postgresBinDir()}:${process.env.PATH}`, PGHOST: '127.0.0.1', PGPORT: String(postgres.port) }, encoding: 'utf8' });
+    expect(pgRun.status, pgRun.stdout + pgRun.stderr).toBe(0);
+    const temporalCheck = compose.services.temporal!.healthcheck!.test;
+    expect(temporalCheck[0]).toBe('CMD-SHELL');
+    const cli = dirname(temporalCliPath());
+    const temporalRun = spawnSync('sh', ['-c', temporalCheck[1]!.replace('temporal:7233', temporal.address)], { env: { PATH: `${cli}:${process.env.PATH}` }, encoding: 'utf8' });
+    expect(temporalRun.status, temporalRun.stdout + temporalRun.stderr).toBe(0);
   });
 
   test('with another password in its file the worker stops at start with the database’s refusal', async () => {
