@@ -189,3 +189,22 @@ describe('steps fired', () => {
     expect(total(m, 'duban_step_lateness_seconds_bucket', { step: 'reminder', le: '0.5' })).toBe(2);
   });
 });
+
+describe('the Grafana dashboard', () => {
+  test('is JSON, and every duban_, process_ and nodejs_ metric its queries use is one the API or the worker exports', async () => {
+    const { readFileSync } = await import('node:fs');
+    const dashboard = JSON.parse(readFileSync(join(ROOT, 'docs/grafana-duban.json'), 'utf8')) as { panels: { targets?: { expr: string }[] }[] };
+    const exprs = dashboard.panels.flatMap((p) => (p.targets ?? []).map((t) => t.expr));
+    expect(exprs.length).toBeGreaterThan(20);
+    const used = new Set(exprs.flatMap((e) => [...e.matchAll(/\b((?:duban|process|nodejs)_[a-z0-9_]+)/g)].map((m) => m[1]!)));
+    // What this process's registry defines (the worker's counters, the intake histogram, Node's process metrics) and the API's case gauges.
+    const res = await scrape();
+    const defined = new Set([...res.body.matchAll(/^# TYPE (\S+) (\S+)$/gm)].flatMap((m) => (m[2] === 'histogram' ? [`${m[1]}_bucket`, `${m[1]}_sum`, `${m[1]}_count`] : [m[1]!])));
+    for (const name of used) expect(defined, name).toContain(name);
+    expect([...used].filter((n) => n.startsWith('duban_')).sort()).toEqual([
+      'duban_alerts_duplicate_total', 'duban_alerts_failed_total', 'duban_alerts_sent_total', 'duban_alerts_unreachable_total', 'duban_case_metrics_up', 'duban_db_errors_total',
+      'duban_intake_duration_seconds_bucket', 'duban_intake_duration_seconds_count', 'duban_open_duties', 'duban_overdue_duties',
+      'duban_step_lateness_seconds_bucket', 'duban_step_lateness_seconds_count', 'duban_step_lateness_seconds_sum',
+    ]);
+  });
+});

@@ -7,7 +7,7 @@ import { Client } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -160,6 +160,12 @@ test('one district ladder: steps fired, alerts by channel and event, intake, ope
   // Temporal's own worker metrics from Core's exporter: the one case completed on this task queue.
   const sdk = await until('the SDK metrics', scrapeSdk, (x) => total(x, 'temporal_workflow_completed_total', { workflow_type: 'escalatedVisit' }) >= 1, 20_000);
   expect(total(sdk, 'temporal_workflow_completed_total', { workflow_type: 'escalatedVisit', task_queue: TASK_QUEUE })).toBe(1);
+  // Every Temporal metric the Grafana dashboard queries is one this exporter answers with.
+  const dashboard = readFileSync(join(ROOT, 'docs/grafana-duban.json'), 'utf8');
+  const sdkNames = new Set(sdk.map((x) => x.name));
+  const queried = [...new Set([...dashboard.matchAll(/\b(temporal_[a-z0-9_]+)/g)].map((x) => x[1]!))];
+  expect(queried.length).toBeGreaterThanOrEqual(6);
+  for (const name of queried) expect(sdkNames, name).toContain(name);
   expect(output).toContain(`duban worker: metrics on http://127.0.0.1:${workerPort}/metrics, Temporal SDK metrics on http://127.0.0.1:${sdkPort}/metrics`);
 }, 180_000);
 
