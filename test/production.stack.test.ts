@@ -189,9 +189,14 @@ beforeAll(async () => {
   await admin.connect();
   const superPassword = readFileSync(join(tmp, 'secrets/postgres_password'), 'utf8').trim();
   await admin.query(`CREATE ROLE temporal SUPERUSER LOGIN PASSWORD '${superPassword}'`);
-  writeFileSync(join(postgres.dataDir, 'pg_hba.conf'), 'host all all 127.0.0.1/32 scram-sha-256\n');
-  await admin.query('SELECT pg_reload_conf()');
   await admin.end();
+  // The embedded server's bootstrap superuser is called duban: renamed, so that duban-db makes duban an ordinary role.
+  const asTemporal = new pg.Client({ connectionString: `postgres://temporal@127.0.0.1:${postgres.port}/postgres` });
+  await asTemporal.connect();
+  await asTemporal.query('ALTER ROLE duban RENAME TO bootstrap');
+  writeFileSync(join(postgres.dataDir, 'pg_hba.conf'), 'host all all 127.0.0.1/32 scram-sha-256\n');
+  await asTemporal.query('SELECT pg_reload_conf()');
+  await asTemporal.end();
 
   const dbSetup = runDubanDb();
   if (dbSetup.status !== 0) throw new Error(`duban-db failed: ${dbSetup.output}`);
@@ -307,6 +312,8 @@ describe('the compose sequence as plain processes (DUBAN_ENV=production, secrets
     try {
       const row = await until('the case row', async () => (await db.query<{ case_id: string }>('SELECT case_id FROM cases WHERE case_id = $1', [caseId])).rows, (rows) => rows.length === 1, 30_000);
       expect(row[0]!.case_id).toBe(caseId);
+      // An ordinary role, as duban-db makes it: the migrations and records need no superuser.
+      expect((await db.query<{ rolsuper: boolean }>("SELECT rolsuper FROM pg_roles WHERE rolname = 'duban'")).rows).toEqual([{ rolsuper: false }]);
     } finally {
       await db.end();
     }
