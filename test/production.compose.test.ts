@@ -2,7 +2,7 @@
 // as YAML (merge keys as Compose applies them) and the Dockerfile's text, against a fresh build (scripts/build.ts).
 import { spawn, spawnSync } from 'node:child_process';
 import { builtinModules } from 'node:module';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
@@ -39,10 +39,34 @@ const strings = (s: Service): string[] => [...(s.command ?? []), ...(s.entrypoin
 let dist: string;
 let tmp: string;
 
+/** The build stage's context: only what its COPY lines copy (node_modules stands for its `npm ci`). */
+function buildStageContext(dir: string): string[] {
+  const dockerfile = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
+  const stage = dockerfile.slice(dockerfile.indexOf(' AS build'), dockerfile.indexOf(' AS runtime'));
+  const copied: string[] = [];
+  for (const [, args] of stage.matchAll(/^COPY (.+)$/gm)) {
+    const parts = args!.trim().split(/\s+/);
+    const dest = parts.pop()!;
+    for (const source of parts) {
+      const target = dest.endsWith('/') ? join(dir, dest, source) : join(dir, dest);
+      cpSync(join(ROOT, source), target, { recursive: true });
+      copied.push(source);
+    }
+  }
+  symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');
+  return copied;
+}
+
+let copied: string[];
+
 beforeAll(async () => {
   tmp = mkdtempSync(join(tmpdir(), 'duban-compose-'));
+  const context = join(tmp, 'build');
+  mkdirSync(context);
+  copied = buildStageContext(context);
   dist = join(tmp, 'dist');
-  const build = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts/build.ts'), '--out-dir', dist], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  // The build stage's RUN, from that context alone: it proves the COPY lines bring everything the build needs.
+  const build = spawn(process.execPath, ['--import', 'tsx', join(context, 'scripts/build.ts'), '--out-dir', dist], { cwd: context, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   build.stdout.on('data', (c: Buffer) => (out += c.toString()));
   build.stderr.on('data', (c: Buffer) => (out += c.toString()));
@@ -183,6 +207,11 @@ describe('docker-compose.yml', () => {
 describe('the image', () => {
   const dockerfile = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
   const runtime = dockerfile.slice(dockerfile.indexOf('AS runtime'));
+
+  test('the build stage copies the sources the build needs and no tests (the build above ran from exactly those)', () => {
+    expect(copied.sort()).toEqual(['activities', 'api.ts', 'codec-server.ts', 'config', 'package-lock.json', 'package.json', 'scripts', 'src', 'tsconfig.build.json', 'tsconfig.json', 'worker.ts', 'workflows'].sort());
+    expect(readFileSync(join(ROOT, '.dockerignore'), 'utf8').split('\n')).toEqual(expect.arrayContaining(['node_modules', 'dist', 'secrets', 'data', '.venv', 'test']));
+  });
 
   test('the build stage compiles with scripts/build.ts; the runtime stage has production dependencies only, dist/, a non-root user and no tsx', () => {
     expect(dockerfile).toMatch(/FROM node:20[^\n]* AS build\n/);
