@@ -345,6 +345,13 @@ describe('the compose sequence as plain processes (DUBAN_ENV=production, secrets
     expect(await exitCode(setup, 150_000), setup.out()).toBe(0);
   });
 
+  test('the healthchecks fail when they should: the worker’s for a queue it does not poll or a Temporal that does not answer, the API’s with nothing on its port', async () => {
+    expect(healthcheck('worker', { ...workerEnv, DUBAN_TASK_QUEUE: 'nobody-polls-this' }).status).toBe(1);
+    const badPort = await freePort();
+    expect(healthcheck('worker', { ...workerEnv, TEMPORAL_ADDRESS: `127.0.0.1:${badPort}` }).status).not.toBe(0);
+    expect(healthcheck('api', { ...apiEnv, DUBAN_API_PORT: String(badPort) }).status).toBe(1);
+  });
+
   test('the healthchecks of postgresql and temporal, run with the .venv’s pg_isready and temporal CLI, pass against these servers', () => {
     const pgCheck = compose.services.postgresql!.healthcheck!.test;
     expect(pgCheck[0]).toBe('CMD-SHELL');
