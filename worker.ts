@@ -11,7 +11,7 @@ import { activityLog, installTemporalLogging, logger } from './src/log.js';
 import { connectClient } from './src/temporal.js';
 import { openRecords } from './src/records/index.js';
 import { documentLoader } from './src/records/documents.js';
-import { instrumentDb, sdkMetricsFromEnv, startMetricsServer, workerMetricsAddressFromEnv } from './src/metrics.js';
+import { instrumentDb, sdkMetricsFromEnv, startWorkerMetrics, workerMetricsAddressFromEnv } from './src/metrics.js';
 import { installTemporalRuntime } from './src/metrics/sdkRuntime.js';
 import { tracingFromEnv } from './src/metrics/tracing.js';
 import { workflowSource } from './src/workflowSource.js';
@@ -78,8 +78,8 @@ async function main(): Promise<void> {
     activities: { directory: () => directory, client, records, taskQueue: config.taskQueue, outboxDir: config.outboxDir, dataDir: config.dataDir, log: activityLog(logger), channelSet, ...(arrivalLinks ? { arrivalLinks } : {}) },
     dataConverter: workerDataConverter,
   });
-  const metricsServer = metricsAddress ? await startMetricsServer(metricsAddress) : undefined;
-  console.log(`duban worker: ${metricsServer ? `metrics on http://${metricsAddress!.host}:${metricsServer.port}/metrics` : 'no metrics server (DUBAN_WORKER_METRICS_PORT=0)'}${sdkMetrics ? `, Temporal SDK metrics on http://${sdkMetrics.prometheus.bindAddress}/metrics` : ''}${tracing ? `, traces to ${tracing.endpoint}` : ''}`);
+  const { server: metricsServer, line: metricsLine } = await startWorkerMetrics(metricsAddress);
+  console.log(`duban worker: ${metricsLine}${sdkMetrics ? `, Temporal SDK metrics on http://${sdkMetrics.prometheus.bindAddress}/metrics` : ''}${tracing ? `, traces to ${tracing.endpoint}` : ''}`);
   console.log(`duban worker: namespace ${config.namespace}, task queue ${config.taskQueue}, ${config.temporalAddress}, payloads encrypted with key ${codec.codec.currentKeyId} (${codec.source})${isProduction() ? '; inputs not encrypted with a configured key are refused' : ''}`);
   await worker.run();
   await metricsServer?.close();

@@ -325,6 +325,22 @@ export async function startMetricsServer(address: { host: string; port: number }
   return { port: (server.address() as AddressInfo).port, close: () => new Promise<void>((r) => server.close(() => r())) };
 }
 
+/**
+ * The worker's metrics server and the line start-up prints about it. The default port already taken (a second worker on
+ * the host) leaves the worker without metrics rather than without its alerts; a port that was asked for must be free.
+ */
+export async function startWorkerMetrics(address: { host: string; port: number } | null, env: NodeJS.ProcessEnv = process.env): Promise<{ server?: MetricsServer; line: string }> {
+  if (!address) return { line: 'no metrics server (DUBAN_WORKER_METRICS_PORT=0)' };
+  try {
+    const server = await startMetricsServer(address, metricsTokenFromEnv(env));
+    return { server, line: `metrics on http://${address.host}:${server.port}/metrics` };
+  } catch (err) {
+    const asked = env.DUBAN_WORKER_METRICS_PORT?.trim();
+    if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE' || asked) throw err;
+    return { line: `no metrics server: the default port ${address.port} is in use (set DUBAN_WORKER_METRICS_PORT to a free port, or 0)` };
+  }
+}
+
 /** Temporal's own worker metrics (Core's Prometheus exporter) when DUBAN_SDK_METRICS_ADDRESS (host:port) is set. */
 export function sdkMetricsFromEnv(env: NodeJS.ProcessEnv = process.env): { prometheus: { bindAddress: string; countersTotalSuffix: boolean; unitSuffix: boolean; useSecondsForDurations: boolean } } | undefined {
   const bindAddress = env.DUBAN_SDK_METRICS_ADDRESS?.trim();

@@ -11,7 +11,7 @@ import { boardRow } from '../src/board/model.js';
 import type { CaseRecord } from '../src/caseRecord.js';
 import { ROOT, loadDirectoryFile, loadPolicyFile } from '../src/config.js';
 import type { TimelineEntry } from '../src/messages.js';
-import { StepCounter, openDutyCounts, registry, startMetricsServer, workerMetricsAddressFromEnv, sdkMetricsFromEnv } from '../src/metrics.js';
+import { StepCounter, openDutyCounts, registry, startMetricsServer, startWorkerMetrics, workerMetricsAddressFromEnv, sdkMetricsFromEnv } from '../src/metrics.js';
 import { freePort } from '../src/net.js';
 import { listCaseRows, recordCase } from '../src/records/cases.js';
 import { freshRecords } from './db.js';
@@ -153,6 +153,19 @@ describe('the worker metrics server', () => {
     expect(sdkMetricsFromEnv({})).toBeUndefined();
     expect(sdkMetricsFromEnv({ DUBAN_SDK_METRICS_ADDRESS: '0.0.0.0:9465' })).toEqual({ prometheus: { bindAddress: '0.0.0.0:9465', countersTotalSuffix: true, unitSuffix: true, useSecondsForDurations: true } });
     expect(() => sdkMetricsFromEnv({ DUBAN_SDK_METRICS_ADDRESS: '9465' })).toThrow('DUBAN_SDK_METRICS_ADDRESS must be host:port, e.g. 0.0.0.0:9465, got 9465');
+  });
+
+  test('a second worker on the host: the default port taken leaves it without metrics; a port asked for must be free', async () => {
+    const port = await freePort();
+    const first = await startWorkerMetrics({ host: '127.0.0.1', port }, {});
+    try {
+      expect(first.line).toBe(`metrics on http://127.0.0.1:${port}/metrics`);
+      expect(await startWorkerMetrics({ host: '127.0.0.1', port }, {})).toEqual({ line: `no metrics server: the default port ${port} is in use (set DUBAN_WORKER_METRICS_PORT to a free port, or 0)` });
+      await expect(startWorkerMetrics({ host: '127.0.0.1', port }, { DUBAN_WORKER_METRICS_PORT: String(port) })).rejects.toMatchObject({ code: 'EADDRINUSE' });
+      expect(await startWorkerMetrics(null, {})).toEqual({ line: 'no metrics server (DUBAN_WORKER_METRICS_PORT=0)' });
+    } finally {
+      await first.server?.close();
+    }
   });
 });
 
