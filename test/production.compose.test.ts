@@ -9,6 +9,7 @@ import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ROOT } from '../src/config.js';
 import { SECRET_FILE_VARIABLES } from '../src/secretFiles.js';
+import { workflowSource } from '../src/workflowSource.js';
 
 type Env = Record<string, string | number | boolean | null>;
 interface Service {
@@ -257,5 +258,25 @@ describe('secrets from files (the compiled src/secretFiles.ts, preloaded as the 
   test('NAME set to another value as well, or a missing file, stops the process naming the variable, never the value', () => {
     expect(run({ PGPASSWORD: 'other', PGPASSWORD_FILE: join(tmp, 'pw') })).toEqual({ status: 1, out: 'set PGPASSWORD or PGPASSWORD_FILE, not both\n' });
     expect(run({ SMTP_PASS_FILE: join(tmp, 'missing') })).toEqual({ status: 1, out: `SMTP_PASS_FILE ${join(tmp, 'missing')} cannot be read: ENOENT\n` });
+  });
+});
+
+describe('the worker’s workflow source (src/workflowSource.ts)', () => {
+  const sources = (): { workflows: string; interceptor: string } => ({ workflows: join(ROOT, 'workflows/index.ts'), interceptor: join(ROOT, 'workflows/refusePlaintext.ts') });
+
+  test('DUBAN_WORKFLOW_BUNDLE first (it must exist), then the bundle beside the compiled code, else the sources with the interceptor', () => {
+    const { workflows, interceptor } = sources();
+    const bundle = join(dist, 'workflow-bundle.js');
+    expect(workflowSource(workflows, [interceptor], { DUBAN_WORKFLOW_BUNDLE: bundle }, join(tmp, 'none.js'))).toEqual({ workflowBundle: { codePath: bundle } });
+    expect(() => workflowSource(workflows, [interceptor], { DUBAN_WORKFLOW_BUNDLE: join(tmp, 'missing.js') }, bundle)).toThrow(`DUBAN_WORKFLOW_BUNDLE ${join(tmp, 'missing.js')} does not exist (build it with 'make build')`);
+    expect(workflowSource(workflows, [interceptor], {}, bundle)).toEqual({ workflowBundle: { codePath: bundle } });
+    expect(workflowSource(workflows, [interceptor], {}, join(tmp, 'none.js'))).toEqual({ workflowsPath: workflows, interceptors: { workflowModules: [interceptor] } });
+  });
+
+  test('compiled code without a bundle falls back from the .ts names to the compiled .js files; the source tree has no bundle', () => {
+    const compiled = { workflows: join(dist, 'workflows/index.ts'), interceptor: join(dist, 'workflows/refusePlaintext.ts') };
+    expect(workflowSource(compiled.workflows, [compiled.interceptor], {}, join(tmp, 'none.js'))).toEqual({ workflowsPath: join(dist, 'workflows/index.js'), interceptors: { workflowModules: [join(dist, 'workflows/refusePlaintext.js')] } });
+    const { workflows, interceptor } = sources();
+    expect(workflowSource(workflows, [interceptor], {})).toEqual({ workflowsPath: workflows, interceptors: { workflowModules: [interceptor] } });
   });
 });
