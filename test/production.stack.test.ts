@@ -1,5 +1,5 @@
 // The production stack without Docker (issue 15 item 1): a fresh build (scripts/build.ts) laid out as the image lays it
-// out (/app/package.json, node_modules, dist/), then the duban commands of docker-compose.yml, read from the file and run
+// out (/app/package.json, production-only node_modules, dist/), then the duban commands of docker-compose.yml, read from the file and run
 // as plain `node` processes with their compose environment — duban-db's psql script, duban-setup, worker, API, codec
 // server — against a bare Temporal dev server (no namespace, no search attributes: the setup registers them) and an
 // embedded PostgreSQL that asks for passwords (scram-sha-256). Every secret comes from a file, DUBAN_ENV=production.
@@ -7,6 +7,7 @@ import { Client, Connection, WorkflowUpdateFailedError } from '@temporalio/clien
 import { ApplicationFailure, type Payload } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -41,6 +42,8 @@ const NOTICE = `PROD-${process.pid}`;
 
 let tmp: string;
 let app: string;
+/** What `docker compose up` would find in its shell (or .env) for the pass-through variables. */
+const shell: Record<string, string> = {};
 let temporal: TestWorkflowEnvironment;
 let postgres: EmbeddedPostgres;
 let apiPort: number;
@@ -96,7 +99,11 @@ function secretsOf(service: string): string {
 function hostEnv(service: string, overrides: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME };
   for (const [name, raw] of Object.entries(compose.services[service]!.environment ?? {})) {
-    if (raw === null) continue; // passed through from the host's environment when set: none here, so channels fall back to the outbox
+    if (raw === null) {
+      // Passed through from the host's environment when set there: only DUBAN_PUBLIC_URL here, so the channels fall back to the outbox.
+      if (shell[name] !== undefined) env[name] = shell[name];
+      continue;
+    }
     env[name] = interpolate(String(raw))
       .replace('temporal:7233', temporal.address)
       .replace('@postgresql:5432/', `@127.0.0.1:${postgres.port}/`)
@@ -181,7 +188,8 @@ beforeAll(async () => {
   writeSecret('codec_keys', JSON.stringify({ current: 'k1', keys: { k1: generateKey() } }));
   writeSecret('api_keys', readFileSync(join(ROOT, 'config/api-keys.dev.json'), 'utf8')); // hashed fake keys: dev-intake-key …
   // No channel credentials: empty files leave every channel off, so messages go to the outbox.
-  for (const name of ['smtp_password', 'twilio_auth_token', 'wecom_webhook_url', 'dingtalk_webhook_url', 'dingtalk_secret', 'arrival_secret']) writeSecret(name, '');
+  for (const name of ['smtp_password', 'twilio_auth_token', 'wecom_webhook_url', 'dingtalk_webhook_url', 'dingtalk_secret']) writeSecret(name, '');
+  writeSecret('arrival_secret', `${randomBytes(32).toString('hex')}\n`);
 
   // PostgreSQL as the postgres image starts it: superuser temporal with the secret's password, and passwords required.
   postgres = await startEmbeddedPostgres({ dataDir: join(tmp, 'pg'), port: pgPort, settings: { fsync: 'off', synchronous_commit: 'off' } });
@@ -198,6 +206,8 @@ beforeAll(async () => {
   await asTemporal.query('SELECT pg_reload_conf()');
   await asTemporal.end();
 
+  [apiPort, codecPort] = await Promise.all([freePort(), freePort()]);
+  shell.DUBAN_PUBLIC_URL = `http://127.0.0.1:${apiPort}`;
   const dbSetup = runDubanDb();
   if (dbSetup.status !== 0) throw new Error(`duban-db failed: ${dbSetup.output}`);
 
@@ -206,7 +216,6 @@ beforeAll(async () => {
   const setupCode = await exitCode(setup, 150_000);
   setupOutput = setup.out();
   if (setupCode !== 0) throw new Error(`duban-setup exited ${setupCode}:\n${setupOutput.slice(-3000)}`);
-  [apiPort, codecPort] = await Promise.all([freePort(), freePort()]);
   workerEnv = hostEnv('worker');
   apiEnv = hostEnv('api', { DUBAN_API_HOST: '127.0.0.1', DUBAN_API_PORT: String(apiPort) });
   codecEnv = hostEnv('codec-server', { DUBAN_CODEC_HOST: '127.0.0.1', DUBAN_CODEC_PORT: String(codecPort) });
@@ -317,6 +326,17 @@ describe('the compose sequence as plain processes (DUBAN_ENV=production, secrets
     } finally {
       await db.end();
     }
+  });
+
+  test('the alert carries an arrival link (DUBAN_PUBLIC_URL from the environment, DUBAN_ARRIVAL_SECRET from its file) that the API accepts', async () => {
+    const caseId = `visit:${NOTICE}`;
+    const outbox = join(tmp, 'data/outbox');
+    const texts = readdirSync(outbox).filter((f) => f.endsWith('.json')).map((f) => JSON.parse(readFileSync(join(outbox, f), 'utf8')) as OutboxMessage).filter((m) => m.caseId === caseId && m.event === 'alert').map((m) => m.text);
+    const link = texts.map((t) => new RegExp(`报告到达：(http://127\\.0\\.0\\.1:${apiPort}/a/[^\\s]+)`).exec(t)?.[1]).find(Boolean);
+    expect(link, texts.join('\n')).toBeDefined();
+    const arrived = await fetch(link!, { method: 'POST', headers: { accept: 'application/json' } });
+    const body = (await arrived.json()) as { caseId: string; arrival: { arrivedAt: string } | null };
+    expect([arrived.status, body.caseId, body.arrival !== null]).toEqual([200, caseId, true]);
   });
 
   test('the bundled interceptors refuse a plaintext cancel sent straight to Temporal: nothing is applied', async () => {
