@@ -82,7 +82,7 @@ try {
   const policy: Policy = {
     ...demoPolicy,
     version: 'bench-latency',
-    arrival: { ...demoPolicy.arrival, levels: { ...demoPolicy.arrival.levels, district: { deadline: '5s', reminderOffsets: [], superviseAfter: '1h', deductAfter: '1h', overdueReminderEvery: '1h', maxOverdueReminders: 0, points: 1 } } },
+    arrival: { ...demoPolicy.arrival, levels: { ...demoPolicy.arrival.levels, district: { deadline: '5s', reminderOffsets: [], superviseAfter: '1h', deductAfter: '1h', overdueReminderEvery: '1h', maxOverdueReminders: 0, points: 1, yellowWindow: '1s' } } },
   };
   const latency = async (cases: number, spreadMs: number): Promise<void> => {
     twilioPeer.requests.length = 0;

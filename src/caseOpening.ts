@@ -4,6 +4,7 @@ import { SYSTEM_ACTOR, type Milestone, type Stage } from './domain.js';
 import { deadlineFor, plan, type MilestoneFacts } from './ladder.js';
 import type { CaseView, EscalatedVisitInput, TimelineEntry, TimelineType } from './messages.js';
 import { ladderSpecFor } from './policy.js';
+import { colourOf, yellowFrom } from './colour.js';
 import { toIso as iso } from './time.js';
 
 /** Everything a view is made of; the workflow keeps these as its state. */
@@ -44,6 +45,8 @@ export function caseViewOf(p: CaseParts, now: number): CaseView {
     milestone: open ? p.milestone : null,
     deadline: open ? iso(p.facts.deadline) : null,
     overdue: open && now > p.facts.deadline,
+    colour: open ? colourOf(p.facts.deadline, yellowFrom(p.input.policy, p.milestone, p.input.notice.level, p.facts.deadline), now) : null,
+    yellowFrom: open ? iso(yellowFrom(p.input.policy, p.milestone, p.input.notice.level, p.facts.deadline)) : null,
     arrival: p.arrival,
     explanation: p.explanation,
     closureReport: p.closureReport,

@@ -15,6 +15,8 @@ export interface CaseRecord {
   deadline: string | null;
   overdue: boolean;
   closedAt: string | null;
+  /** When the current duty turns yellow (UTC ISO); null when over, or for a view made before the colour existed. */
+  yellowFrom?: string | null;
   /** The timeline's length: a record with a lower one never replaces a newer one's columns. */
   seq: number;
   /** The entries not written yet (all of them when the view goes with the record). */
@@ -63,6 +65,7 @@ export function caseRecordOf(view: CaseView, fromSeq: number, withView: boolean)
     deadline: view.deadline,
     overdue: view.overdue,
     closedAt: closedAt(view),
+    yellowFrom: view.yellowFrom ?? null,
     seq: view.timeline.length,
     entries: withView ? view.timeline : view.timeline.filter((e) => e.seq > fromSeq),
     points: deductionPoints(view),

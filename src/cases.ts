@@ -6,7 +6,7 @@ import { caseIdForNotice, type Actor } from './domain.js';
 import { InputError, fieldIssues } from './errors.js';
 import { CLOCK_SKEW_MS, caseQuery, noticeSchema, type CaseView, type EscalatedVisitInput, type Notice, type Reregistration, type TimelineEntry } from './messages.js';
 import type { Policy } from './policy.js';
-import { deadlineKey, kindKey, levelKey, overdueKey, receivedAtKey, stageKey, unitKey } from './searchAttributes.js';
+import { colourKey, deadlineKey, kindKey, levelKey, overdueKey, receivedAtKey, stageKey, unitKey } from './searchAttributes.js';
 import { deadlineFor } from './ladder.js';
 import { openingView, reregistrationBlocker } from './caseOpening.js';
 import { createHash } from 'node:crypto';
@@ -109,6 +109,7 @@ export async function startEscalatedVisit(raw: unknown, options: StartVisitOptio
   const input: EscalatedVisitInput = { notice, policy: options.policy, unit: unitSnapshot(unit), actor: options.actor, registeredAt, ...(options.reregistration ? { reregistration: options.reregistration } : {}) };
   const memo: StartMemo = { noticeDigest: noticeDigest(notice), registeredAt };
   const deadline = deadlineFor(options.policy, 'arrival', notice.level, Date.parse(notice.receivedAt));
+  const opening = openingView(caseId, input, Date.parse(registeredAt));
   try {
     const handle = await options.client.workflow.start('escalatedVisit', {
       workflowId: caseId,
@@ -121,13 +122,14 @@ export async function startEscalatedVisit(raw: unknown, options: StartVisitOptio
         { key: kindKey, value: 'escalatedVisit' },
         { key: levelKey, value: notice.level },
         { key: unitKey, value: notice.unitId },
-        { key: stageKey, value: 'arrival.pending' },
+        { key: stageKey, value: opening.stage },
         { key: deadlineKey, value: new Date(deadline) },
-        { key: overdueKey, value: false },
+        { key: overdueKey, value: opening.overdue },
         { key: receivedAtKey, value: new Date(notice.receivedAt) },
+        ...(opening.colour ? [{ key: colourKey, value: opening.colour }] : []),
       ],
     });
-    return { caseId, created: true, handle, opening: openingView(caseId, input, Date.parse(registeredAt)) };
+    return { caseId, created: true, handle, opening };
   } catch (err) {
     if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
     const handle = options.client.workflow.getHandle(caseId);

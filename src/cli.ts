@@ -1,5 +1,6 @@
 #!/usr/bin/env -S npx tsx
 // `duban`: the ops command line. Talks to the API (DUBAN_API_URL) with the key in DUBAN_API_KEY.
+import { COLOUR_LABEL, COLOUR_MEANING, type Colour } from './colour.js';
 import { Command } from 'commander';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
@@ -14,6 +15,9 @@ const MILESTONE_LABEL: Record<string, string> = { arrival: TYPE_LABEL.arrival, c
 const STAGE_STEPS: readonly string[] = ['urge', 'supervise', 'deduction'];
 const stageStep = (step: string): string => (step === 'pending' ? '期限内' : STAGE_STEPS.includes(step) ? `已${TYPE_LABEL[step as TimelineEntry['type']]}` : step);
 const EXPLANATION_LABEL: Record<CaseView['explanation']['status'], string> = { none: '无', pending: '待审核', accepted: '已采纳', rejected: '不予采纳' };
+
+/** 三色预警 in words, so colour is never the only signal (the terminal may not show colour at all). */
+const colourLabel = (c: Colour | null | undefined): string => (c ? `${COLOUR_LABEL[c]}（${COLOUR_MEANING[c]}）` : '—');
 
 /** A stage in words for clerks, its code kept in brackets for ops and for `list --stage`. */
 function stageLabel(stage: string | null): string {
@@ -98,7 +102,7 @@ function describe(e: TimelineEntry): string {
 function caseTable(v: CaseView): string {
   const lines = [
     `案件 ${v.caseId}  ${LEVEL_LABEL[v.notice.level]}  责任单位 ${v.unit.name}（${v.unit.id}）`,
-    `状态 ${STATUS_LABEL[v.status] ?? v.status}  阶段 ${stageLabel(v.stage)}  期限 ${v.deadline ? formatShanghai(v.deadline) : '—'}${v.overdue ? '  已逾期' : ''}  政策版本 ${v.policyVersion}`,
+    `状态 ${STATUS_LABEL[v.status] ?? v.status}  阶段 ${stageLabel(v.stage)}  期限 ${v.deadline ? formatShanghai(v.deadline) : '—'}${v.overdue ? '  已逾期' : ''}  政策版本 ${v.policyVersion}  颜色 ${colourLabel(v.colour)}`,
     `到达 ${v.arrival ? `${v.arrival.leaderId} ${formatShanghai(v.arrival.arrivedAt)}${v.arrival.onTime ? '（按时）' : '（超时）'}` : '—'}  情况说明 ${EXPLANATION_LABEL[v.explanation.status] ?? v.explanation.status}  扣分 ${v.deductions.reduce((sum, d) => sum + d.points, 0)}`,
     '',
     `${pad('时间（北京时间）', 26)}${pad('事项', 18)}${pad('操作人', 20)}说明`,
@@ -147,6 +151,7 @@ program
   .option('--stage <stage>')
   .option('--kind <kind>', 'escalatedVisit')
   .option('--overdue', '只列已逾期')
+  .option('--colour <colour>', '只列此颜色：red 红（已逾期）、yellow 黄（临近期限）、green 绿（期限内）')
   .option('--not-overdue', '只列未逾期')
   .option('--deadline-from <time>', '期限不早于（ISO 8601，带时区）')
   .option('--deadline-to <time>', '期限不晚于（ISO 8601，带时区）')
@@ -159,16 +164,17 @@ program
     if (o.stage) q.set('stage', String(o.stage));
     if (o.kind) q.set('kind', String(o.kind));
     if (o.overdue) q.set('overdue', 'true');
+    if (o.colour) q.set('colour', String(o.colour));
     if (o.notOverdue) q.set('overdue', 'false');
     if (o.deadlineFrom) q.set('deadlineFrom', String(o.deadlineFrom));
     if (o.deadlineTo) q.set('deadlineTo', String(o.deadlineTo));
     if (o.pageSize) q.set('pageSize', String(o.pageSize));
     if (o.pageToken) q.set('pageToken', String(o.pageToken));
-    const r = (await api('GET', `/cases?${q.toString()}`)) as { cases: { caseId: string; level: Level | null; unitId: string | null; stage: string | null; deadline: string | null; overdue: boolean }[]; nextPageToken: string | null };
+    const r = (await api('GET', `/cases?${q.toString()}`)) as { cases: { caseId: string; level: Level | null; unitId: string | null; stage: string | null; deadline: string | null; overdue: boolean; colour?: Colour | null }[]; nextPageToken: string | null };
     print(r, () =>
       [
-        ...(r.cases.length > 0 ? [`${pad('案件', 28)}${pad('级别', 6)}${pad('责任单位', 16)}${pad('阶段', 38)}期限（北京时间）`] : []),
-        ...r.cases.map((c) => `${pad(c.caseId, 28)}${pad(c.level ? LEVEL_LABEL[c.level] : '', 6)}${pad(c.unitId ?? '', 16)}${pad(stageLabel(c.stage), 38)}${c.deadline ? formatShanghai(c.deadline) : '—'}${c.overdue ? '  已逾期' : ''}`),
+        ...(r.cases.length > 0 ? [`${pad('案件', 28)}${pad('级别', 6)}${pad('责任单位', 16)}${pad('阶段', 38)}${pad('颜色', 14)}期限（北京时间）`] : []),
+        ...r.cases.map((c) => `${pad(c.caseId, 28)}${pad(c.level ? LEVEL_LABEL[c.level] : '', 6)}${pad(c.unitId ?? '', 16)}${pad(stageLabel(c.stage), 38)}${pad(colourLabel(c.colour ?? null), 14)}${c.deadline ? formatShanghai(c.deadline) : '—'}${c.overdue ? '  已逾期' : ''}`),
         `共 ${r.cases.length} 件${r.nextPageToken ? `；下一页：--page-token ${r.nextPageToken}` : ''}`,
       ].join('\n'),
     );

@@ -3,6 +3,7 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { z } from 'zod';
 import { ACTOR_ROLES, LEADER_ROLES, LEVELS, type Actor, type ExplanationStatus, type Level, type Milestone, type Stage, type StepKind } from './domain.js';
 import type { UnitSnapshot } from './directory.js';
+import type { Colour } from './colour.js';
 import type { Policy } from './policy.js';
 
 /** Tolerated clock difference between a reporting system and the workflow's clock. */
@@ -118,6 +119,10 @@ export interface CaseView {
   /** Current milestone's deadline (UTC ISO), null when the case is over. */
   deadline: string | null;
   overdue: boolean;
+  /** 三色预警 at the moment the view was made (src/colour.ts); null when the case is over. */
+  colour: Colour | null;
+  /** When the current milestone turns yellow (UTC ISO; the pinned policy's window before the deadline). */
+  yellowFrom: string | null;
   arrival: { leaderId: string; leaderRole: string; arrivedAt: string; onTime: boolean } | null;
   explanation: { status: ExplanationStatus; milestone: Milestone | null; text?: string; reason?: string };
   closureReport: { result: string; reportedAt: string } | null;

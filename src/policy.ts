@@ -1,6 +1,6 @@
 // The one place where the policy's shape, rules and defaults are defined (pure: workflows import it).
 import { z } from 'zod';
-import { isDuration, parseDuration } from './duration.js';
+import { formatDuration, isDuration, parseDuration } from './duration.js';
 import { LEADER_ROLES, type Level, type Milestone } from './domain.js';
 import { PERSON_ROLES, type PersonRole } from './directory.js';
 import { AUDIENCE, NOTIFICATION_EVENTS, type NotificationEvent } from './notifications.js';
@@ -26,17 +26,24 @@ export const ladderSpecSchema = z
     maxOverdueReminders: z.number().int().min(0).max(100),
     /** Points deducted from the unit's year-end score. */
     points: z.number().positive().max(100),
+    /** 黄 (临近期限) starts this long before the deadline; absent: a third of the deadline (pinned at start either way). */
+    yellowWindow: positiveDuration.optional(),
   })
   .strict()
   .superRefine((spec, ctx) => {
     if (!isDuration(spec.deadline)) return;
     const deadline = parseDuration(spec.deadline);
+    if (spec.yellowWindow !== undefined && isDuration(spec.yellowWindow) && parseDuration(spec.yellowWindow) >= deadline) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['yellowWindow'], message: 'must be shorter than the deadline' });
+    }
     spec.reminderOffsets.forEach((offset, i) => {
       if (isDuration(offset) && parseDuration(offset) >= deadline) {
         ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['reminderOffsets', i], message: 'must be shorter than the deadline' });
       }
     });
-  });
+  })
+  // Fully defaulted here, so the case pins the window it started with.
+  .transform((spec) => ({ ...spec, yellowWindow: spec.yellowWindow ?? formatDuration(Math.floor(parseDuration(spec.deadline) / 3)) }));
 
 export type LadderSpec = z.infer<typeof ladderSpecSchema>;
 

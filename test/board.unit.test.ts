@@ -44,7 +44,7 @@ test('html`` escapes every value', () => {
 
 test('groups, colours and the yellow window', () => {
   expect(['arrival.pending', 'arrival.urge', 'closureReport.supervise', 'arrival.deduction', 'closureReport.pending', 'closed', 'cancelled'].map(groupOf)).toEqual(['pending', 'urge', 'supervise', 'deduction', 'arrived', 'closed', 'cancelled']);
-  expect([warnWindowMs(policy, 'district', 'arrival'), warnWindowMs(policy, 'city', 'arrival'), warnWindowMs(policy, 'beijing', 'arrival'), warnWindowMs(policy, 'district', 'closureReport')]).toEqual([H, 2 * H, 4 * H, 24 * H]);
+  expect([warnWindowMs(policy, 'district', 'arrival'), warnWindowMs(policy, 'city', 'arrival'), warnWindowMs(policy, 'beijing', 'arrival'), warnWindowMs(policy, 'district', 'closureReport')]).toEqual([H, 2 * H, 4 * H, 3 * 24 * H]);
   // Seconds-scale policy: a third of the time limit.
   expect(warnWindowMs(demoPolicy, 'district', 'arrival')).toBe(5000);
   expect([colourOf(999, H, 1000), colourOf(1000 + H, H, 1000), colourOf(1001 + H, H, 1000), colourOf(null, H, 1000)]).toEqual(['red', 'yellow', 'green', null]);

@@ -42,6 +42,8 @@ export function fakeView(c: FakeCase): CaseView {
     milestone: c.status === 'open' ? 'arrival' : null,
     deadline: c.deadline ?? null,
     overdue: false,
+    colour: null,
+    yellowFrom: null,
     arrival: c.arrival ? { leaderId: `${c.unitId}-p`, leaderRole: 'principal', arrivedAt: c.receivedAt, onTime: c.arrival === 'onTime' } : null,
     explanation: { status: 'none', milestone: null },
     closureReport: null,

@@ -45,6 +45,11 @@ test('create, list, show, extend, arrive and close a case from the command line'
   expect(shown).toContain(`案件 visit:${noticeId}  到市  责任单位 五里乡人民政府（wuli-gov）`);
   expect(shown).toContain(`状态 办理中  阶段 到达现场·期限内（arrival.pending）  期限 ${formatShanghai(receivedAt.getTime() + 8 * 3_600_000)}`);
   expect(shown).toContain('到达 —  情况说明 无  扣分 0');
+  // 三色预警 in words: a city case 1 min into its 8 h is green.
+  expect(shown).toContain('  颜色 绿（期限内）');
+  const green = (await duban('dev-supervisor-key', 'list', '--unit', 'wuli-gov', '--level', 'city', '--colour', 'green')).stdout;
+  expect(green).toMatch(new RegExp(`visit:${noticeId}\\s+到市\\s+wuli-gov\\s+到达现场·期限内（arrival.pending）\\s+绿（期限内）\\s+`));
+  expect((await duban('dev-supervisor-key', 'list', '--unit', 'wuli-gov', '--level', 'city', '--colour', 'red')).stdout).not.toContain(`visit:${noticeId}`);
   expect(shown).toMatch(/登记\s+dev-intake/);
   expect(shown).toMatch(/接人通知\s+duban/);
 
@@ -70,7 +75,7 @@ test('list filters by overdue and a deadline range; the package bin runs the sam
   const deadline = receivedAt.getTime() + 24 * 3_600_000;
   const args = ['list', '--unit', 'dongcun', '--not-overdue', '--deadline-from', new Date(deadline - 1000).toISOString(), '--deadline-to', new Date(deadline + 1000).toISOString()];
   const out = (await duban('dev-supervisor-key', ...args)).stdout;
-  expect(out).toMatch(new RegExp(`visit:${noticeId}\\s+进京\\s+dongcun\\s+到达现场·期限内（arrival.pending）\\s+${formatShanghai(deadline)}`));
+  expect(out).toMatch(new RegExp(`visit:${noticeId}\\s+进京\\s+dongcun\\s+到达现场·期限内（arrival.pending）\\s+绿（期限内）\\s+${formatShanghai(deadline)}`));
   expect(out).toContain('共 1 件');
   const overdue = (await duban('dev-supervisor-key', 'list', '--unit', 'dongcun', '--overdue')).stdout;
   expect(overdue).not.toContain(`visit:${noticeId}`);

@@ -335,10 +335,28 @@ describe('listCaseRows', () => {
   it('newest notice first, with the clear columns; overdue as of now', async () => {
     const rows = await listCaseRows(r, { limit: 3 });
     expect(rows).toEqual([
-      { caseId: 'visit:E', kind: 'escalatedVisit', unitId: 'dongcun', level: 'district', status: 'closed', stage: 'closed', deadline: null, overdue: false, receivedAt: '2026-09-30T16:00:00.000Z' },
-      { caseId: 'visit:B', kind: 'escalatedVisit', unitId: 'wuli-gov', level: 'district', status: 'closed', stage: 'closed', deadline: null, overdue: false, receivedAt: '2026-09-30T15:59:59.999Z' },
-      { caseId: 'visit:D', kind: 'escalatedVisit', unitId: 'wuli-landres', level: 'city', status: 'open', stage: 'arrival.pending', deadline: '2026-10-09T00:00:00.000Z', overdue: true, receivedAt: '2026-09-01T00:00:00.000Z' },
+      { caseId: 'visit:E', kind: 'escalatedVisit', unitId: 'dongcun', level: 'district', status: 'closed', stage: 'closed', deadline: null, overdue: false, colour: null, receivedAt: '2026-09-30T16:00:00.000Z' },
+      { caseId: 'visit:B', kind: 'escalatedVisit', unitId: 'wuli-gov', level: 'district', status: 'closed', stage: 'closed', deadline: null, overdue: false, colour: null, receivedAt: '2026-09-30T15:59:59.999Z' },
+      { caseId: 'visit:D', kind: 'escalatedVisit', unitId: 'wuli-landres', level: 'city', status: 'open', stage: 'arrival.pending', deadline: '2026-10-09T00:00:00.000Z', overdue: true, colour: 'red', receivedAt: '2026-09-01T00:00:00.000Z' },
     ]);
+  });
+
+  it('三色预警 as of now from the recorded deadline and yellowFrom, and the colour filter', async () => {
+    const c = await open();
+    const now = Date.now();
+    const at = (ms: number): string => new Date(ms).toISOString();
+    const open1 = (id: string, deadline: number, yellowFrom: number | null): CaseView => ({ ...fakeView({ id, unitId: 'wuli-gov', level: 'district', receivedAt: at(now - 3_600_000), status: 'open', deadline: at(deadline) }), yellowFrom: yellowFrom === null ? null : at(yellowFrom) });
+    await recordCaseView(c, open1('GREEN', now + 10 * 3_600_000, now + 5 * 3_600_000));
+    await recordCaseView(c, open1('YELLOW', now + 3_600_000, now - 60_000));
+    await recordCaseView(c, open1('RED', now - 60_000, now - 3_600_000));
+    // Recorded before the colour existed: no yellowFrom, so only red or green can be said.
+    await recordCaseView(c, open1('OLD', now + 60_000, null));
+    await recordCaseView(c, fakeView({ id: 'OVER', unitId: 'wuli-gov', level: 'district', receivedAt: at(now - 3_600_000) }));
+    const colours = Object.fromEntries((await listCaseRows(c, { limit: 100 })).map((x) => [x.caseId, x.colour]));
+    expect(colours).toEqual({ 'visit:GREEN': 'green', 'visit:YELLOW': 'yellow', 'visit:RED': 'red', 'visit:OLD': 'green', 'visit:OVER': null });
+    expect(ids(await listCaseRows(c, { colour: 'yellow', limit: 100 }))).toEqual(['visit:YELLOW']);
+    expect(ids(await listCaseRows(c, { colour: 'red', limit: 100 }))).toEqual(['visit:RED']);
+    expect(ids(await listCaseRows(c, { colour: 'green', limit: 100 })).sort()).toEqual(['visit:GREEN', 'visit:OLD']);
   });
 
   it('pages by (receivedAt, caseId) without losing or repeating a case, also between equal times', async () => {

@@ -100,7 +100,7 @@ test('PostgreSQL down from before 催办 to after the deduction: the ladder keep
   expect(fromDatabase.json()).toEqual(fromTemporal);
   const listed = await api.inject({ method: 'GET', url: `/cases?unitId=${final.unit.id}&stage=closed`, headers: { authorization: `Bearer ${DEV_KEYS.supervisor}` } });
   expect(listed.json<{ cases: { caseId: string; status: string; deadline: string | null }[] }>().cases.filter((x) => x.caseId === c.caseId)).toEqual([
-    { caseId: c.caseId, kind: 'escalatedVisit', level: final.notice.level, unitId: final.unit.id, status: 'closed', stage: 'closed', receivedAt: new Date(final.notice.receivedAt).toISOString(), deadline: null, overdue: false },
+    { caseId: c.caseId, kind: 'escalatedVisit', level: final.notice.level, unitId: final.unit.id, status: 'closed', stage: 'closed', receivedAt: new Date(final.notice.receivedAt).toISOString(), deadline: null, overdue: false, colour: null },
   ]);
   expect(await count('SELECT count(*) AS n FROM case_facts WHERE case_id = $1', c.caseId)).toBe(final.timeline.length);
 }, 180_000);

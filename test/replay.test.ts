@@ -19,6 +19,7 @@ test('the kept histories are there', () => {
     'visit__REPLAY-CITY-CLOSED.json',
     'visit__REPLAY-DISTRICT-ARRIVAL.json',
     'visit__REPLAY-DISTRICT-CANCEL.json',
+    'visit__REPLAY-DISTRICT-COLOUR.json',
     'visit__REPLAY-DISTRICT-DELTA.json',
     'visit__REPLAY-DISTRICT-DOCUMENTS.json',
     'visit__REPLAY-DISTRICT-PINNED.json',

@@ -48,7 +48,8 @@ import {
 } from '../src/messages.js';
 import type { NotifyRequest } from '../src/notifications.js';
 import { ladderSpecFor, policySchema, type AudienceEvent } from '../src/policy.js';
-import { deadlineKey, overdueKey, stageKey, unitKey } from '../src/searchAttributes.js';
+import { colourKey, deadlineKey, overdueKey, stageKey, unitKey } from '../src/searchAttributes.js';
+import { colourOf, yellowFrom } from '../src/colour.js';
 
 /** Database work of milliseconds (a document's render included): a lost worker's attempt is retried within 10 s. */
 const DATABASE_ACTIVITY_TIMEOUT = '10s';
@@ -131,6 +132,9 @@ const SENDS_BESIDE_LOOP_PATCH = 'sends-beside-loop';
 /** Histories recorded before a ledger refusal was also sent to the supervisors (it was only in the timeline). */
 const LEDGER_REFUSAL_ALERT_PATCH = 'ledger-refusal-alert';
 
+/** Histories recorded before the case kept its colour (DubanColour) and woke at the yellow window to change it. */
+const COLOUR_ATTRIBUTE_PATCH = 'colour-attribute';
+
 /** Histories recorded before the workflow took its input as pinned (it re-parsed notice and policy with the schemas). */
 const PINNED_INPUT_PATCH = 'pinned-input';
 
@@ -170,6 +174,7 @@ export async function escalatedVisit(input: EscalatedVisitInput): Promise<CaseVi
   const recordsRide = recordsDelta && patched(RECORDS_RIDE_NOTIFY_PATCH);
   const arrivalBackdateRule = patched(ARRIVAL_BACKDATE_PATCH);
   const sendsBeside = recordsRide && patched(SENDS_BESIDE_LOOP_PATCH);
+  const colourAttribute = patched(COLOUR_ATTRIBUTE_PATCH);
   const maxBackdateMs = parseDuration(policy.arrival.maxBackdate);
   let unit = input.unit;
   let status: CaseView['status'] = 'open';
@@ -220,12 +225,18 @@ export async function escalatedVisit(input: EscalatedVisitInput): Promise<CaseVi
 
   const isOverdue = (): boolean => status === 'open' && Date.now() > facts.deadline;
 
+  const yellowAt = (): number => yellowFrom(policy, milestone, notice.level, facts.deadline);
+  const colour = (): string | null => (status === 'open' ? colourOf(facts.deadline, yellowAt(), Date.now()) : null);
+  // The API sets the colour at start; afterwards the case keeps it true.
+  let publishedColour: string | null = colourAttribute ? colourOf(facts.deadline, yellowAt(), registeredAt) : null;
   const publishSearchAttributes = (): void => {
+    publishedColour = colour();
     upsertSearchAttributes([
       { key: stageKey, value: stage() },
       { key: unitKey, value: unit.id },
       { key: deadlineKey, value: status === 'open' ? new Date(facts.deadline) : null },
       { key: overdueKey, value: isOverdue() },
+      ...(colourAttribute ? [{ key: colourKey, value: colour() }] : []),
     ]);
   };
 
@@ -696,20 +707,30 @@ export async function escalatedVisit(input: EscalatedVisitInput): Promise<CaseVi
   for (;;) {
     if (!sendsBeside) await sendOutgoing();
     if (status !== 'open') break;
+    // The first task may run long after the API registered the case (no worker then): the colour may have moved.
+    if (colourAttribute && colour() !== publishedColour) publishSearchAttributes();
     const step = nextStep(plan(policy, facts));
     const seen = factsVersion;
     if (!step) {
       await condition(() => wakes(seen));
       continue;
     }
-    const wait = step.dueAt - Date.now();
+    // Since the patch the case also wakes when its duty turns yellow, to say so in DubanColour.
+    const turnsYellow = colourAttribute && Date.now() < yellowAt() && yellowAt() < step.dueAt ? yellowAt() : Infinity;
+    const wait = Math.min(step.dueAt, turnsYellow) - Date.now();
     if (wait > 0) {
       waitingFor = { key: step.key, kind: step.kind, dueAt: iso(step.dueAt) };
       const changed = await condition(() => wakes(seen), Math.max(1, wait));
       waitingFor = null;
       if (changed) continue;
+      if (Date.now() < step.dueAt) {
+        if (colour() !== publishedColour) publishSearchAttributes();
+        continue;
+      }
     }
     await executeStep(step);
+    // A reminder at the yellow window's start (or a late step) changes the colour without a wake of its own.
+    if (colourAttribute && colour() !== publishedColour) publishSearchAttributes();
   }
 
   if (recordsInDatabase) {

@@ -8,6 +8,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, t
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { NoticeConflictError, ReregistrationRefusedError, startEscalatedVisit, withUnitSnapshot } from '../cases.js';
+import { COLOURS, colourNow } from '../colour.js';
 import { loadConfig } from '../config.js';
 import type { Directory } from '../directory.js';
 import { LEVELS, type Stage } from '../domain.js';
@@ -78,6 +79,7 @@ const listQuery = z
     unitId: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/).optional(),
     stage: z.enum(STAGES).optional(),
     overdue: z.enum(['true', 'false']).optional(),
+    colour: z.enum(COLOURS).optional(),
     deadlineFrom: instant.optional(),
     deadlineTo: instant.optional(),
     pageSize: z.coerce.number().int().min(1).max(100).default(20),
@@ -102,6 +104,8 @@ const caseSchema = z
     milestone: z.string().nullable(),
     deadline: at.nullable().describe("the current milestone's deadline, null when the case is over"),
     overdue: z.boolean(),
+    colour: z.enum(COLOURS).nullable().describe('三色预警: green inside the time limit, yellow inside the policy window before the deadline, red at or past it; null when over'),
+    yellowFrom: at.nullable().describe("when the current milestone turns yellow (the case's pinned policy window)"),
     arrival: z.object({ leaderId: z.string(), leaderRole: z.string(), arrivedAt: at, onTime: z.boolean() }).nullable(),
     explanation: z.object({ status: z.enum(['none', 'pending', 'accepted', 'rejected']), milestone: z.string().nullable(), text: z.string().optional(), reason: z.string().optional() }),
     closureReport: z.object({ result: z.string(), reportedAt: at }).nullable(),
@@ -113,7 +117,7 @@ const caseSchema = z
   .describe('CaseView: state, deadlines, policy version, timeline');
 const listSchema = z.object({
   cases: z.array(
-    z.object({ caseId: z.string(), kind: z.string(), level: z.string().nullable(), unitId: z.string(), status: z.enum(['open', 'closed', 'cancelled']), stage: z.string(), receivedAt: at, deadline: at.nullable(), overdue: z.boolean().describe('open and past its deadline now') }),
+    z.object({ caseId: z.string(), kind: z.string(), level: z.string().nullable(), unitId: z.string(), status: z.enum(['open', 'closed', 'cancelled']), stage: z.string(), receivedAt: at, deadline: at.nullable(), overdue: z.boolean().describe('open and past its deadline now'), colour: z.enum(COLOURS).nullable().describe('三色预警 now') }),
   ),
   nextPageToken: z.string().nullable().describe('opaque: pass it back as pageToken for the next page'),
 });
@@ -259,6 +263,8 @@ export async function buildApiServer(deps: ApiDeps): Promise<FastifyInstance> {
     }
   };
   const principalFor = (request: FastifyRequest): Principal => principals.get(request) ?? principalOf(request);
+  // A recorded view ages: its colour is said as of now (and views recorded before the colour existed get one).
+  const asOfNow = (view: CaseView): CaseView => ({ ...view, colour: colourNow(view, Date.now()), yellowFrom: view.yellowFrom ?? null });
   const readCase = async (caseId: string): Promise<CaseView> => {
     try {
       return await temporal(() => deps.client.workflow.getHandle(caseId).query(caseQuery));
@@ -267,7 +273,7 @@ export async function buildApiServer(deps: ApiDeps): Promise<FastifyInstance> {
     }
     // Past the namespace's retention Temporal has forgotten the case; its last recorded view is in the database.
     const recorded = await readCaseView(deps.records, caseId);
-    if (recorded) return recorded;
+    if (recorded) return asOfNow(recorded);
     throw new Problem(404, 'Not found 案件不存在', `no case ${caseId}`);
   };
 
@@ -315,7 +321,8 @@ export async function buildApiServer(deps: ApiDeps): Promise<FastifyInstance> {
       void reply.status(started.created ? 201 : 200).header('Location', `/cases/${encodeURIComponent(started.caseId)}`);
       if (started.created) return await remember(started.opening);
       // A repeat: the case as last recorded, else as it was registered.
-      return (await recordedView(started.caseId)) ?? started.opening;
+      const last = await recordedView(started.caseId);
+      return last ? asOfNow(last) : started.opening;
     } catch (err) {
       if (err instanceof InputError) throw new Problem(422, 'Invalid notice 接人通知无效', err.message, err.issues);
       if (err instanceof NoticeConflictError) throw new Problem(409, 'Conflict 通知编号冲突', err.message, [{ field: 'noticeId', message: 'already registered with a different body' }]);
@@ -343,6 +350,7 @@ export async function buildApiServer(deps: ApiDeps): Promise<FastifyInstance> {
       ...(q.unitId ? { unitId: q.unitId } : principal.role === 'unit' ? { units: principal.units } : {}),
       ...(q.stage ? { stage: q.stage } : {}),
       ...(q.overdue ? { overdue: q.overdue === 'true' } : {}),
+      ...(q.colour ? { colour: q.colour } : {}),
       ...(q.deadlineFrom ? { deadlineFrom: new Date(q.deadlineFrom).toISOString() } : {}),
       ...(q.deadlineTo ? { deadlineTo: new Date(q.deadlineTo).toISOString() } : {}),
     };
@@ -354,7 +362,7 @@ export async function buildApiServer(deps: ApiDeps): Promise<FastifyInstance> {
     const page = rows.slice(0, q.pageSize);
     const last = page.at(-1);
     return {
-      cases: page.map((r) => ({ caseId: r.caseId, kind: r.kind, level: r.level, unitId: r.unitId, status: r.status, stage: r.stage, receivedAt: r.receivedAt, deadline: r.deadline, overdue: r.overdue })),
+      cases: page.map((r) => ({ caseId: r.caseId, kind: r.kind, level: r.level, unitId: r.unitId, status: r.status, stage: r.stage, receivedAt: r.receivedAt, deadline: r.deadline, overdue: r.overdue, colour: r.colour ?? null })),
       nextPageToken: rows.length > q.pageSize && last ? await sealPageToken(query, last) : null,
     };
   });

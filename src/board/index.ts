@@ -43,6 +43,7 @@ import { listCaseDocuments, readDocument } from '../records/documents.js';
 import { LedgerRefusal, readLedger, reverseDeduction } from '../records/ledger.js';
 import { sharedSecret } from '../records/sharedSecrets.js';
 import type { SafeHtml } from './html.js';
+import { colourOf as colourFrom } from '../colour.js';
 import { COLOURS, GROUPS, applyFilter, boardRow, colourOf, counts, dutyOf, filterFromQuery, queryString, sortByTimeLeft, warnWindowMs } from './model.js';
 import { accountsPage, boardLive, boardPage, casePage, circularsPage, errorPage, ledgerPage, loginPage, previewPage, type BoardData, type CaseAction, type FieldErrors, type PageContext } from './pages.js';
 import { LOGIN_COOKIE, LOGIN_TTL_MS, SESSION_COOKIE, SESSION_TTL_MS, cookieHeader, csrfToken, csrfValid, newSid, openSession, parseCookies, sealSession, type Session } from './session.js';
@@ -322,7 +323,8 @@ export async function registerBoard(app: FastifyInstance, deps: ApiDeps): Promis
       return casePage(ctx, {
         view,
         unitName: view.unit.name,
-        colour: colourOf(deadline, warnWindowMs(deps.policy, view.notice.level, view.status === 'open' ? dutyOf(view.stage) : null), ctx.now),
+        // The case's own window (pinned with its policy) when its view has it; else the policy in force.
+        colour: view.yellowFrom ? colourFrom(deadline, Date.parse(view.yellowFrom), ctx.now) : colourOf(deadline, warnWindowMs(deps.policy, view.notice.level, view.status === 'open' ? dutyOf(view.stage) : null), ctx.now),
         documents: docs.map((d) => ({ documentId: d.documentId, documentNumber: d.documentNumber, kind: d.kind, issuedAt: d.issuedAt })),
         actions,
         directory: deps.directory,

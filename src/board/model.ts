@@ -1,7 +1,7 @@
 // What the board shows of a case row: its group (the status cards), colour, duty and time left; pure, tested alone.
 import { LEVEL_LABEL, LEVELS, type Level, type Milestone } from '../domain.js';
-import { deadlineFor } from '../ladder.js';
-import type { Policy } from '../policy.js';
+import { ladderSpecFor, type Policy } from '../policy.js';
+import { COLOURS, colourOf as colourFrom, yellowWindowMs, type Colour } from '../colour.js';
 import type { CaseRow } from '../records/cases.js';
 
 /** The status cards: every stage falls in exactly one group. */
@@ -9,11 +9,7 @@ export const GROUPS = ['pending', 'urge', 'supervise', 'deduction', 'arrived', '
 export type Group = (typeof GROUPS)[number];
 export const GROUP_LABEL: Record<Group, string> = { pending: '待到达', urge: '催办', supervise: '督办', deduction: '已扣分', arrived: '已到达', closed: '已销案', cancelled: '已撤销' };
 
-export const COLOURS = ['red', 'yellow', 'green'] as const;
-export type Colour = (typeof COLOURS)[number];
-export const COLOUR_LABEL: Record<Colour, string> = { red: '红', yellow: '黄', green: '绿' };
-/** Said beside the colour, so colour is never the only signal. */
-export const COLOUR_MEANING: Record<Colour, string> = { red: '已逾期', yellow: '临近期限', green: '期限内' };
+export { COLOURS, COLOUR_LABEL, COLOUR_MEANING, type Colour } from '../colour.js';
 
 export const DUTIES = ['arrival', 'closureReport'] as const satisfies readonly Milestone[];
 export type Duty = (typeof DUTIES)[number];
@@ -34,8 +30,6 @@ export const STAGE_LABEL: Record<string, string> = {
 
 export { LEVEL_LABEL, LEVELS, type Level };
 
-/** 黄 starts this long before the deadline (at most a third of the milestone's whole time limit). */
-export const WARN_WINDOW_MS: Record<Level | 'closureReport', number> = { district: 3_600_000, city: 2 * 3_600_000, beijing: 4 * 3_600_000, closureReport: 24 * 3_600_000 };
 
 export function groupOf(stage: string): Group {
   if (stage === 'closed' || stage === 'cancelled') return stage;
@@ -51,17 +45,14 @@ export function dutyOf(stage: string): Duty | null {
   return null;
 }
 
-/** The yellow window of a case's current duty under the policy in force. */
+/** The yellow window of a duty under the policy in force (a case's own window is pinned in its view and row). */
 export function warnWindowMs(policy: Policy, level: Level | null, duty: Duty | null): number {
   if (!level || !duty) return 0;
-  const fixed = duty === 'closureReport' ? WARN_WINDOW_MS.closureReport : WARN_WINDOW_MS[level];
-  return Math.min(fixed, Math.floor(deadlineFor(policy, duty, level, 0) / 3));
+  return yellowWindowMs(ladderSpecFor(policy, duty, level));
 }
 
 export function colourOf(deadlineMs: number | null, windowMs: number, now: number): Colour | null {
-  if (deadlineMs === null) return null;
-  if (deadlineMs < now) return 'red';
-  return deadlineMs - now <= windowMs ? 'yellow' : 'green';
+  return colourFrom(deadlineMs, deadlineMs === null ? null : deadlineMs - windowMs, now);
 }
 
 export interface BoardRow extends CaseRow {
@@ -83,7 +74,8 @@ export function boardRow(row: CaseRow, policy: Policy, now: number): BoardRow {
     noticeId: row.caseId.replace(/^visit:/, ''),
     group: groupOf(row.stage),
     duty,
-    colour: colourOf(deadline, warnMs, now),
+    // The row's own colour (its pinned window, from the database) when it has one.
+    colour: row.colour !== undefined ? row.colour : colourOf(deadline, warnMs, now),
     warnMs,
     leftMs: deadline === null ? null : deadline - now,
   };

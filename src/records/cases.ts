@@ -4,6 +4,7 @@ import type { Level } from '../domain.js';
 import { caseRecordOf, type CaseRecord } from '../caseRecord.js';
 import type { CaseView, TimelineEntry } from '../messages.js';
 import type { Records } from './index.js';
+import type { Colour } from '../colour.js';
 
 /** The facts of a case a list shows, without unsealing its view. */
 export interface CaseRow {
@@ -17,6 +18,8 @@ export interface CaseRow {
   deadline: string | null;
   /** Open and past its deadline now (computed at read time, not the stored view's flag, which ages). */
   overdue: boolean;
+  /** 三色预警 now (computed at read time from the deadline and yellow_from); null when the case is over. */
+  colour?: Colour | null;
   /** UTC ISO, milliseconds. */
   receivedAt: string;
 }
@@ -34,6 +37,7 @@ export interface CaseRowFilter {
   status?: CaseView['status'];
   level?: Level;
   overdue?: boolean;
+  colour?: Colour;
   /** Notices received at or after this instant (ISO). */
   receivedFrom?: string;
   /** Notices received before this instant (ISO). */
@@ -46,16 +50,19 @@ export interface CaseRowFilter {
 
 export const MAX_CASE_ROWS = 1000;
 
+/** The colour at the statement's time, as src/colour.ts colourOf computes it. */
+const COLOUR_NOW = `(CASE WHEN status <> 'open' OR deadline IS NULL THEN NULL WHEN deadline <= now() THEN 'red' WHEN yellow_from IS NOT NULL AND yellow_from <= now() THEN 'yellow' ELSE 'green' END)`;
+
 // One statement (atomic on its own, one round trip): the case's columns if this record is not older than what is
 // stored (its seq against the stored view's and facts'), the view when it comes with one, and every fact once.
 // A deduction fact first written before its ledger entry landed (points null) takes the points when a later record has them.
 const RECORD_SQL = `
 WITH upsert AS (
-  INSERT INTO cases (case_id, kind, unit_id, level, status, stage, received_at, deadline, overdue, closed_at, view_seq, view, updated_at)
-  VALUES ($1, $2, $3, $4, $5, $6, date_trunc('milliseconds', $7::timestamptz), $8, $9, $10, $11, COALESCE($12::bytea, '\\x'::bytea), now())
+  INSERT INTO cases (case_id, kind, unit_id, level, status, stage, received_at, deadline, overdue, closed_at, view_seq, view, updated_at, yellow_from)
+  VALUES ($1, $2, $3, $4, $5, $6, date_trunc('milliseconds', $7::timestamptz), $8, $9, $10, $11, COALESCE($12::bytea, '\\x'::bytea), now(), $23)
   ON CONFLICT (case_id) DO UPDATE SET
     kind = EXCLUDED.kind, unit_id = EXCLUDED.unit_id, level = EXCLUDED.level, status = EXCLUDED.status, stage = EXCLUDED.stage,
-    received_at = EXCLUDED.received_at, deadline = EXCLUDED.deadline, overdue = EXCLUDED.overdue, closed_at = EXCLUDED.closed_at,
+    received_at = EXCLUDED.received_at, deadline = EXCLUDED.deadline, overdue = EXCLUDED.overdue, closed_at = EXCLUDED.closed_at, yellow_from = EXCLUDED.yellow_from,
     view_seq = CASE WHEN $12::bytea IS NULL THEN cases.view_seq ELSE EXCLUDED.view_seq END,
     view = CASE WHEN $12::bytea IS NULL THEN cases.view ELSE EXCLUDED.view END, updated_at = now()
   WHERE cases.view_seq <= EXCLUDED.view_seq
@@ -105,6 +112,7 @@ export async function recordCase(records: Records, record: CaseRecord): Promise<
     sealedEntries,
     record.points.map((p) => p.seq),
     record.points.map((p) => p.points),
+    record.yellowFrom ?? null,
   ]);
 }
 
@@ -135,6 +143,7 @@ interface CaseRowRecord {
   stage: string;
   deadline: Date | null;
   overdue_now: boolean;
+  colour_now: Colour | null;
   received_at: Date;
 }
 
@@ -156,12 +165,13 @@ export async function listCaseRows(records: Records, filter: CaseRowFilter): Pro
   if (filter.status !== undefined) where.push(`status = ${param(filter.status)}`);
   if (filter.level !== undefined) where.push(`level = ${param(filter.level)}`);
   if (filter.overdue !== undefined) where.push(filter.overdue ? overdueNow : `NOT ${overdueNow}`);
+  if (filter.colour !== undefined) where.push(`${COLOUR_NOW} = ${param(filter.colour)}`);
   if (filter.receivedFrom !== undefined) where.push(`received_at >= ${param(filter.receivedFrom)}::timestamptz`);
   if (filter.receivedTo !== undefined) where.push(`received_at < ${param(filter.receivedTo)}::timestamptz`);
   if (filter.after) where.push(`(received_at, case_id) < (${param(filter.after.receivedAt)}::timestamptz, ${param(filter.after.caseId)})`);
   const limit = Number.isFinite(filter.limit) ? Math.max(1, Math.min(MAX_CASE_ROWS, Math.trunc(filter.limit))) : MAX_CASE_ROWS;
   const { rows } = await records.db.query<CaseRowRecord>(
-    `SELECT case_id, kind, unit_id, level, status, stage, deadline, ${overdueNow} AS overdue_now, received_at FROM cases
+    `SELECT case_id, kind, unit_id, level, status, stage, deadline, ${overdueNow} AS overdue_now, ${COLOUR_NOW} AS colour_now, received_at FROM cases
      ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY received_at DESC, case_id DESC LIMIT ${limit}`,
     params,
   );
@@ -174,6 +184,7 @@ export async function listCaseRows(records: Records, filter: CaseRowFilter): Pro
     stage: r.stage,
     deadline: r.deadline ? r.deadline.toISOString() : null,
     overdue: r.overdue_now,
+    colour: r.colour_now,
     receivedAt: r.received_at.toISOString(),
   }));
 }
