@@ -3,13 +3,16 @@ import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError, type Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
+import { join } from 'node:path';
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync, type FastifyRequest } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { NoticeConflictError, ReregistrationRefusedError, startEscalatedVisit, withUnitSnapshot } from '../cases.js';
 import { COLOURS, colourNow } from '../colour.js';
-import { loadConfig } from '../config.js';
+import { dataRunsOutOn, missingDataAlert, type HolidayCalendar } from '../deadlines/calendar.js';
+import { DEFAULT_OVERRIDES_PATH, loadHolidayCalendar } from '../deadlines/calendarData.js';
+import { ROOT, loadConfig } from '../config.js';
 import type { Directory } from '../directory.js';
 import { LEVELS, type Stage } from '../domain.js';
 import { ErrorType, InputError, type FieldIssue } from '../errors.js';
@@ -65,6 +68,10 @@ export interface ApiDeps {
   dataDir?: string;
   /** Signs list page tokens; absent, a key made once in the database and shared by every API process. */
   pageTokenSecret?: string;
+  /** The holiday calendar deadlines count with (default: chinese-days with config/calendar.overrides.json). */
+  calendar?: HolidayCalendar;
+  /** The clock /healthz judges the calendar's data by (tests pass a fixed one). */
+  now?: () => number;
 }
 
 export const BODY_LIMIT = 64 * 1024;
@@ -298,7 +305,16 @@ export async function buildApiServer(deps: ApiDeps): Promise<FastifyInstance> {
     }
   };
 
-  app.get('/healthz', { schema: { response: { 200: z.object({ status: z.literal('ok') }) } } }, () => ({ status: 'ok' as const }));
+  // Up, and what operations must know without reading logs: whether the holiday data runs out within 60 days.
+  const calendar = deps.calendar ?? loadHolidayCalendar(join(ROOT, DEFAULT_OVERRIDES_PATH));
+  const calendarAlert = z.object({ lastCoveredDay: z.string().nullable(), daysLeft: z.number(), ranOut: z.boolean(), message: z.string() });
+  const healthSchema = z.object({ status: z.literal('ok'), calendar: z.object({ version: z.string(), dataUntil: z.string().nullable(), alert: calendarAlert.nullable() }) });
+  app.get('/healthz', { schema: { response: { 200: healthSchema } } }, () => {
+    const now = new Date((deps.now ?? Date.now)()).toISOString();
+    return { status: 'ok' as const, calendar: { version: calendar.version, dataUntil: dataRunsOutOn(calendar), alert: missingDataAlert(calendar, now) } };
+  });
+  const startAlert = missingDataAlert(calendar, new Date((deps.now ?? Date.now)()).toISOString());
+  if (startAlert) deps.logger?.warn({ calendar: calendar.version, daysLeft: startAlert.daysLeft, ranOut: startAlert.ranOut }, startAlert.message);
   app.get('/readyz', { schema: { response: { 200: z.object({ status: z.literal('ready') }), 503: problemSchema } } }, async () => {
     // The deadline ends the SDK's retries; the timer bounds the answer to 2 s whatever its backoff does.
     // describeNamespace, not only a ping: a server without duban's namespace cannot take a case either.
