@@ -6,11 +6,9 @@ import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { COLOURS, DUTIES, warnWindowMs } from './board/model.js';
+import type { Colour } from './colour.js';
 import type { CaseRecord } from './caseRecord.js';
-import { LEVELS } from './domain.js';
 import type { CaseView, TimelineEntry } from './messages.js';
-import type { Policy } from './policy.js';
 import { isDatabaseUnavailable, type Db } from './records/db.js';
 import type { Records } from './records/index.js';
 
@@ -178,7 +176,7 @@ export const intakeDuration = new Histogram({
   registers: [registry],
 });
 
-export type DutyColour = (typeof COLOURS)[number] | 'none';
+export type DutyColour = Colour | 'none';
 
 export interface OpenDutyCount {
   kind: string;
@@ -188,25 +186,23 @@ export interface OpenDutyCount {
   count: number;
 }
 
-// The board's rule (src/board/model.ts colourOf): red past the deadline, yellow within the duty's window before it, else green.
+// src/colour.ts colourOf at $1 with each case's pinned yellow_from, as the list's SQL (src/records/cases.ts COLOUR_NOW):
+// red once the deadline is reached, yellow from the window's start, else green; no deadline: none.
 const OPEN_DUTIES_SQL = `
-SELECT c.kind, coalesce(c.level, 'none') AS level, c.stage,
-  CASE WHEN c.deadline IS NULL THEN 'none'
-       WHEN c.deadline < $1 THEN 'red'
-       WHEN c.deadline - $1 <= coalesce(w.window_ms, 0) * interval '1 millisecond' THEN 'yellow'
+SELECT kind, coalesce(level, 'none') AS level, stage,
+  CASE WHEN deadline IS NULL THEN 'none'
+       WHEN deadline <= $1 THEN 'red'
+       WHEN yellow_from IS NOT NULL AND yellow_from <= $1 THEN 'yellow'
        ELSE 'green' END AS colour,
   count(*)::int AS count
-FROM cases c
-LEFT JOIN unnest($2::text[], $3::text[], $4::bigint[]) AS w (level, duty, window_ms)
-  ON w.level = c.level AND w.duty = split_part(c.stage, '.', 1)
-WHERE c.status = 'open'
+FROM cases
+WHERE status = 'open'
 GROUP BY 1, 2, 3, 4
 ORDER BY 1, 2, 3, 4`;
 
-/** Open cases by kind, level, stage and colour at `now`, with the yellow windows of `policy` (the policy in force, as the board). */
-export async function openDutyCounts(records: Records, policy: Policy, now: number): Promise<OpenDutyCount[]> {
-  const windows = LEVELS.flatMap((level) => DUTIES.map((duty) => ({ level, duty, ms: warnWindowMs(policy, level, duty) })));
-  const { rows } = await records.db.query<OpenDutyCount>(OPEN_DUTIES_SQL, [new Date(now), windows.map((w) => w.level), windows.map((w) => w.duty), windows.map((w) => w.ms)]);
+/** Open cases by kind, level, stage and colour at `now` (each case's own pinned window: the colour its view and the board show). */
+export async function openDutyCounts(records: Records, now: number): Promise<OpenDutyCount[]> {
+  const { rows } = await records.db.query<OpenDutyCount>(OPEN_DUTIES_SQL, [new Date(now)]);
   return rows;
 }
 
@@ -216,10 +212,10 @@ export interface CaseGauges {
   refresh(): Promise<void>;
 }
 
-export function caseGauges(records: Records, policy: Policy, now: () => number = Date.now): CaseGauges {
+export function caseGauges(records: Records, now: () => number = Date.now): CaseGauges {
   const own = new Registry();
-  const open = new Gauge({ name: 'duban_open_duties', help: 'Open cases by kind, level, stage (its current duty and step) and colour (red overdue, yellow inside the window before the deadline, green, none: no deadline)', labelNames: ['kind', 'level', 'stage', 'colour'] as const, registers: [own] });
-  const overdue = new Gauge({ name: 'duban_overdue_duties', help: 'Open cases past their current deadline, by kind, level and duty (arrival, closureReport)', labelNames: ['kind', 'level', 'duty'] as const, registers: [own] });
+  const open = new Gauge({ name: 'duban_open_duties', help: 'Open cases by kind, level, stage (its current duty and step) and colour (red: deadline reached, yellow: inside the window pinned for the case, green, none: no deadline)', labelNames: ['kind', 'level', 'stage', 'colour'] as const, registers: [own] });
+  const overdue = new Gauge({ name: 'duban_overdue_duties', help: 'Open cases whose current deadline is reached (the red ones), by kind, level and duty (arrival, closureReport)', labelNames: ['kind', 'level', 'duty'] as const, registers: [own] });
   const up = new Gauge({ name: 'duban_case_metrics_up', help: '1 when the open-duty gauges were read from the database at this scrape, 0 when the database did not answer', registers: [own] });
   return {
     registry: own,
@@ -227,7 +223,7 @@ export function caseGauges(records: Records, policy: Policy, now: () => number =
       open.reset();
       overdue.reset();
       try {
-        const rows = await openDutyCounts(records, policy, now());
+        const rows = await openDutyCounts(records, now());
         const late = new Map<string, { kind: string; level: string; duty: string; count: number }>();
         for (const r of rows) {
           open.set({ kind: r.kind, level: r.level, stage: r.stage, colour: r.colour }, r.count);
@@ -269,10 +265,10 @@ const UNAUTHORIZED = { type: 'about:blank', title: 'Unauthorized 未认证', sta
  * GET /metrics on the API (hidden from OpenAPI) and the intake timer of POST /cases. No API key: Prometheus scrapes
  * with none, and the answer holds counts only; DUBAN_METRICS_TOKEN guards it when the port is reachable from outside.
  */
-export function registerApiMetrics(app: FastifyInstance, deps: { records: Records; policy: Policy }, env: NodeJS.ProcessEnv = process.env): void {
+export function registerApiMetrics(app: FastifyInstance, deps: { records: Records }, env: NodeJS.ProcessEnv = process.env): void {
   enableProcessMetrics();
   instrumentDb(deps.records.db);
-  const gauges = caseGauges(deps.records, deps.policy);
+  const gauges = caseGauges(deps.records);
   const token = metricsTokenFromEnv(env);
   app.addHook('onResponse', (request, reply, done) => {
     if (request.method === 'POST' && request.routeOptions.url === '/cases') intakeDuration.observe({ status: String(reply.statusCode) }, reply.elapsedTime / 1000);

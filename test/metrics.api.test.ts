@@ -1,13 +1,13 @@
-// The API's /metrics on a real PostgreSQL: open duties by kind, level, stage and colour (the board's rule, exact at a
-// given instant), overdue, the optional scrape token, hidden from OpenAPI; the worker's metrics server; the step
-// counter's once-per-entry rule. No Temporal is needed: nothing here starts a case.
+// The API's /metrics on a real PostgreSQL: open duties by kind, level, stage and colour (src/colour.ts with each case's
+// pinned window, exact at a given instant), overdue, the optional scrape token, hidden from OpenAPI; the worker's
+// metrics server; the step counter's once-per-entry rule. No Temporal is needed: nothing here starts a case.
 import { Client, Connection } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { loadApiKeys } from '../src/api/auth.js';
 import { buildApiServer } from '../src/api/server.js';
-import { boardRow } from '../src/board/model.js';
+import { COLOURS, colourOf } from '../src/colour.js';
 import type { CaseRecord } from '../src/caseRecord.js';
 import { ROOT, loadDirectoryFile, loadPolicyFile } from '../src/config.js';
 import type { TimelineEntry } from '../src/messages.js';
@@ -36,8 +36,9 @@ afterAll(async () => {
   await records?.close();
 });
 
-function row(caseId: string, level: CaseRecord['level'], stage: string, deadline: number | null, status: CaseRecord['status'] = 'open'): CaseRecord {
-  return { caseId, kind: 'escalatedVisit', unitId: 'wuli-gov', level, status, stage, receivedAt: '2026-11-25T01:00:00.000Z', deadline: deadline === null ? null : new Date(deadline).toISOString(), overdue: false, closedAt: null, seq: 1, entries: [], points: [] };
+function row(caseId: string, level: CaseRecord['level'], stage: string, deadline: number | null, yellowFrom: number | null, status: CaseRecord['status'] = 'open'): CaseRecord {
+  const iso = (t: number | null): string | null => (t === null ? null : new Date(t).toISOString());
+  return { caseId, kind: 'escalatedVisit', unitId: 'wuli-gov', level, status, stage, receivedAt: '2026-11-25T01:00:00.000Z', deadline: iso(deadline), yellowFrom: iso(yellowFrom), overdue: false, closedAt: null, seq: 1, entries: [], points: [] };
 }
 
 async function scrape(headers: Record<string, string> = { authorization: `Bearer ${TOKEN}` }): Promise<{ status: number; body: string; type: string }> {
@@ -46,31 +47,32 @@ async function scrape(headers: Record<string, string> = { authorization: `Bearer
 }
 
 describe('open duties by colour', () => {
-  // Yellow windows under config/policy.json: district 1 h, city 2 h, beijing 4 h, closure report 24 h.
+  // Each case's yellow window is pinned in its row (yellow_from), as the case's view and the board have it.
   const N = Date.parse('2026-11-25T06:00:00.000Z');
-  const cases: [string, CaseRecord['level'], string, number | null, CaseRecord['status']?][] = [
-    ['visit:C-green', 'district', 'arrival.pending', N + 2 * H],
-    ['visit:C-edge-yellow', 'district', 'arrival.pending', N + 1 * H],
-    ['visit:C-just-green', 'district', 'arrival.pending', N + 1 * H + 1],
-    ['visit:C-at-deadline', 'district', 'arrival.pending', N],
-    ['visit:C-red', 'district', 'arrival.urge', N - 1],
-    ['visit:C-city-yellow', 'city', 'arrival.pending', N + 1.5 * H],
-    ['visit:C-city-green', 'city', 'arrival.pending', N + 2.5 * H],
-    ['visit:C-bj-yellow', 'beijing', 'arrival.pending', N + 3 * H],
-    ['visit:C-bj-red', 'beijing', 'arrival.deduction', N - 10 * H],
-    ['visit:C-report-yellow', 'city', 'closureReport.pending', N + 23 * H],
-    ['visit:C-report-green', 'city', 'closureReport.pending', N + 25 * H],
-    ['visit:C-report-red', 'city', 'closureReport.supervise', N - H],
-    ['visit:C-closed', 'district', 'closed', null, 'closed'],
-    ['visit:C-cancelled', 'district', 'cancelled', null, 'cancelled'],
+  const cases: [string, CaseRecord['level'], string, number | null, number | null, CaseRecord['status']?][] = [
+    ['visit:C-green', 'district', 'arrival.pending', N + 2 * H, N + H],
+    ['visit:C-edge-yellow', 'district', 'arrival.pending', N + H, N],
+    ['visit:C-just-green', 'district', 'arrival.pending', N + H, N + 1],
+    ['visit:C-at-deadline', 'district', 'arrival.pending', N, N - H],
+    ['visit:C-red', 'district', 'arrival.urge', N - 1, N - H - 1],
+    ['visit:C-no-window', 'district', 'arrival.pending', N + 10 * 60_000, null],
+    ['visit:C-city-yellow', 'city', 'arrival.pending', N + 1.5 * H, N - 0.5 * H],
+    ['visit:C-city-green', 'city', 'arrival.pending', N + 2.5 * H, N + 0.5 * H],
+    ['visit:C-bj-yellow', 'beijing', 'arrival.pending', N + 3 * H, N - H],
+    ['visit:C-bj-red', 'beijing', 'arrival.deduction', N - 10 * H, N - 14 * H],
+    ['visit:C-report-yellow', 'city', 'closureReport.pending', N + 48 * H, N - 24 * H],
+    ['visit:C-report-green', 'city', 'closureReport.pending', N + 96 * H, N + 24 * H],
+    ['visit:C-report-red', 'city', 'closureReport.supervise', N - H, N - 73 * H],
+    ['visit:C-closed', 'district', 'closed', null, null, 'closed'],
+    ['visit:C-cancelled', 'district', 'cancelled', null, null, 'cancelled'],
   ];
 
   beforeAll(async () => {
-    for (const [id, level, stage, deadline, status] of cases) await recordCase(records, row(id, level, stage, deadline, status ?? 'open'));
+    for (const [id, level, stage, deadline, yellowFrom, status] of cases) await recordCase(records, row(id, level, stage, deadline, yellowFrom, status ?? 'open'));
   });
 
-  test('counted in SQL exactly as the board colours each row, at a given instant', async () => {
-    expect(await openDutyCounts(records, policy, N)).toEqual([
+  test('counted in SQL exactly as src/colour.ts colours each case, at a given instant', async () => {
+    expect(await openDutyCounts(records, N)).toEqual([
       { kind: 'escalatedVisit', level: 'beijing', stage: 'arrival.deduction', colour: 'red', count: 1 },
       { kind: 'escalatedVisit', level: 'beijing', stage: 'arrival.pending', colour: 'yellow', count: 1 },
       { kind: 'escalatedVisit', level: 'city', stage: 'arrival.pending', colour: 'green', count: 1 },
@@ -78,28 +80,28 @@ describe('open duties by colour', () => {
       { kind: 'escalatedVisit', level: 'city', stage: 'closureReport.pending', colour: 'green', count: 1 },
       { kind: 'escalatedVisit', level: 'city', stage: 'closureReport.pending', colour: 'yellow', count: 1 },
       { kind: 'escalatedVisit', level: 'city', stage: 'closureReport.supervise', colour: 'red', count: 1 },
-      { kind: 'escalatedVisit', level: 'district', stage: 'arrival.pending', colour: 'green', count: 2 },
-      { kind: 'escalatedVisit', level: 'district', stage: 'arrival.pending', colour: 'yellow', count: 2 },
+      { kind: 'escalatedVisit', level: 'district', stage: 'arrival.pending', colour: 'green', count: 3 },
+      { kind: 'escalatedVisit', level: 'district', stage: 'arrival.pending', colour: 'red', count: 1 },
+      { kind: 'escalatedVisit', level: 'district', stage: 'arrival.pending', colour: 'yellow', count: 1 },
       { kind: 'escalatedVisit', level: 'district', stage: 'arrival.urge', colour: 'red', count: 1 },
     ]);
-    // The same colours as the board's rule (src/board/model.ts) row by row.
-    const rows = await listCaseRows(records, { limit: 100, status: 'open' });
-    const board: Record<string, number> = {};
-    for (const r of rows) {
-      const b = boardRow(r, policy, N);
-      const key = `${r.level}|${r.stage}|${b.colour}`;
-      board[key] = (board[key] ?? 0) + 1;
+    // The same as the one rule (src/colour.ts colourOf) case by case.
+    const byRule: Record<string, number> = {};
+    for (const [, level, stage, deadline, yellowFrom, status] of cases) {
+      if ((status ?? 'open') !== 'open') continue;
+      const key = `${level}|${stage}|${colourOf(deadline, yellowFrom, N) ?? 'none'}`;
+      byRule[key] = (byRule[key] ?? 0) + 1;
     }
     const sql: Record<string, number> = {};
-    for (const c of await openDutyCounts(records, policy, N)) sql[`${c.level}|${c.stage}|${c.colour}`] = c.count;
-    expect(sql).toEqual(board);
+    for (const c of await openDutyCounts(records, N)) sql[`${c.level}|${c.stage}|${c.colour}`] = c.count;
+    expect(sql).toEqual(byRule);
   });
 
   test('GET /metrics answers the gauges (now), hidden from OpenAPI, only with the scrape token', async () => {
     // Relative to the real clock with hours of margin: the colours cannot change during the test.
     const now = Date.now();
-    await recordCase(records, row('visit:R-now-red', 'district', 'arrival.supervise', now - 3 * H));
-    await recordCase(records, row('visit:R-now-green', 'beijing', 'arrival.pending', now + 20 * H));
+    await recordCase(records, row('visit:R-now-red', 'district', 'arrival.supervise', now - 3 * H, now - 4 * H));
+    await recordCase(records, row('visit:R-now-green', 'beijing', 'arrival.pending', now + 20 * H, now + 16 * H));
 
     const res = await scrape();
     expect(res.status).toBe(200);
@@ -109,12 +111,14 @@ describe('open duties by colour', () => {
     // Every fixed row above lies in the past or the future by hours or days of real time from the fixed instant N
     // (2026-11-25T06:00Z): what is red now is the rows whose deadline has passed.
     const red = samples(m, 'duban_open_duties', { colour: 'red' }).map((s) => [s.labels.level, s.labels.stage, s.value]);
-    const expectedRed = cases.filter(([, , , d, s]) => (s ?? 'open') === 'open' && d !== null && d < now).length + 1;
+    const expectedRed = cases.filter(([, , , d, , s]) => (s ?? 'open') === 'open' && d !== null && d <= now).length + 1;
     expect(red.reduce((a, r) => a + (r[2] as number), 0)).toBe(expectedRed);
     expect(total(m, 'duban_open_duties', { level: 'district', stage: 'arrival.supervise', colour: 'red' })).toBe(1);
     expect(total(m, 'duban_open_duties', { level: 'beijing', stage: 'arrival.pending' })).toBe(2);
-    // All 12 open rows and the 2 added, nothing closed or cancelled.
-    expect(total(m, 'duban_open_duties')).toBe(14);
+    // All 13 open rows and the 2 added, nothing closed or cancelled.
+    expect(total(m, 'duban_open_duties')).toBe(15);
+    // The list's own colour filter (GET /cases?colour=) finds as many of each colour now.
+    for (const colour of COLOURS) expect(total(m, 'duban_open_duties', { colour }), colour).toBe((await listCaseRows(records, { limit: 100, status: 'open', colour })).length);
     expect(samples(m, 'duban_open_duties', { stage: 'closed' })).toEqual([]);
     expect(total(m, 'duban_overdue_duties')).toBe(expectedRed);
     expect(total(m, 'duban_overdue_duties', { level: 'district', duty: 'arrival' })).toBe(total(m, 'duban_open_duties', { level: 'district', colour: 'red' }));
