@@ -9,7 +9,8 @@ import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ROOT } from '../src/config.js';
 import { SECRET_FILE_VARIABLES } from '../src/secretFiles.js';
-import { workflowSource } from '../src/workflowSource.js';
+import { tracingFromEnv } from '../src/metrics/tracing.js';
+import { tracingRequested, workflowSource } from '../src/workflowSource.js';
 
 type Env = Record<string, string | number | boolean | null>;
 interface Service {
@@ -175,6 +176,7 @@ describe('docker-compose.yml', () => {
     }
     expect(compose.services['duban-setup']!.command![3]).toBe('dist/scripts/ensure-namespace.js');
     expect(existsSync(join(dist, 'workflow-bundle.js'))).toBe(true);
+    expect(existsSync(join(dist, 'workflow-bundle.tracing.js'))).toBe(true);
   });
 
   test('the set-up step gets what connectClient needs in production: the codec key from its secret', () => {
@@ -229,7 +231,7 @@ describe('the image', () => {
     const builtins = new Set([...builtinModules, ...builtinModules.map((m) => `node:${m}`)]);
     const files = (dir: string): string[] => readdirSync(dir).flatMap((n) => (statSync(join(dir, n)).isDirectory() ? files(join(dir, n)) : [join(dir, n)]));
     const packages = new Map<string, string>();
-    for (const file of files(dist).filter((f) => /\.(js|ts)$/.test(f) && !f.endsWith('workflow-bundle.js') && !f.includes('/assets/'))) {
+    for (const file of files(dist).filter((f) => /\.(js|ts)$/.test(f) && !/workflow-bundle[^/]*\.js$/.test(f) && !f.includes('/assets/'))) {
       const code = readFileSync(file, 'utf8');
       for (const [, spec] of code.matchAll(/(?:from\s+|import\(\s*|require(?:\.resolve)?\(\s*)['"]([^'"]+)['"]/g)) {
         if (spec!.startsWith('.') || spec!.startsWith('/') || builtins.has(spec!)) continue;
@@ -271,6 +273,20 @@ describe('the worker’s workflow source (src/workflowSource.ts)', () => {
     expect(() => workflowSource(workflows, [interceptor], { DUBAN_WORKFLOW_BUNDLE: join(tmp, 'missing.js') }, bundle)).toThrow(`DUBAN_WORKFLOW_BUNDLE ${join(tmp, 'missing.js')} does not exist (build it with 'make build')`);
     expect(workflowSource(workflows, [interceptor], {}, bundle)).toEqual({ workflowBundle: { codePath: bundle } });
     expect(workflowSource(workflows, [interceptor], {}, join(tmp, 'none.js'))).toEqual({ workflowsPath: workflows, interceptors: { workflowModules: [interceptor] } });
+  });
+
+  test('with an OTLP endpoint the tracing bundle beside the bundle (when built), as tracingFromEnv decides that tracing is on', async () => {
+    const { workflows, interceptor } = sources();
+    const bundle = join(dist, 'workflow-bundle.js');
+    const traced = { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318' };
+    expect(workflowSource(workflows, [interceptor], traced, bundle)).toEqual({ workflowBundle: { codePath: join(dist, 'workflow-bundle.tracing.js') } });
+    writeFileSync(join(tmp, 'only.js'), '');
+    expect(workflowSource(workflows, [interceptor], traced, join(tmp, 'only.js'))).toEqual({ workflowBundle: { codePath: join(tmp, 'only.js') } });
+    for (const env of [{}, traced, { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://127.0.0.1:4318/v1/traces' }, { OTEL_EXPORTER_OTLP_ENDPOINT: '  ' }]) {
+      const tracing = tracingFromEnv('duban-test', env);
+      expect(tracingRequested(env), JSON.stringify(env)).toBe(tracing !== undefined);
+      await tracing?.shutdown();
+    }
   });
 
   test('compiled code without a bundle falls back from the .ts names to the compiled .js files; the source tree has no bundle', () => {

@@ -8,6 +8,8 @@ import { ApplicationFailure, type Payload } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -390,6 +392,42 @@ describe('the compose sequence as plain processes (DUBAN_ENV=production, secrets
     expect(await exitCode(p, 60_000)).toBe(1);
     expect(p.out()).toContain('password authentication failed for user "duban"');
   });
+
+  test('with an OTLP endpoint the worker takes the tracing bundle: the workflow’s StartActivity spans (workflow interceptors), each notify run under its own', async () => {
+    // RunWorkflow ends with the case, which stays open here; StartActivity spans come only from workflow interceptors in the bundle.
+    // A worker restarted with tracing on: the other one stops first, so the new case runs here.
+    killGroup(worker, 'SIGTERM');
+    await exitCode(worker, 15_000);
+    const spans: { name: string; spanId: string; parentSpanId?: string }[] = [];
+    const receiver = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        const parsed = JSON.parse(body || '{}') as { resourceSpans?: { scopeSpans?: { spans?: { name: string; spanId: string; parentSpanId?: string }[] }[] }[] };
+        for (const rs of parsed.resourceSpans ?? []) for (const ss of rs.scopeSpans ?? []) spans.push(...(ss.spans ?? []));
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+      });
+    });
+    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+    try {
+      const endpoint = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
+      const traced = launch('worker', { ...workerEnv, OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, OTEL_BSP_SCHEDULE_DELAY: '200' });
+      await until('the traced worker polls', () => healthcheck('worker', workerEnv).status === 0 && traced.out().includes('traces to'), (ok) => ok, 60_000);
+      const response = await fetch(`http://127.0.0.1:${apiPort}/cases`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${DEV_KEYS.intake}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ noticeId: `${NOTICE}-T`, level: 'district', receivedAt: new Date().toISOString(), unitId: 'wuli-gov', receptionSite: '区信访局', headcount: 1, matterSummary: '欠薪' }),
+      });
+      expect(response.status).toBe(201);
+      await until('workflow and activity spans', () => spans.map((x) => x.name), (names) => names.includes('StartActivity:notify') && names.includes('RunActivity:notify'), 40_000).catch((err: unknown) => {
+        throw new Error(`${(err as Error).message}; spans ${JSON.stringify(spans.map((x) => x.name))}; worker:\n${traced.out().slice(-3000)}`);
+      });
+      const started = new Set(spans.filter((x) => x.name === 'StartActivity:notify').map((x) => x.spanId));
+      expect(spans.filter((x) => x.name === 'RunActivity:notify').every((x) => x.parentSpanId !== undefined && started.has(x.parentSpanId))).toBe(true);
+    } finally {
+      await new Promise<void>((r) => receiver.close(() => r()));
+    }
+  }, 120_000);
 });
 
 function clientWithKeys(): Client {
