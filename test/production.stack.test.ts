@@ -41,6 +41,7 @@ interface Proc {
 
 const compose = parse(readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8'), { merge: true }) as { services: Record<string, ComposeService> };
 const NOTICE = `PROD-${process.pid}`;
+const METRICS_TOKEN = randomBytes(16).toString('hex');
 
 let tmp: string;
 let app: string;
@@ -49,6 +50,8 @@ const shell: Record<string, string> = {};
 let temporal: TestWorkflowEnvironment;
 let postgres: EmbeddedPostgres;
 let apiPort: number;
+let workerMetricsPort: number;
+let sdkMetricsPort: number;
 let codecPort: number;
 const procs: Proc[] = [];
 const alive = (p: Proc): boolean => p.child.exitCode === null && p.child.signalCode === null;
@@ -192,6 +195,7 @@ beforeAll(async () => {
   // No channel credentials: empty files leave every channel off, so messages go to the outbox.
   for (const name of ['smtp_password', 'twilio_auth_token', 'wecom_webhook_url', 'dingtalk_webhook_url', 'dingtalk_secret']) writeSecret(name, '');
   writeSecret('arrival_secret', `${randomBytes(32).toString('hex')}\n`);
+  writeSecret('metrics_token', `${METRICS_TOKEN}\n`);
 
   // PostgreSQL as the postgres image starts it: superuser temporal with the secret's password, and passwords required.
   postgres = await startEmbeddedPostgres({ dataDir: join(tmp, 'pg'), port: pgPort, settings: { fsync: 'off', synchronous_commit: 'off' } });
@@ -218,7 +222,9 @@ beforeAll(async () => {
   const setupCode = await exitCode(setup, 150_000);
   setupOutput = setup.out();
   if (setupCode !== 0) throw new Error(`duban-setup exited ${setupCode}:\n${setupOutput.slice(-3000)}`);
-  workerEnv = hostEnv('worker');
+  [workerMetricsPort, sdkMetricsPort] = await Promise.all([freePort(), freePort()]);
+  // Ports of their own here (compose: 9464 and 9465 inside the worker's container), loopback as the rest.
+  workerEnv = hostEnv('worker', { DUBAN_WORKER_METRICS_HOST: '127.0.0.1', DUBAN_WORKER_METRICS_PORT: String(workerMetricsPort), DUBAN_SDK_METRICS_ADDRESS: `127.0.0.1:${sdkMetricsPort}` });
   apiEnv = hostEnv('api', { DUBAN_API_HOST: '127.0.0.1', DUBAN_API_PORT: String(apiPort) });
   codecEnv = hostEnv('codec-server', { DUBAN_CODEC_HOST: '127.0.0.1', DUBAN_CODEC_PORT: String(codecPort) });
   worker = launch('worker', workerEnv);
@@ -341,6 +347,18 @@ describe('the compose sequence as plain processes (DUBAN_ENV=production, secrets
     expect([arrived.status, body.caseId, body.arrival !== null]).toEqual([200, caseId, true]);
   });
 
+  test('/metrics answers only with the scrape token from its file: the API’s and the worker’s; Temporal’s SDK metrics on their address', async () => {
+    for (const url of [`http://127.0.0.1:${apiPort}/metrics`, `http://127.0.0.1:${workerMetricsPort}/metrics`]) {
+      expect((await fetch(url)).status, url).toBe(401);
+      const scraped = await fetch(url, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
+      expect(scraped.status, url).toBe(200);
+      expect(await scraped.text(), url).toMatch(/^# (HELP|TYPE) duban_/m);
+    }
+    const sdk = await fetch(`http://127.0.0.1:${sdkMetricsPort}/metrics`);
+    expect(sdk.status).toBe(200);
+    expect(await sdk.text()).toMatch(/temporal_/);
+  });
+
   test('the bundled interceptors refuse a plaintext cancel sent straight to Temporal: nothing is applied', async () => {
     const caseId = `visit:${NOTICE}`;
     const keyed = clientWithKeys();
@@ -388,7 +406,8 @@ describe('the compose sequence as plain processes (DUBAN_ENV=production, secrets
 
   test('with another password in its file the worker stops at start with the database’s refusal', async () => {
     writeSecret('wrong_password', 'not-the-password\n');
-    const p = launch('worker', { ...workerEnv, PGPASSWORD_FILE: join(tmp, 'secrets/wrong_password') });
+    // Metrics off: the running worker holds their ports.
+    const p = launch('worker', { ...workerEnv, PGPASSWORD_FILE: join(tmp, 'secrets/wrong_password'), DUBAN_WORKER_METRICS_PORT: '0', DUBAN_SDK_METRICS_ADDRESS: '' });
     expect(await exitCode(p, 60_000)).toBe(1);
     expect(p.out()).toContain('password authentication failed for user "duban"');
   });
