@@ -84,8 +84,9 @@ try {
   //    records-delta (only new facts per record), REPLAY-DISTRICT-RIDE under records-ride-notify (a step's record on its
   //    notify) with the API's registeredAt in the input and the start memo, REPLAY-DISTRICT-ARRIVAL under
   //    arrival-backdate-rule, REPLAY-DISTRICT-PINNED under pinned-input, REPLAY-DISTRICT-SENDS under sends-beside-loop
-  //    with updates answering a CaseAck, REPLAY-DISTRICT-COLOUR under colour-attribute (and ledger-refusal-alert's code); an existing file is kept, so each keeps the code it was recorded with.
-  for (const noticeId of ['REPLAY-DISTRICT-RECORDS', 'REPLAY-DISTRICT-DELTA', 'REPLAY-DISTRICT-RIDE', 'REPLAY-DISTRICT-ARRIVAL', 'REPLAY-DISTRICT-PINNED', 'REPLAY-DISTRICT-SENDS', 'REPLAY-DISTRICT-COLOUR']) {
+  //    with updates answering a CaseAck, REPLAY-DISTRICT-COLOUR under colour-attribute (and ledger-refusal-alert's code), REPLAY-DISTRICT-BESIDE under
+  //    records-ride-beside; an existing file is kept, so each keeps the code it was recorded with.
+  for (const noticeId of ['REPLAY-DISTRICT-RECORDS', 'REPLAY-DISTRICT-DELTA', 'REPLAY-DISTRICT-RIDE', 'REPLAY-DISTRICT-ARRIVAL', 'REPLAY-DISTRICT-PINNED', 'REPLAY-DISTRICT-SENDS', 'REPLAY-DISTRICT-COLOUR', 'REPLAY-DISTRICT-BESIDE']) {
     t0 = await h.env.currentTimeMs();
     const c = await startVisit(h, sampleNotice('district', t0, { noticeId, unitId: 'dongcun' }));
     await waitForStep(c, `arrival.reminder.1h@${t0 + 3 * H}`);

@@ -18,6 +18,7 @@ test('the kept histories are there', () => {
     'visit__REPLAY-BEIJING-FULL.json',
     'visit__REPLAY-CITY-CLOSED.json',
     'visit__REPLAY-DISTRICT-ARRIVAL.json',
+    'visit__REPLAY-DISTRICT-BESIDE.json',
     'visit__REPLAY-DISTRICT-CANCEL.json',
     'visit__REPLAY-DISTRICT-COLOUR.json',
     'visit__REPLAY-DISTRICT-DELTA.json',

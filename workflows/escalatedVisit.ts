@@ -135,6 +135,12 @@ const LEDGER_REFUSAL_ALERT_PATCH = 'ledger-refusal-alert';
 /** Histories recorded before the case kept its colour (DubanColour) and woke at the yellow window to change it. */
 const COLOUR_ATTRIBUTE_PATCH = 'colour-attribute';
 
+/**
+ * Histories recorded before a change's record waited for the notice the idle sender was about to take (since the sends
+ * went beside the loop, the recorder took every change first and a step cost two activities again).
+ */
+const RECORDS_RIDE_BESIDE_PATCH = 'records-ride-beside';
+
 /** Histories recorded before the workflow took its input as pinned (it re-parsed notice and policy with the schemas). */
 const PINNED_INPUT_PATCH = 'pinned-input';
 
@@ -175,6 +181,7 @@ export async function escalatedVisit(input: EscalatedVisitInput): Promise<CaseVi
   const arrivalBackdateRule = patched(ARRIVAL_BACKDATE_PATCH);
   const sendsBeside = recordsRide && patched(SENDS_BESIDE_LOOP_PATCH);
   const colourAttribute = patched(COLOUR_ATTRIBUTE_PATCH);
+  const rideBeside = sendsBeside && patched(RECORDS_RIDE_BESIDE_PATCH);
   const maxBackdateMs = parseDuration(policy.arrival.maxBackdate);
   let unit = input.unit;
   let status: CaseView['status'] = 'open';
@@ -240,6 +247,9 @@ export async function escalatedVisit(input: EscalatedVisitInput): Promise<CaseVi
     ]);
   };
 
+  // The sender (since the patch sends-beside-loop) waits for work, and the notice at the queue's head may go.
+  let senderIdle = false;
+  const sendable = (): boolean => outgoing.length > 0 && !held.has(outgoing[0]!);
   // Work that must finish before the case ends but never holds back the ladder: records and late documents.
   const background: Promise<void>[] = [];
   let viewDirty = true;
@@ -247,7 +257,8 @@ export async function escalatedVisit(input: EscalatedVisitInput): Promise<CaseVi
   let recordedSeq = 0;
   const recorder = async (): Promise<void> => {
     for (;;) {
-      await condition(() => viewDirty || ended);
+      // A notice queued for the idle sender (at once, or once its document is in: ≤ 2 s) carries the change.
+      await condition(() => (viewDirty && !(rideBeside && senderIdle && outgoing.length > 0)) || ended);
       if (!viewDirty) return;
       viewDirty = false;
       // The latest view each time: writes coalesce, and the writer keeps the newest one (view_seq).
@@ -692,7 +703,9 @@ export async function escalatedVisit(input: EscalatedVisitInput): Promise<CaseVi
   let sendsClosed = false;
   const sender = async (): Promise<void> => {
     for (;;) {
-      await condition(() => (outgoing.length > 0 && !held.has(outgoing[0]!)) || (sendsClosed && outgoing.length === 0));
+      senderIdle = true;
+      await condition(() => sendable() || (sendsClosed && outgoing.length === 0));
+      senderIdle = false;
       if (outgoing.length === 0) return;
       await sendOutgoing();
     }
