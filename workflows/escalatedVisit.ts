@@ -248,7 +248,8 @@ export async function escalatedVisit(input: EscalatedVisitInput): Promise<CaseVi
   };
 
   // The sender (since the patch sends-beside-loop) waits for work, and the notice at the queue's head may go.
-  let senderIdle = false;
+  // It starts idle (below, after the recorder): so the opening record rides on the alert too.
+  let senderIdle = rideBeside;
   const sendable = (): boolean => outgoing.length > 0 && !held.has(outgoing[0]!);
   // Work that must finish before the case ends but never holds back the ladder: records and late documents.
   const background: Promise<void>[] = [];
@@ -711,8 +712,9 @@ export async function escalatedVisit(input: EscalatedVisitInput): Promise<CaseVi
     }
   };
 
-  const recording = recordsInDatabase ? recorder() : Promise.resolve();
+  // The alert first (state only, no command): the recorder then sees it queued and lets the opening record ride on it.
   queueNotice('alert', 'alert');
+  const recording = recordsInDatabase ? recorder() : Promise.resolve();
   const sending = sendsBeside ? sender() : Promise.resolve();
   // Before the patch a queued notice woke the loop to send it; since, the sender does.
   const wakes = (seen: number): boolean => factsVersion !== seen || (!sendsBeside && outgoing.length > 0);
