@@ -8,6 +8,8 @@ import { createDataConverter, loadCodec } from './src/codec.js';
 import { openRecords } from './src/records/index.js';
 import { loadConfig, loadDirectoryFile, loadPolicyFile } from './src/config.js';
 import { logger } from './src/log.js';
+import { tracingFromEnv } from './src/metrics/tracing.js';
+import { OpenTelemetryWorkflowClientInterceptor } from '@temporalio/interceptors-opentelemetry';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -17,7 +19,14 @@ async function main(): Promise<void> {
   // Lazy: the API starts (and answers /readyz with 503) while Temporal is still down.
   const connection = Connection.lazy({ address: config.temporalAddress });
   const codec = loadCodec();
-  const client = new Client({ connection, namespace: config.namespace, dataConverter: createDataConverter(codec) });
+  // With an OTLP endpoint the API's Temporal calls are spans too: a case's trace starts at the request that started it.
+  const tracing = tracingFromEnv('duban-api');
+  const client = new Client({
+    connection,
+    namespace: config.namespace,
+    dataConverter: createDataConverter(codec),
+    ...(tracing ? { interceptors: { workflow: [new OpenTelemetryWorkflowClientInterceptor()] } } : {}),
+  });
   // The store of record: its migrations run here; a failing one stops start-up with its name.
   const records = await openRecords(codec.codec);
   const host = process.env.DUBAN_API_HOST ?? '127.0.0.1';
@@ -45,8 +54,11 @@ async function main(): Promise<void> {
     ...(process.env.DUBAN_API_PAGE_SECRET ? { pageTokenSecret: process.env.DUBAN_API_PAGE_SECRET } : {}),
   });
   await app.listen({ host, port });
-  console.log(`duban API on http://${host}:${port} (docs: /docs, OpenAPI: /openapi.json), ${keys.length} API keys`);
-  const stop = (): void => void app.close().then(() => process.exit(0));
+  console.log(`duban API on http://${host}:${port} (docs: /docs, OpenAPI: /openapi.json), ${keys.length} API keys${tracing ? `, traces to ${tracing.endpoint}` : ''}`);
+  const stop = (): void => void app.close().then(async () => {
+    await tracing?.shutdown();
+    process.exit(0);
+  });
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
 }

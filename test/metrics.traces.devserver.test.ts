@@ -37,6 +37,9 @@ let otlpPort = 0;
 const bodies: string[] = [];
 const spans: Span[] = [];
 let client: Client;
+let childEnv: NodeJS.ProcessEnv = {};
+let api: ChildProcess | undefined;
+let apiOutput = '';
 
 interface OtlpJson {
   resourceSpans?: { resource?: { attributes?: { key: string; value: { stringValue?: string } }[] }; scopeSpans?: { spans?: { name: string; traceId: string; spanId: string; parentSpanId?: string }[] }[] }[];
@@ -69,7 +72,7 @@ beforeAll(async () => {
   const keys = JSON.stringify({ current: 'k1', keys: { k1: randomBytes(32).toString('base64') } });
   client = new Client({ connection: env.connection, namespace: env.namespace ?? 'default', dataConverter: createDataConverter(loadCodec({ DUBAN_CODEC_KEYS: keys })) });
   const dir = mkdtempSync(join(tmpdir(), 'duban-traces-'));
-  const childEnv: NodeJS.ProcessEnv = {
+  childEnv = {
     ...process.env,
     TEMPORAL_ADDRESS: env.address,
     TEMPORAL_NAMESPACE: env.namespace ?? 'default',
@@ -90,6 +93,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
+  if (api && api.exitCode === null) api.kill('SIGKILL');
   if (child && child.exitCode === null) {
     const exited = new Promise((r) => child!.once('exit', r));
     child.kill('SIGTERM');
@@ -137,4 +141,24 @@ test('a case registered, alerted and cancelled: the workflow and its activities 
   // Spans carry IDs and type names only: no matter, site, name or phone of the notice or the directory.
   const all = bodies.join('\n');
   for (const secret of ['征地补偿款发放争议', '市信访局接待大厅', '重复登记', '张建国', '+8613800000101']) expect(all).not.toContain(secret);
+}, 120_000);
+
+test("the API's Temporal calls start the case's trace: its StartWorkflow span is the parent trace of the worker's RunWorkflow", async () => {
+  const port = await freePort();
+  api = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'api.ts')], { cwd: ROOT, env: { ...childEnv, DUBAN_API_PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] });
+  api.stdout!.on('data', (c: Buffer) => (apiOutput += c.toString()));
+  api.stderr!.on('data', (c: Buffer) => (apiOutput += c.toString()));
+  await until('the API process', () => apiOutput, (o) => o.includes('duban API on') || api?.exitCode !== null, 60_000);
+  expect(apiOutput).toContain(`, traces to http://127.0.0.1:${otlpPort}/`);
+  const notice = sampleNotice('district', Date.now() - 1000);
+  const res = await fetch(`http://127.0.0.1:${port}/cases`, { method: 'POST', headers: { authorization: 'Bearer dev-intake-key', 'content-type': 'application/json' }, body: JSON.stringify(notice) });
+  expect(res.status).toBe(201);
+  const caseId = `visit:${notice.noticeId}`;
+  await until('the alert', () => client.workflow.getHandle(caseId).query(caseQuery), (v: CaseView) => v.timeline.some((e) => e.type === 'alert'), 30_000);
+  const started = (): Span[] => spans.filter((x) => x.service === 'duban-api' && x.name === 'StartWorkflow:escalatedVisit');
+  const runIn = (traceId: string): Span[] => spans.filter((x) => x.service === 'duban-worker' && x.name === 'RunWorkflow:escalatedVisit' && x.traceId === traceId);
+  // The workflow's span ends (and is sent) when the case does.
+  await client.workflow.getHandle(caseId).executeUpdate(cancelUpdate, { args: [{ reason: '测试结束', actor: supervisor }] });
+  await client.workflow.getHandle(caseId).result();
+  await until('the API span and the workflow under it', () => started().map((x) => runIn(x.traceId).length), (n) => n.length === 1 && n[0]! > 0, 30_000);
 }, 120_000);
