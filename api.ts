@@ -8,6 +8,7 @@ import { createDataConverter, loadCodec } from './src/codec.js';
 import { openRecords } from './src/records/index.js';
 import { loadConfig, loadDirectoryFile, loadPolicyFile } from './src/config.js';
 import { logger } from './src/log.js';
+import { temporalConnectionOptions } from './src/temporalConnection.js';
 import { tracingFromEnv } from './src/metrics/tracing.js';
 import { OpenTelemetryWorkflowClientInterceptor } from '@temporalio/interceptors-opentelemetry';
 
@@ -17,7 +18,7 @@ async function main(): Promise<void> {
   const directory = loadDirectoryFile(config.directoryFile);
   const keys = loadApiKeys();
   // Lazy: the API starts (and answers /readyz with 503) while Temporal is still down.
-  const connection = Connection.lazy({ address: config.temporalAddress });
+  const connection = Connection.lazy({ ...temporalConnectionOptions(), address: config.temporalAddress });
   const codec = loadCodec();
   // With an OTLP endpoint the API's Temporal calls are spans too: a case's trace starts at the request that started it.
   const tracing = tracingFromEnv('duban-api');

@@ -9,6 +9,7 @@ import { loadConfig, loadDirectoryFile, loadPolicyFile } from './src/config.js';
 import { createDataConverter, createWorkerDataConverter, isProduction, loadCodec } from './src/codec.js';
 import { activityLog, installTemporalLogging, logger } from './src/log.js';
 import { connectClient } from './src/temporal.js';
+import { temporalConnectionOptions } from './src/temporalConnection.js';
 import { openRecords } from './src/records/index.js';
 import { documentLoader } from './src/records/documents.js';
 import { instrumentDb, sdkMetricsFromEnv, startWorkerMetrics, workerMetricsAddressFromEnv } from './src/metrics.js';
@@ -60,7 +61,7 @@ async function main(): Promise<void> {
   const metricsAddress = workerMetricsAddressFromEnv();
   // Traces only with an OTLP endpoint: the plugin on the connection reaches the worker built on it.
   const tracing = tracingFromEnv('duban-worker');
-  const connection = await NativeConnection.connect({ address: config.temporalAddress, ...(tracing ? { plugins: [tracing.plugin] } : {}) });
+  const connection = await NativeConnection.connect({ ...temporalConnectionOptions(), address: config.temporalAddress, ...(tracing ? { plugins: [tracing.plugin] } : {}) });
   const client = await connectClient(config.temporalAddress, config.namespace, { dataConverter });
   // The store of record: its migrations run here; a failing one stops start-up with its name.
   const records = await openRecords(codec.codec);

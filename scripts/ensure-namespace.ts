@@ -1,4 +1,5 @@
 // One-shot set-up for a cluster: registers duban's namespace, search attributes and the circular's Schedule, retrying until Temporal answers.
+import { temporalConnectionOptions } from '../src/temporalConnection.js';
 import { Connection } from '@temporalio/client';
 import { loadConfig } from '../src/config.js';
 import { ensureCircularSchedule } from '../src/circular/schedule.js';
@@ -8,7 +9,7 @@ const config = loadConfig();
 const end = Date.now() + 120_000;
 for (;;) {
   try {
-    const connection = await Connection.connect({ address: config.temporalAddress, connectTimeout: 2000 });
+    const connection = await Connection.connect({ ...temporalConnectionOptions(), address: config.temporalAddress, connectTimeout: 2000 });
     await ensureNamespace(connection, config.namespace, { retentionDays: retentionDaysFromEnv() });
     await connection.close();
     const client = await connectClient(config.temporalAddress, config.namespace);

@@ -5,6 +5,7 @@ import { msToTs } from '@temporalio/common/lib/time.js';
 import proto from '@temporalio/proto';
 import { createDataConverter } from './codec.js';
 import { SEARCH_ATTRIBUTE_KEYS } from './searchAttributes.js';
+import { temporalConnectionOptions } from './temporalConnection.js';
 
 const { temporal } = proto;
 
@@ -15,9 +16,10 @@ const INDEXED_TYPE: Record<string, proto.temporal.api.enums.v1.IndexedValueType>
 };
 
 /** A client whose payloads and failures are encrypted: by default with the codec from the environment (loadCodec()). */
-export async function connectClient(address: string, namespace: string, options: { dataConverter?: DataConverter } = {}): Promise<Client> {
+export async function connectClient(address: string, namespace: string, options: { dataConverter?: DataConverter; env?: NodeJS.ProcessEnv } = {}): Promise<Client> {
   const dataConverter = options.dataConverter ?? createDataConverter();
-  const connection = await Connection.connect({ address });
+  // TLS, client certificate or API key from the environment (a cluster or Temporal Cloud); none for the dev server.
+  const connection = await Connection.connect({ ...temporalConnectionOptions(options.env), address });
   return new Client({ connection, namespace, dataConverter });
 }
 
