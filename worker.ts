@@ -10,6 +10,7 @@ import { createDataConverter, createWorkerDataConverter, isProduction, loadCodec
 import { activityLog, installTemporalLogging, logger } from './src/log.js';
 import { connectClient } from './src/temporal.js';
 import { temporalConnectionOptions } from './src/temporalConnection.js';
+import { workerTuningFromEnv, type WorkerTuning } from './src/workerTuning.js';
 import { openRecords } from './src/records/index.js';
 import { documentLoader } from './src/records/documents.js';
 import { instrumentDb, sdkMetricsFromEnv, startWorkerMetrics, workerMetricsAddressFromEnv } from './src/metrics.js';
@@ -28,6 +29,8 @@ export interface DubanWorkerOptions {
   activities: ActivityDeps;
   /** Production passes createWorkerDataConverter() (src/codec.ts): encrypted payloads and failures, plaintext refused. Omitted: plain payloads. */
   dataConverter?: DataConverter;
+  /** Cache size, concurrency, pollers (main() reads them from DUBAN_WORKER_*; omitted: the SDK's defaults). */
+  tuning?: WorkerTuning;
 }
 
 export function createDubanWorker(options: DubanWorkerOptions): Promise<Worker> {
@@ -43,11 +46,13 @@ export function createDubanWorker(options: DubanWorkerOptions): Promise<Worker> 
     // A lost worker's cached cases go back to the shared queue after 3 s, not Temporal's default 10 s (issue 14 item 4).
     stickyQueueScheduleToStartTimeout: '3s',
     ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),
+    ...options.tuning,
   });
 }
 
 async function main(): Promise<void> {
   const config = loadConfig();
+  const tuning = workerTuningFromEnv(); // a bad DUBAN_WORKER_* value stops start-up here, naming it
   loadPolicyFile(config.policyFile); // an invalid policy stops start-up here, naming the field
   const directory = loadDirectoryFile(config.directoryFile);
   const codec = loadCodec(); // in production, no configured key stops start-up here in one line
@@ -78,10 +83,11 @@ async function main(): Promise<void> {
     taskQueue: config.taskQueue,
     activities: { directory: () => directory, client, records, taskQueue: config.taskQueue, outboxDir: config.outboxDir, dataDir: config.dataDir, log: activityLog(logger), channelSet, ...(arrivalLinks ? { arrivalLinks } : {}) },
     dataConverter: workerDataConverter,
+    tuning,
   });
   const { server: metricsServer, line: metricsLine } = await startWorkerMetrics(metricsAddress);
   console.log(`duban worker: ${metricsLine}${sdkMetrics ? `, Temporal SDK metrics on http://${sdkMetrics.prometheus.bindAddress}/metrics` : ''}${tracing ? `, traces to ${tracing.endpoint}` : ''}`);
-  console.log(`duban worker: namespace ${config.namespace}, task queue ${config.taskQueue}, ${config.temporalAddress}, payloads encrypted with key ${codec.codec.currentKeyId} (${codec.source})${isProduction() ? '; inputs not encrypted with a configured key are refused' : ''}`);
+  console.log(`duban worker: namespace ${config.namespace}, task queue ${config.taskQueue}, ${config.temporalAddress}, payloads encrypted with key ${codec.codec.currentKeyId} (${codec.source})${isProduction() ? '; inputs not encrypted with a configured key are refused' : ''}; caches up to ${tuning.maxCachedWorkflows} cases (DUBAN_WORKER_MAX_CACHED_WORKFLOWS)`);
   await worker.run();
   await metricsServer?.close();
   await tracing?.shutdown();
