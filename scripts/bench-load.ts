@@ -313,6 +313,8 @@ async function main(): Promise<void> {
     DUBAN_PUBLIC_URL: apiUrl,
     DUBAN_API_HOST: '127.0.0.1',
     DUBAN_API_PORT: String(apiPort),
+    // Every ladder of the burst stays cached, as before the worker's cache had a default bound (250).
+    DUBAN_WORKER_MAX_CACHED_WORKFLOWS: process.env.DUBAN_WORKER_MAX_CACHED_WORKFLOWS ?? '2000',
   };
 
   const workers: Proc[] = [];

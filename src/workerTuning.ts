@@ -3,8 +3,8 @@ import type { WorkerOptions } from '@temporalio/worker';
 
 export type WorkerTuning = Pick<WorkerOptions, 'maxCachedWorkflows' | 'maxConcurrentWorkflowTaskExecutions' | 'maxConcurrentActivityTaskExecutions' | 'maxConcurrentWorkflowTaskPolls' | 'maxConcurrentActivityTaskPolls'>;
 
-/** Cases kept in the worker's cache by default: bounds memory (≈ 0.5 MB a cached case) whatever the number open. */
-export const DEFAULT_MAX_CACHED_WORKFLOWS = 1000;
+/** Cases kept in the worker's cache by default: about 1.4 MB each (bench:open-cases), so memory stays bounded whatever the number open. */
+export const DEFAULT_MAX_CACHED_WORKFLOWS = 250;
 
 const SETTINGS: [keyof WorkerTuning, string, number, number][] = [
   ['maxCachedWorkflows', 'DUBAN_WORKER_MAX_CACHED_WORKFLOWS', 0, 1_000_000],

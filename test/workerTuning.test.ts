@@ -4,7 +4,7 @@ import { DEFAULT_MAX_CACHED_WORKFLOWS, workerTuningFromEnv } from '../src/worker
 
 test('defaults: a bounded cache, the rest as the SDK sets it', () => {
   expect(workerTuningFromEnv({})).toEqual({ maxCachedWorkflows: DEFAULT_MAX_CACHED_WORKFLOWS });
-  expect(DEFAULT_MAX_CACHED_WORKFLOWS).toBe(1000);
+  expect(DEFAULT_MAX_CACHED_WORKFLOWS).toBe(250);
 });
 
 test('every setting from its variable', () => {
