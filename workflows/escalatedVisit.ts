@@ -644,6 +644,18 @@ export async function escalatedVisit(input: EscalatedVisitInput): Promise<CaseVi
     }
   };
 
+  // The step's document issued in the background (it never holds back the ladder); settled once the database answered.
+  const documentInBackground = (step: PlannedStep, kind: DocumentKind, now: number): { settled: boolean; documents: NotifyRequest['documents'] | null } => {
+    const issuing: { settled: boolean; documents: NotifyRequest['documents'] | null } = { settled: false, documents: null };
+    background.push(
+      issueDocument(step, kind, now).then((issued) => {
+        issuing.documents = issued ?? null;
+        issuing.settled = true;
+      }),
+    );
+    return issuing;
+  };
+
   const executeStep = async (step: PlannedStep): Promise<void> => {
     const now = Date.now();
     facts = { ...facts, done: { ...facts.done, [step.key]: now } };
@@ -662,32 +674,20 @@ export async function escalatedVisit(input: EscalatedVisitInput): Promise<CaseVi
       // Queued at its step and held, in its place, until the document is in or the grace is over: the loop goes on.
       const request = queueNotice(step.kind, step.key);
       held.add(request);
-      let documents: NotifyRequest['documents'] | null = null;
-      let settled = false;
+      const issuing = documentInBackground(step, step.kind, now);
       background.push(
-        issueDocument(step, step.kind, now).then((issued) => {
-          documents = issued ?? null;
-          settled = true;
-        }),
         (async () => {
-          await condition(() => settled, DOCUMENT_GRACE_MS);
-          if (documents) request.documents = documents;
+          await condition(() => issuing.settled, DOCUMENT_GRACE_MS);
+          if (issuing.documents) request.documents = issuing.documents;
           held.delete(request);
         })(),
       );
     } else if ((step.kind === 'urge' || step.kind === 'supervise') && recordsInDatabase) {
       // The notice goes out at its step; it carries the document only if the database answered within the grace.
       const request = queueNotice(step.kind, step.key);
-      let documents: NotifyRequest['documents'] | null = null;
-      let settled = false;
-      background.push(
-        issueDocument(step, step.kind, now).then((issued) => {
-          documents = issued ?? null;
-          settled = true;
-        }),
-      );
-      await condition(() => settled, DOCUMENT_GRACE_MS);
-      if (documents) request.documents = documents;
+      const issuing = documentInBackground(step, step.kind, now);
+      await condition(() => issuing.settled, DOCUMENT_GRACE_MS);
+      if (issuing.documents) request.documents = issuing.documents;
     } else if ((step.kind === 'urge' || step.kind === 'supervise') && patched(OFFICIAL_DOCUMENTS_PATCH)) {
       // Queued first, so an update during the document's activity (an arrival) cannot change what this notice says.
       const request = queueNotice(step.kind, step.key);
