@@ -5,7 +5,6 @@
 // peers received.
 import { Client } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
@@ -21,6 +20,7 @@ import { freePort } from '../src/net.js';
 import { openRecords, type Records } from '../src/records/index.js';
 import { ensureNamespace } from '../src/temporal.js';
 import { INVALID_NUMBER, TWILIO_FROM, TWILIO_SID, TWILIO_TOKEN, alertDirectory, startSmtpPeer, startTwilioPeer, twilioError, type SmtpPeer, type TwilioPeer } from './alertHelpers.js';
+import { startScript, type ScriptProcess } from './processHelpers.js';
 import { freshDatabase } from './db.js';
 import { createDevServerEnv, demoPolicy, policy, until } from './helpers.js';
 import { byLabel, parseMetrics, samples, total, type Sample } from './metrics.scrape.js';
@@ -29,8 +29,7 @@ const TASK_QUEUE = 'duban-metrics';
 let env: TestWorkflowEnvironment;
 let smtp: SmtpPeer;
 let twilioPeer: TwilioPeer;
-let child: ChildProcess | undefined;
-let output = '';
+let worker: ScriptProcess | undefined;
 let records: Records | undefined;
 let api: FastifyInstance | undefined;
 let client: Client;
@@ -71,23 +70,12 @@ beforeAll(async () => {
     SMTP_FROM: '督办系统 <duban@xfb.example.cn>',
   };
   delete childEnv.DUBAN_METRICS_TOKEN;
-  // node itself runs worker.ts (its main()), as `npm run worker` does through tsx.
-  child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'worker.ts')], { cwd: ROOT, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
-  child.stdout!.on('data', (c: Buffer) => (output += c.toString()));
-  child.stderr!.on('data', (c: Buffer) => (output += c.toString()));
-  await until('the worker process', () => output, (o) => o.includes('duban worker: namespace') || child?.exitCode !== null, 60_000);
-  if (child.exitCode !== null) throw new Error(`worker exited: ${output}`);
+  worker = await startScript('worker.ts', childEnv, 'duban worker: namespace');
   api = await buildApiServer({ client, records, namespace: env.namespace ?? 'default', taskQueue: TASK_QUEUE, policy: demoPolicy, directory: alertDirectory(), keys: loadApiKeys({}) });
 }, 120_000);
 
 afterAll(async () => {
-  if (child && child.exitCode === null) {
-    const exited = new Promise((r) => child!.once('exit', r));
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child?.kill('SIGKILL'), 15_000);
-    await exited;
-    clearTimeout(timer);
-  }
+  await worker?.stop();
   await api?.close();
   await records?.db.end();
   await Promise.all([smtp?.stop(), twilioPeer?.close()]);
@@ -166,7 +154,7 @@ test('one district ladder: steps fired, alerts by channel and event, intake, ope
   const queried = [...new Set([...dashboard.matchAll(/\b(temporal_[a-z0-9_]+)/g)].map((x) => x[1]!))];
   expect(queried.length).toBeGreaterThanOrEqual(6);
   for (const name of queried) expect(sdkNames, name).toContain(name);
-  expect(output).toContain(`duban worker: metrics on http://127.0.0.1:${workerPort}/metrics, Temporal SDK metrics on http://127.0.0.1:${sdkPort}/metrics`);
+  expect(worker!.output()).toContain(`duban worker: metrics on http://127.0.0.1:${workerPort}/metrics, Temporal SDK metrics on http://127.0.0.1:${sdkPort}/metrics`);
 }, 180_000);
 
 test('alerts that fail: a transient refusal retried, a permanent one, the unreachable leader reported — counted by channel and event', async () => {

@@ -3,7 +3,6 @@
 // gets the workflow's and the activities' spans, linked in one trace, with no personal data in them.
 import { Client } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -12,11 +11,11 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { startEscalatedVisit } from '../src/cases.js';
 import { createDataConverter, loadCodec } from '../src/codec.js';
-import { ROOT } from '../src/config.js';
 import { cancelUpdate, caseQuery, type CaseView } from '../src/messages.js';
 import { tracingFromEnv } from '../src/metrics/tracing.js';
 import { freePort } from '../src/net.js';
 import { ensureNamespace } from '../src/temporal.js';
+import { startScript, type ScriptProcess } from './processHelpers.js';
 import { freshDatabase } from './db.js';
 import { createDevServerEnv, directory, intake, policy, sampleNotice, supervisor, until } from './helpers.js';
 
@@ -30,16 +29,14 @@ interface Span {
 
 const TASK_QUEUE = 'duban-traces';
 let env: TestWorkflowEnvironment;
-let child: ChildProcess | undefined;
-let output = '';
+let worker: ScriptProcess | undefined;
 let receiver: Server | undefined;
 let otlpPort = 0;
 const bodies: string[] = [];
 const spans: Span[] = [];
 let client: Client;
 let childEnv: NodeJS.ProcessEnv = {};
-let api: ChildProcess | undefined;
-let apiOutput = '';
+let api: ScriptProcess | undefined;
 
 interface OtlpJson {
   resourceSpans?: { resource?: { attributes?: { key: string; value: { stringValue?: string } }[] }; scopeSpans?: { spans?: { name: string; traceId: string; spanId: string; parentSpanId?: string }[] }[] }[];
@@ -85,22 +82,12 @@ beforeAll(async () => {
     OTEL_BSP_SCHEDULE_DELAY: '200',
   };
   delete childEnv.DUBAN_SDK_METRICS_ADDRESS;
-  child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'worker.ts')], { cwd: ROOT, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
-  child.stdout!.on('data', (c: Buffer) => (output += c.toString()));
-  child.stderr!.on('data', (c: Buffer) => (output += c.toString()));
-  await until('the worker process', () => output, (o) => o.includes('duban worker: namespace') || child?.exitCode !== null, 60_000);
-  if (child.exitCode !== null) throw new Error(`worker exited: ${output}`);
+  worker = await startScript('worker.ts', childEnv, 'duban worker: namespace');
 }, 120_000);
 
 afterAll(async () => {
-  if (api && api.exitCode === null) api.kill('SIGKILL');
-  if (child && child.exitCode === null) {
-    const exited = new Promise((r) => child!.once('exit', r));
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child?.kill('SIGKILL'), 15_000);
-    await exited;
-    clearTimeout(timer);
-  }
+  await api?.stop();
+  await worker?.stop();
   await new Promise<void>((r) => (receiver ? receiver.close(() => r()) : r()));
   await env?.teardown();
 }, 60_000);
@@ -111,7 +98,7 @@ test('no OTLP endpoint, no tracing', () => {
 });
 
 test('a case registered, alerted and cancelled: the workflow and its activities in one trace, sent by OTLP', async () => {
-  expect(output).toContain(`duban worker: no metrics server (DUBAN_WORKER_METRICS_PORT=0), traces to http://127.0.0.1:${otlpPort}/`);
+  expect(worker!.output()).toContain(`duban worker: no metrics server (DUBAN_WORKER_METRICS_PORT=0), traces to http://127.0.0.1:${otlpPort}/`);
   const now = Date.now();
   const c = await startEscalatedVisit(sampleNotice('district', now), { client, taskQueue: TASK_QUEUE, policy, directory, actor: intake, now });
   await until('the alert', () => c.handle.query(caseQuery), (v: CaseView) => v.timeline.some((e) => e.type === 'alert'), 30_000);
@@ -145,11 +132,8 @@ test('a case registered, alerted and cancelled: the workflow and its activities 
 
 test("the API's Temporal calls start the case's trace: its StartWorkflow span is the parent trace of the worker's RunWorkflow", async () => {
   const port = await freePort();
-  api = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'api.ts')], { cwd: ROOT, env: { ...childEnv, DUBAN_API_PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] });
-  api.stdout!.on('data', (c: Buffer) => (apiOutput += c.toString()));
-  api.stderr!.on('data', (c: Buffer) => (apiOutput += c.toString()));
-  await until('the API process', () => apiOutput, (o) => o.includes('duban API on') || api?.exitCode !== null, 60_000);
-  expect(apiOutput).toContain(`, traces to http://127.0.0.1:${otlpPort}/`);
+  api = await startScript('api.ts', { ...childEnv, DUBAN_API_PORT: String(port) }, 'duban API on');
+  expect(api.output()).toContain(`, traces to http://127.0.0.1:${otlpPort}/`);
   const notice = sampleNotice('district', Date.now() - 1000);
   const res = await fetch(`http://127.0.0.1:${port}/cases`, { method: 'POST', headers: { authorization: 'Bearer dev-intake-key', 'content-type': 'application/json' }, body: JSON.stringify(notice) });
   expect(res.status).toBe(201);
