@@ -4,8 +4,24 @@ export type Level = (typeof LEVELS)[number];
 
 export const LEVEL_LABEL: Record<Level, string> = { district: '到区', city: '到市', beijing: '进京' };
 
-export type Milestone = 'arrival' | 'closureReport';
-export const MILESTONE_LABEL: Record<Milestone, string> = { arrival: '到达现场', closureReport: '书面报结果销案' };
+/** The duties duban tracks; each is registered once in src/duties/registry.ts. */
+export const DUTY_KINDS = ['escalatedVisit', 'assignedCase'] as const;
+export type DutyKind = (typeof DUTY_KINDS)[number];
+
+/** Milestones of an escalated visit: the leaders' arrival, then the written report of the result. */
+export const VISIT_MILESTONES = ['arrival', 'closureReport'] as const;
+/** Milestones of an assigned case (信访工作条例): acceptance decision, handling and reply, 复查 and 复核 opinions. */
+export const ASSIGNED_CASE_MILESTONES = ['acceptance', 'handling', 'review', 'reexamination'] as const;
+export const MILESTONES = [...VISIT_MILESTONES, ...ASSIGNED_CASE_MILESTONES] as const;
+export type Milestone = (typeof MILESTONES)[number];
+export const MILESTONE_LABEL: Record<Milestone, string> = {
+  arrival: '到达现场',
+  closureReport: '书面报结果销案',
+  acceptance: '受理告知',
+  handling: '办理答复',
+  review: '复查意见',
+  reexamination: '复核意见',
+};
 
 export const LEADER_ROLES = ['principal', 'inCharge'] as const;
 export type LeaderRole = (typeof LEADER_ROLES)[number];

@@ -1,7 +1,7 @@
 // The escalation ladder as one pure planner: the workflow, the API's preview and the tests all call it.
 import type { ExplanationStatus, Level, Milestone, StepKind } from './domain.js';
 import { parseDuration } from './duration.js';
-import { ladderSpecFor, type Policy } from './policy.js';
+import { ladderSpecFor, type LadderSpec, type Policy } from './policy.js';
 
 export interface MilestoneFacts {
   milestone: Milestone;
@@ -53,9 +53,13 @@ export function stepKey(milestone: Milestone, kind: StepKind, suffix?: string | 
   return suffix === undefined ? `${milestone}.${kind}` : `${milestone}.${kind}.${suffix}`;
 }
 
-/** Every step of one milestone with its due time, given the pinned policy and the facts so far. */
+/** Every step of one milestone of an escalated visit with its due time, given the pinned policy and the facts so far. */
 export function plan(policy: Policy, facts: MilestoneFacts): MilestonePlan {
-  const spec = ladderSpecFor(policy, facts.milestone, facts.level);
+  return planLadder(ladderSpecFor(policy, facts.milestone, facts.level), facts);
+}
+
+/** Every step of one milestone of any duty with its due time, given the milestone's ladder and the facts so far. */
+export function planLadder(spec: LadderSpec, facts: MilestoneFacts): MilestonePlan {
   const { milestone, deadline, done } = facts;
   const steps: PlannedStep[] = [];
   const add = (kind: StepKind, dueAt: number, suffix?: string | number): PlannedStep => {

@@ -1,7 +1,7 @@
 // Every message of duban's workflows and its types, in one module: the API and tests import this, never a workflow file.
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { z } from 'zod';
-import { ACTOR_ROLES, LEADER_ROLES, LEVELS, type Actor, type ExplanationStatus, type Level, type Milestone, type Stage, type StepKind } from './domain.js';
+import { ACTOR_ROLES, LEADER_ROLES, LEVELS, MILESTONES, type Actor, type ExplanationStatus, type Level, type Milestone, type Stage, type StepKind } from './domain.js';
 import type { UnitSnapshot } from './directory.js';
 import type { Colour } from './colour.js';
 import type { Policy } from './policy.js';
@@ -262,7 +262,7 @@ const ledgerEntryId = z
   .min(1, 'is required')
   .max(200)
   .regex(/^[A-Za-z0-9][A-Za-z0-9._:/-]*$/, 'must be letters, digits, dot, dash, underscore, colon or slash');
-const ledgerMilestone = z.enum(['arrival', 'closureReport'] as const satisfies readonly Milestone[]);
+const ledgerMilestone = z.enum(MILESTONES);
 
 /** A deduction as the case workflow enters it (through recordLedgerEntry). */
 export const deductionEntrySchema = z
@@ -306,7 +306,7 @@ export const documentNumberRequestSchema = z
     /** `${caseId}/${milestone}/${kind}`: the same key always gets the same number. */
     key: z.string().min(1).max(200),
     caseId: z.string().regex(/^visit:[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'must be visit:<noticeId>'),
-    milestone: z.enum(['arrival', 'closureReport']),
+    milestone: z.enum(MILESTONES),
     kind: z.enum(['urge', 'supervise']),
   })
   .strict()

@@ -1,5 +1,5 @@
 // Notification events, who hears each, and their Chinese texts (pure; rendering happens in activities).
-import { LEVEL_LABEL, MILESTONE_LABEL, type Level, type Milestone } from './domain.js';
+import { LEVEL_LABEL, MILESTONE_LABEL, type DutyKind, type Level, type Milestone } from './domain.js';
 import type { PersonRole } from './directory.js';
 import { formatShanghai } from './time.js';
 import type { CaseRecord } from './caseRecord.js';
@@ -52,6 +52,8 @@ export interface NotifyRequest {
   /** UTC ISO of the milestone's deadline, when there is one. */
   deadline: string | null;
   receptionSite: string;
+  /** The duty when it is not an escalated visit (absent: a visit, as every request recorded before duties had kinds). */
+  duty?: DutyKind;
   /** Event-specific words: decision, reason, points … */
   detail?: Record<string, string | number>;
   /** Roles that hear this event, from the case's pinned policy; absent in requests recorded before it existed (AUDIENCE then). */

@@ -1,4 +1,5 @@
 // 催办单 / 督办单 of a case: the list and each DOCX as issued, from the store of record (the case's view scopes access).
+import { MILESTONES } from '../domain.js';
 import { z } from 'zod';
 import { DOCUMENT_ID_PATTERN } from '../documents/numbering.js';
 import type { CaseView } from '../messages.js';
@@ -16,7 +17,7 @@ export const caseDocumentSchema = z.object({
   /** 文号 */
   documentNumber: z.string(),
   kind: z.enum(['urge', 'supervise']),
-  milestone: z.enum(['arrival', 'closureReport']),
+  milestone: z.enum(MILESTONES),
   number: z.number().int(),
   year: z.number().int(),
   fileName: z.string(),

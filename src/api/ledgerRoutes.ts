@@ -1,4 +1,5 @@
 // The unit-year score ledger over HTTP: a unit reads its own year; supervisors and admins reverse deductions, add notes and close the year.
+import { MILESTONES } from '../domain.js';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { findUnit } from '../directory.js';
@@ -29,7 +30,7 @@ const entrySchema = z.object({
   kind: z.enum(['deduction', 'reversal', 'note']),
   unitId: z.string(),
   caseId: z.string().optional(),
-  milestone: z.enum(['arrival', 'closureReport']).optional(),
+  milestone: z.enum(MILESTONES).optional(),
   level: z.enum(['district', 'city', 'beijing']).optional(),
   points: z.number().describe('points deducted (deduction) or given back (reversal); 0 for a note'),
   at,
