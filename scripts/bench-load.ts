@@ -10,24 +10,20 @@
 // Run: npm run bench:load -- [--cases 1000] [--arrive-share 0.3] [--kill-worker-every 10s] [--workers 1]
 //        [--duration 15m] [--concurrency 50] [--units 10] [--sms-delay 300ms] [--keep]
 // Only loopback traffic: every child gets a clean environment (no SMTP / robot / Twilio settings but the local peer).
-import { Connection } from '@temporalio/client';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ROOT, temporalCliPath } from '../src/config.js';
+import { ROOT } from '../src/config.js';
 import { generateKey } from '../src/codec.js';
-import { LEVELS, type Level, type Milestone } from '../src/domain.js';
-import { parseDuration } from '../src/duration.js';
-import { deadlineFor, plan, type PlannedStep } from '../src/ladder.js';
+import { LEVELS, type Level } from '../src/domain.js';
+import { deadlineFor } from '../src/ladder.js';
 import type { CaseView } from '../src/messages.js';
-import { ladderSpecFor, parsePolicy, type Policy } from '../src/policy.js';
-import { searchAttributeArgs } from '../src/searchAttributes.js';
-import { ensureNamespace } from '../src/temporal.js';
+import { parsePolicy, type Policy } from '../src/policy.js';
 import { openBenchRecords } from './benchDatabase.js';
+import { benchDirectory, benchLog, countLogLines, durationOpt, fmtMs, intOpt, load, mb, pct, pool, ProcessSet, sampleRss, sleep, startDevServer, stats, waitFor, WorkerSlots, freePort, type BenchUnit, type Proc } from './benchStack.js';
 import { LOAD_TWILIO_FROM, LOAD_TWILIO_SID, LOAD_TWILIO_TOKEN, startLoadTwilioPeer, type PeerSms } from './loadPeer.js';
+import { computeExpectations, reconcile, type Expectation } from './reconcile.js';
 
 // --- options -------------------------------------------------------------------------------------------------------
 
@@ -46,19 +42,6 @@ const { values: opt } = parseArgs({
   strict: true,
 });
 
-const durationOpt = (name: string, text: string): number => {
-  const t = /^\d+$/.test(text) ? `${text}s` : text;
-  try {
-    return parseDuration(t);
-  } catch {
-    throw new Error(`--${name}: not a duration: ${text} (e.g. 10s, 2m, 500ms)`);
-  }
-};
-const intOpt = (name: string, text: string, min: number): number => {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be an integer ≥ ${min}`);
-  return n;
-};
 const CASES = intOpt('cases', opt.cases, 1);
 const ARRIVE_SHARE = Number(opt['arrive-share']);
 if (!(ARRIVE_SHARE >= 0 && ARRIVE_SHARE <= 1)) throw new Error('--arrive-share must be between 0 and 1');
@@ -79,42 +62,7 @@ const SUPERVISOR_KEY = 'dev-supervisor-key';
 
 const benchStart = Date.now();
 const hardEnd = benchStart + CAP_MS;
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-const load = (): string => loadavg().map((l) => l.toFixed(1)).join(' ');
-const pct = (xs: number[], p: number): number | null => {
-  if (xs.length === 0) return null;
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))]!;
-};
-const stats = (xs: number[]): { n: number; p50: number | null; p99: number | null; max: number | null } => ({
-  n: xs.length,
-  p50: pct(xs, 50),
-  p99: pct(xs, 99),
-  max: xs.length ? Math.max(...xs) : null,
-});
-const fmtMs = (v: number | null): string => (v === null ? '—' : Math.abs(v) >= 10_000 ? `${(v / 1000).toFixed(1)} s` : `${Math.round(v)} ms`);
-const since = (t: number): string => `${((Date.now() - t) / 1000).toFixed(1)} s`;
-const log = (line: string): void => console.log(`[${since(benchStart).padStart(7)}] ${line}`);
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function pool(n: number, concurrency: number, job: (i: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(concurrency, n) }, async () => {
-      while (next < n) await job(next++);
-    }),
-  );
-}
+const log = benchLog(benchStart);
 
 // --- files: policy, directory ----------------------------------------------------------------------------------------
 
@@ -134,72 +82,19 @@ const policy: Policy = parsePolicy(JSON.parse(readFileSync(policyFile, 'utf8')),
 
 // UNITS units, each with a principal and a leader in charge reached by SMS (then e-mail) and a contact by e-mail;
 // e-mail has no SMTP here, so it goes to the outbox under the temporary data dir. Phones are fake and unique.
-interface BenchUnit {
-  id: string;
-  principal: string;
-  inCharge: string;
-}
-const units: BenchUnit[] = [];
-const phoneOf = new Map<string, string>();
-const directory = {
-  office: { id: 'load-xfb', name: '压测信访办', documentNumberFormat: '压信督〔{year}〕{number}号', circularRecipients: [] },
-  units: Array.from({ length: UNITS }, (_, u) => {
-    const id = `load-u${u}`;
-    const phone = (r: number): string => `+861390${String(u).padStart(4, '0')}${String(r).padStart(3, '0')}`;
-    const people = [
-      { id: `${id}-principal`, name: `主要领导${u}`, role: 'principal', title: '主任', phone: phone(1), email: `u${u}.principal@load.example.cn`, channels: ['sms', 'email'] },
-      { id: `${id}-incharge`, name: `分管领导${u}`, role: 'inCharge', title: '副主任', phone: phone(2), email: `u${u}.incharge@load.example.cn`, channels: ['sms', 'email'] },
-      { id: `${id}-contact`, name: `联络员${u}`, role: 'contact', title: '信访专干', email: `u${u}.contact@load.example.cn`, channels: ['email'] },
-    ];
-    units.push({ id, principal: people[0]!.id, inCharge: people[1]!.id });
-    for (const p of people) if (p.phone) phoneOf.set(p.phone, p.id);
-    return { id, name: `压测单位${u + 1}`, people };
-  }),
-  supervisors: [{ id: 'load-supervisor', name: '督查员', role: 'supervisor', title: '督查科科长', email: 'supervisor@load.example.cn', channels: ['email'] }],
-};
+const { directory, units } = benchDirectory(UNITS);
 const directoryFile = join(tmp, 'units.json');
 writeFileSync(directoryFile, JSON.stringify(directory, null, 2));
 
 // --- processes ---------------------------------------------------------------------------------------------------------
 
-interface Proc {
-  name: string;
-  child: ChildProcess;
-  logFile: string;
-  startedAt: number;
-  readyAt?: number;
-  exited: Promise<void>;
-}
-const procs: Proc[] = [];
-let stopping = false;
-
-function launch(name: string, command: string, args: string[], env: NodeJS.ProcessEnv, logFile: string): Proc {
-  const fd = openSync(logFile, 'a');
-  const child = spawn(command, args, { cwd: ROOT, env, stdio: ['ignore', fd, fd] });
-  closeSync(fd);
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  const proc: Proc = { name, child, logFile, startedAt: Date.now(), exited };
-  procs.push(proc);
-  child.once('exit', (code, signal) => {
-    if (!stopping && signal !== 'SIGKILL') log(`${name} (pid ${child.pid}) exited: ${signal ?? `code ${code}`} — see ${logFile}`);
-  });
-  return proc;
-}
-
-async function stopProc(p: Proc, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
-  if (p.child.exitCode !== null || p.child.signalCode !== null) return;
-  p.child.kill(signal);
-  const timer = setTimeout(() => p.child.kill('SIGKILL'), 10_000);
-  await p.exited;
-  clearTimeout(timer);
-}
+const procs = new ProcessSet(log);
 
 let pg: Awaited<ReturnType<typeof openBenchRecords>> | undefined;
 let peerClose: (() => Promise<void>) | undefined;
 async function cleanup(): Promise<void> {
-  stopping = true;
   // Workers and API first, the dev server after them.
-  for (const p of [...procs].reverse()) await stopProc(p);
+  await procs.stopAll();
   await peerClose?.();
   await pg?.close();
   if (!opt.keep) {
@@ -208,16 +103,6 @@ async function cleanup(): Promise<void> {
   }
 }
 process.on('SIGINT', () => void cleanup().then(() => process.exit(130)));
-
-async function waitFor(what: string, check: () => Promise<boolean> | boolean, timeoutMs: number): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`${what}: not within ${timeoutMs / 1000} s`);
-    await sleep(100);
-  }
-}
-
-const logHas = (file: string, text: string): boolean => existsSync(file) && readFileSync(file, 'utf8').includes(text);
 
 // --- the run -----------------------------------------------------------------------------------------------------------
 
@@ -237,7 +122,7 @@ interface BenchCase {
 
 const cases: BenchCase[] = [];
 const kills: number[] = [];
-const workerStarts: { startedAt: number; readyMs?: number }[] = [];
+let workerStarts: { startedAt: number; readyMs?: number }[] = [];
 const rss: { worker: number[]; api: number[] } = { worker: [], api: [] };
 let rssPeak = { worker: 0, api: 0 };
 
@@ -254,40 +139,9 @@ async function main(): Promise<void> {
   pg = await openBenchRecords(undefined, 2);
   log(`PostgreSQL ready (${pg.url.replace(/\/\/[^@]*@/, '//')})`);
 
-  const [grpcPort, httpPort, metricsPort, apiPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
-  const address = `127.0.0.1:${grpcPort}`;
-  launch(
-    'Temporal dev server',
-    temporalCliPath(),
-    [
-      'server', 'start-dev',
-      '--db-filename', join(tmp, 'temporal.db'),
-      // As make start runs it (scripts/start.ts).
-      '--sqlite-pragma', 'journal_mode=WAL',
-      '--sqlite-pragma', 'synchronous=NORMAL',
-      '--namespace', NAMESPACE,
-      '--ip', '127.0.0.1',
-      '--port', String(grpcPort),
-      '--http-port', String(httpPort),
-      '--metrics-port', String(metricsPort),
-      '--headless',
-      '--log-level', 'warn',
-      ...searchAttributeArgs(),
-    ],
-    { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? tmp },
-    join(logDir, 'temporal.log'),
-  );
-  let connection: Connection | undefined;
-  await waitFor('Temporal dev server', async () => {
-    try {
-      connection = await Connection.connect({ address, connectTimeout: 1000 });
-      return true;
-    } catch {
-      return false;
-    }
-  }, 60_000);
-  await ensureNamespace(connection!, NAMESPACE);
-  await connection!.close();
+  const server = await startDevServer(procs, { dbFile: join(tmp, 'temporal.db'), logFile: join(logDir, 'temporal.log'), namespace: NAMESPACE, home: process.env.HOME ?? tmp });
+  const address = server.address;
+  const apiPort = await freePort();
   log(`Temporal dev server ready on ${address}`);
 
   const apiUrl = `http://127.0.0.1:${apiPort}`;
@@ -317,43 +171,13 @@ async function main(): Promise<void> {
     DUBAN_WORKER_MAX_CACHED_WORKFLOWS: process.env.DUBAN_WORKER_MAX_CACHED_WORKFLOWS ?? '2000',
   };
 
-  const workers: Proc[] = [];
-  const startWorker = (slot: number): Proc => {
-    const p = launch(`worker ${slot + 1}`, process.execPath, ['--import', 'tsx', join(ROOT, 'worker.ts')], env, join(logDir, `worker-${slot + 1}.log`));
-    const entry: { startedAt: number; readyMs?: number } = { startedAt: p.startedAt };
-    workerStarts.push(entry);
-    // Ready when it prints its start line (after the workflow bundle is built and it polls).
-    void (async () => {
-      while (p.child.exitCode === null && p.child.signalCode === null) {
-        if (logHas(p.logFile, 'duban worker: namespace')) {
-          p.readyAt = Date.now();
-          entry.readyMs = p.readyAt - p.startedAt;
-          return;
-        }
-        await sleep(200);
-      }
-    })();
-    workers[slot] = p;
-    return p;
-  };
-  const api = launch('API', process.execPath, ['--import', 'tsx', join(ROOT, 'api.ts')], env, join(logDir, 'api.log'));
-  for (let k = 0; k < WORKERS; k++) startWorker(k);
+  const slots = new WorkerSlots(procs, env, logDir);
+  workerStarts = slots.starts;
+  const api: Proc = procs.launch('API', process.execPath, ['--import', 'tsx', join(ROOT, 'api.ts')], env, join(logDir, 'api.log'));
+  for (let k = 0; k < WORKERS; k++) slots.start(k);
 
-  const sampleRss = (pid: number | undefined): number | null => {
-    if (!pid) return null;
-    try {
-      const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-      return m ? Number(m[1]) * 1024 : null;
-    } catch {
-      return null;
-    }
-  };
   const rssTimer = setInterval(() => {
-    let total = 0;
-    for (const w of workers) {
-      const v = w.child.exitCode === null && w.child.signalCode === null ? sampleRss(w.child.pid) : null;
-      if (v !== null) total += v;
-    }
+    const total = slots.rss();
     if (total > 0) rss.worker.push(total);
     const a = sampleRss(api.child.pid);
     if (a !== null) rss.api.push(a);
@@ -367,7 +191,7 @@ async function main(): Promise<void> {
       return false;
     }
   }, 90_000);
-  await waitFor('worker start', () => workers.every((w) => w.readyAt !== undefined), 120_000);
+  await waitFor('worker start', () => slots.allReady(), 120_000);
   log(`API on ${apiUrl} and ${WORKERS} worker(s) ready (worker start-up ${workerStarts.map((s) => fmtMs(s.readyMs ?? null)).join(', ')})`);
 
   // Kills: SIGKILL one worker (round robin), restart it at once; stopped when the last planned step is due.
@@ -377,12 +201,8 @@ async function main(): Promise<void> {
     for (let n = 0; ; n++) {
       await sleep(KILL_EVERY);
       if (!killing) return;
-      const slot = n % WORKERS;
-      const w = workers[slot]!;
       kills.push(Date.now());
-      w.child.kill('SIGKILL');
-      await w.exited;
-      startWorker(slot);
+      await slots.killAndRestart(n % WORKERS);
     }
   })();
 
@@ -497,7 +317,7 @@ async function main(): Promise<void> {
   log(`arrivals: ${cases.filter((c) => c.arrival).length} of ${arriveSet.size} reported, ${cases.filter((c) => c.arrivalError).length} refused or failed, ${arrivalRetries} retries`);
 
   // What the pinned policy plans for each case: the messages that must reach the peer (step × leader), by key.
-  const expectation = computeExpectations(cases);
+  const expectation = computeExpectations(policy, cases, (c) => [c.unit.principal, c.unit.inCharge], ARRIVAL_GRACE_MS);
   const lastDue = Math.max(...[...expectation.expected.values()].map((e) => e.dueAt));
   log(`expected: ${expectation.expected.size} SMS (${expectation.steps.length} steps × the unit's two leaders); last due in ${((lastDue - Date.now()) / 1000).toFixed(1)} s`);
 
@@ -561,60 +381,10 @@ async function main(): Promise<void> {
   printReport(report);
 }
 
-// --- expectations ----------------------------------------------------------------------------------------------------
-
-interface ExpectedSms {
-  caseId: string;
-  key: string;
-  recipientId: string;
-  milestone: Milestone | 'alert';
-  kind: string;
-  dueAt: number;
-}
-
-interface CaseSteps {
-  c: BenchCase;
-  /** Steps that must run (and be sent to both leaders). */
-  must: PlannedStep[];
-  /** Arrival steps due just before the arrival was recorded: may or may not run. */
-  race: PlannedStep[];
-  /** Arrival steps due after the arrival: must not run. */
-  cancelled: PlannedStep[];
-}
-
-function computeExpectations(all: BenchCase[]): { expected: Map<string, ExpectedSms>; steps: PlannedStep[]; perCase: Map<string, CaseSteps> } {
-  const expected = new Map<string, ExpectedSms>();
-  const steps: PlannedStep[] = [];
-  const perCase = new Map<string, CaseSteps>();
-  for (const c of all) {
-    const arrivalPlan = plan(policy, { milestone: 'arrival', level: c.level, startedAt: c.receivedAt, registeredAt: c.registeredAt, deadline: deadlineFor(policy, 'arrival', c.level, c.receivedAt), deadlineSetAt: c.registeredAt, explanation: 'none', done: {} }).steps;
-    const cs: CaseSteps = { c, must: [], race: [], cancelled: [] };
-    for (const s of arrivalPlan) {
-      if (!c.arrival || s.dueAt <= c.arrival.reportedAt - ARRIVAL_GRACE_MS) cs.must.push(s);
-      else if (s.dueAt <= c.arrival.reportedAt) cs.race.push(s);
-      else cs.cancelled.push(s);
-    }
-    if (c.arrival) {
-      const deadline = c.arrival.arrivedAt + parseDuration(ladderSpecFor(policy, 'closureReport', c.level).deadline);
-      cs.must.push(...plan(policy, { milestone: 'closureReport', level: c.level, startedAt: c.arrival.arrivedAt, registeredAt: c.arrival.reportedAt, deadline, deadlineSetAt: c.arrival.reportedAt, explanation: 'none', done: {} }).steps);
-    }
-    perCase.set(c.caseId, cs);
-    const add = (key: string, milestone: ExpectedSms['milestone'], kind: string, dueAt: number): void => {
-      for (const recipientId of [c.unit.principal, c.unit.inCharge]) expected.set(`${c.caseId}|${key}|${recipientId}`, { caseId: c.caseId, key, recipientId, milestone, kind, dueAt });
-    };
-    add('alert', 'alert', 'alert', c.registeredAt);
-    for (const s of cs.must) {
-      add(s.key, s.milestone, s.kind, s.dueAt);
-      steps.push(s);
-    }
-  }
-  return { expected, steps, perCase };
-}
-
 // --- analysis --------------------------------------------------------------------------------------------------------
 
 interface AnalyseInput {
-  expectation: ReturnType<typeof computeExpectations>;
+  expectation: Expectation<BenchCase>;
   messages: PeerSms[];
   observedUntil: number;
   intakeMs: number;
@@ -625,135 +395,16 @@ interface AnalyseInput {
   peerMaxInFlight: number;
 }
 
-function countLogLines(file: string): { lines: number; warn: number; error: number; top: [string, number][] } {
-  if (!existsSync(file)) return { lines: 0, warn: 0, error: 0, top: [] };
-  const counts = new Map<string, number>();
-  let warn = 0;
-  let error = 0;
-  let lines = 0;
-  for (const line of readFileSync(file, 'utf8').split('\n')) {
-    if (!line.trim()) continue;
-    lines++;
-    let level = 0;
-    let msg = line;
-    try {
-      const j = JSON.parse(line) as { level?: number; msg?: string; err?: { message?: string }; error?: string };
-      level = j.level ?? 0;
-      msg = `${j.msg ?? ''}${j.err?.message ? `: ${j.err.message}` : ''}${typeof j.error === 'string' ? `: ${j.error}` : ''}`;
-    } catch {
-      level = /error|fail|exception/i.test(line) ? 50 : /warn/i.test(line) ? 40 : 0;
-    }
-    if (level >= 50) error++;
-    else if (level >= 40) warn++;
-    else continue;
-    // Group by message with IDs, numbers and times blurred.
-    const shape = msg.replace(/visit:[\w.-]+/g, 'visit:…').replace(/[0-9a-f]{8}-[0-9a-f-]{27}/g, '<uuid>').replace(/\d+(\.\d+)?/g, 'N').slice(0, 160);
-    counts.set(shape, (counts.get(shape) ?? 0) + 1);
-  }
-  return { lines, warn, error, top: [...counts].sort((a, b) => b[1] - a[1]).slice(0, 6) };
-}
-
 function analyse(input: AnalyseInput) {
   const { expectation, messages } = input;
   const accepted = messages.filter((m) => m.status === 201);
-  const byKey = new Map<string, PeerSms[]>();
-  for (const m of accepted) {
-    const k = `${m.caseId}|${m.key}|${m.recipientId}`;
-    const list = byKey.get(k);
-    if (list) list.push(m);
-    else byKey.set(k, [m]);
-  }
-  const caseById = new Map(cases.map((c) => [c.caseId, c]));
-
-  // Lost: an expected message never accepted; split by whether the case's timeline shows the step at all.
-  let lostMessages = 0;
-  let lostStepNotRun = 0;
-  const lostExamples: string[] = [];
-  for (const [k, e] of expectation.expected) {
-    if (byKey.has(k)) continue;
-    lostMessages++;
-    const view = caseById.get(e.caseId)?.view;
-    const ran = e.kind === 'alert' ? view?.timeline.some((t) => t.type === 'alert') : view?.timeline.some((t) => t.type === e.kind && t.milestone === e.milestone && t.dueAt === new Date(e.dueAt).toISOString());
-    if (!ran) lostStepNotRun++;
-    if (lostExamples.length < 5) lostExamples.push(`${k} (due ${new Date(e.dueAt).toISOString()}, step ${ran ? 'in timeline' : 'not in timeline'})`);
-  }
-
-  // Duplicated: the same case, step and recipient accepted more than once. With kills: was a kill within the documented
-  // window after the first copy (accepted, then the worker died before its heartbeat carried the progress)?
-  let duplicated = 0;
-  let duplicatedInKillWindow = 0;
-  const duplicateExamples: string[] = [];
-  for (const [k, list] of byKey) {
-    if (list.length < 2) continue;
-    duplicated += list.length - 1;
-    const first = list[0]!;
-    const inWindow = kills.some((t) => t >= first.at && t <= first.answeredAt + 1500);
-    if (inWindow) duplicatedInKillWindow += list.length - 1;
-    if (duplicateExamples.length < 5) duplicateExamples.push(`${k} ×${list.length} (first ${new Date(first.at).toISOString()}, ${inWindow ? 'a kill within 1.5 s after it' : 'no kill near'})`);
-  }
-
-  // Sent after arrival: an arrival-milestone message (alert, reminders, 催办 …) accepted more than ARRIVAL_GRACE_MS after
-  // the arrival was recorded; split by whether the step itself had started before the arrival (its message in flight).
-  let afterArrival = 0;
-  let afterArrivalStepBefore = 0;
-  let afterArrivalStepAfter = 0;
-  const afterArrivalExamples: string[] = [];
-  let unexpected = 0;
-  const unexpectedExamples: string[] = [];
-  for (const [k, list] of byKey) {
-    const first = list[0]!;
-    const c = first.caseId ? caseById.get(first.caseId) : undefined;
-    const key = first.key ?? '';
-    const isArrivalMessage = key === 'alert' || key.startsWith('arrival.');
-    if (c?.arrival && isArrivalMessage) {
-      const late = list.filter((m) => m.at > c.arrival!.reportedAt + ARRIVAL_GRACE_MS);
-      if (late.length > 0) {
-        afterArrival += late.length;
-        const cs = expectation.perCase.get(c.caseId)!;
-        const step = [...cs.must, ...cs.race, ...cs.cancelled].find((s) => s.key === key);
-        const entry = key === 'alert' ? c.view?.timeline.find((t) => t.type === 'alert') : c.view?.timeline.find((t) => step && t.type === step.kind && t.milestone === 'arrival' && t.dueAt === new Date(step.dueAt).toISOString());
-        const stepBefore = entry !== undefined && Date.parse(entry.at) <= c.arrival.reportedAt;
-        if (stepBefore) afterArrivalStepBefore += late.length;
-        else afterArrivalStepAfter += late.length;
-        if (afterArrivalExamples.length < 5) afterArrivalExamples.push(`${k}: sent ${((late[0]!.at - c.arrival.reportedAt) / 1000).toFixed(1)} s after the arrival was recorded; step ${entry ? `ran at ${entry.at}` : 'not in timeline'} (${stepBefore ? 'before' : 'after'} the arrival)`);
-      }
-    }
-    if (!expectation.expected.has(k)) {
-      const cs = c ? expectation.perCase.get(c.caseId) : undefined;
-      const inRace = cs?.race.some((s) => s.key === key);
-      const inCancelled = cs?.cancelled.some((s) => s.key === key);
-      if (!inRace && !inCancelled) {
-        unexpected += list.length;
-        if (unexpectedExamples.length < 5) unexpectedExamples.push(`${k} ×${list.length}`);
-      }
-    }
-  }
-
-  // Lateness: timeline entry at − dueAt for every ladder step that ran; the first accepted SMS − dueAt for every
-  // expected step message; the alert from registration to its first SMS.
-  const timelineLate: number[] = [];
-  let stepsRun = 0;
-  for (const c of cases) {
-    for (const t of c.view?.timeline ?? []) {
-      if (!t.dueAt) continue;
-      stepsRun++;
-      timelineLate.push(Date.parse(t.at) - Date.parse(t.dueAt));
-    }
-  }
-  const smsLate: number[] = [];
-  const alertLate: number[] = [];
-  for (const [k, e] of expectation.expected) {
-    const list = byKey.get(k);
-    if (!list) continue;
-    (e.kind === 'alert' ? alertLate : smsLate).push(list[0]!.at - e.dueAt);
-  }
+  const r = reconcile({ expectation, cases, received: accepted.map((m) => ({ ...m, channel: 'sms' })), kills, graceMs: ARRIVAL_GRACE_MS });
 
   const workerLogs = Array.from({ length: WORKERS }, (_, k) => countLogLines(join(logDir, `worker-${k + 1}.log`)));
   const apiLog = countLogLines(join(logDir, 'api.log'));
   const temporalLog = countLogLines(join(logDir, 'temporal.log'));
   const intakeLat = cases.map((c) => c.postMs);
   const arrivalLat = cases.flatMap((c) => (c.arrival ? [c.arrival.postMs] : []));
-  const mb = (b: number): number => Math.round(b / 1048576);
   return {
     machine: { cpus: availableParallelism(), loadAverageAtEnd: load() },
     options: { cases: CASES, arriveShare: ARRIVE_SHARE, workers: WORKERS, killWorkerEveryMs: KILL_EVERY ?? null, smsDelayMs: SMS_DELAY, concurrency: CONCURRENCY, units: UNITS, policy: policy.version },
@@ -771,22 +422,22 @@ function analyse(input: AnalyseInput) {
       requests: messages.length,
       accepted: accepted.length,
       expected: expectation.expected.size,
-      lost: lostMessages,
-      lostStepNeverRan: lostStepNotRun,
-      lostExamples,
-      duplicated,
-      duplicatedInKillWindow,
-      duplicatedOutsideKillWindow: duplicated - duplicatedInKillWindow,
-      duplicateExamples,
-      sentAfterArrival: afterArrival,
-      sentAfterArrivalStepStartedBefore: afterArrivalStepBefore,
-      sentAfterArrivalStepStartedAfter: afterArrivalStepAfter,
-      afterArrivalExamples,
-      unexpected,
-      unexpectedExamples,
+      lost: r.lost,
+      lostStepNeverRan: r.lostStepNeverRan,
+      lostExamples: r.lostExamples,
+      duplicated: r.duplicated,
+      duplicatedInKillWindow: r.duplicatedInKillWindow,
+      duplicatedOutsideKillWindow: r.duplicatedOutsideKillWindow,
+      duplicateExamples: r.duplicateExamples,
+      sentAfterArrival: r.sentAfterArrival,
+      sentAfterArrivalStepStartedBefore: r.sentAfterArrivalStepStartedBefore,
+      sentAfterArrivalStepStartedAfter: r.sentAfterArrivalStepStartedAfter,
+      afterArrivalExamples: r.afterArrivalExamples,
+      unexpected: r.unexpected,
+      unexpectedExamples: r.unexpectedExamples,
       peerMaxInFlight: input.peerMaxInFlight,
     },
-    lateness: { timelineStepMs: stats(timelineLate), stepsInTimelines: stepsRun, smsAfterDueMs: stats(smsLate), alertSmsAfterRegistrationMs: stats(alertLate) },
+    lateness: { timelineStepMs: r.timelineStepMs, stepsInTimelines: r.stepsInTimelines, smsAfterDueMs: r.smsAfterDueMs, alertSmsAfterRegistrationMs: r.alertSmsAfterRegistrationMs },
     workers: {
       rssPeakMb: mb(rssPeak.worker),
       rssLastMb: rss.worker.length ? mb(rss.worker[rss.worker.length - 1]!) : null,

@@ -1,10 +1,11 @@
-// The load benchmark's Twilio-shaped peer (the approach of test/alertHelpers.ts, kept here so the benchmark does not
+// The load benchmarks' Twilio-shaped peer (the approach of test/alertHelpers.ts, kept here so the benchmark does not
 // depend on test code): POST /2010-04-01/Accounts/<sid>/Messages.json, Basic auth checked, answered after a fixed
 // delay with a 201 Message resource and a unique sid. Every request is recorded with the time it arrived, To, Body and
 // the StatusCallback's caseId / key / recipientId (the worker sets them when DUBAN_PUBLIC_URL is set).
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { SMTPServer } from 'smtp-server';
 
 export const LOAD_TWILIO_SID = 'AC' + 'b0a7c3d4'.repeat(4);
 export const LOAD_TWILIO_TOKEN = 'load-bench-auth-token-0123456789';
@@ -30,6 +31,8 @@ export interface LoadTwilioPeer {
   messages: PeerSms[];
   /** Requests being answered right now, and the most seen at once. */
   inFlight(): { now: number; max: number };
+  /** While refusing, the port is closed: every connection is refused (as a provider that is down). */
+  refuse(on: boolean): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -119,19 +122,103 @@ export async function startLoadTwilioPeer(delayMs: number): Promise<LoadTwilioPe
       .finally(() => now--);
   });
   server.keepAliveTimeout = 30_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
+  const port = await listen(server, 0);
+  let refusing = false;
+  const close = (): Promise<void> =>
+    new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    });
   return {
     baseUrl: `http://127.0.0.1:${port}`,
     messages,
     inFlight: () => ({ now, max }),
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    async refuse(on) {
+      if (on === refusing) return;
+      refusing = on;
+      if (on) await close();
+      else await listen(server, port);
+    },
+    close: () => (refusing ? Promise.resolve() : close()),
+  };
+}
+
+interface Listener {
+  listen(port: number, host: string, cb: () => void): unknown;
+  once(e: 'error', cb: (err: Error) => void): unknown;
+}
+function listen(server: Listener & { address(): unknown }, port: number, address: () => unknown = () => server.address()): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolve((address() as AddressInfo).port));
+  });
+}
+const listenSmtp = (server: SMTPServer, port: number): Promise<number> => listen(server as unknown as Listener & { address(): unknown }, port, () => server.server.address());
+
+// --- SMTP ------------------------------------------------------------------------------------------------------------------
+
+export const LOAD_SMTP_FROM = 'duban-load@load.example.cn';
+
+export interface PeerMail {
+  /** When the DATA command began. */
+  at: number;
+  /** When the peer answered 250. */
+  answeredAt: number;
+  to: string[];
+  /** From the X-Duban-Idempotency-Key header (caseId|key|recipientId|channel). */
+  caseId?: string;
+  key?: string;
+  recipientId?: string;
+}
+
+export interface LoadSmtpPeer {
+  host: string;
+  port: number;
+  mails: PeerMail[];
+  refuse(on: boolean): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** A real SMTP server on 127.0.0.1 (smtp-server, no TLS, no auth) recording each message's idempotency key. */
+export async function startLoadSmtpPeer(): Promise<LoadSmtpPeer> {
+  const mails: PeerMail[] = [];
+  const make = (): SMTPServer =>
+    new SMTPServer({
+      authOptional: true,
+      disabledCommands: ['STARTTLS'],
+      logger: false,
+      closeTimeout: 200,
+      size: 4 * 1024 * 1024,
+      onData(stream, session, callback) {
+        const at = Date.now();
+        const chunks: Buffer[] = [];
+        stream.on('data', (c: Buffer) => chunks.push(c));
+        stream.on('end', () => {
+          const head = Buffer.concat(chunks).toString('utf8').split(/\r?\n\r?\n/, 1)[0] ?? '';
+          const key = /^X-Duban-Idempotency-Key:\s*(.+)$/im.exec(head)?.[1]?.trim();
+          const [caseId, stepKey, recipientId] = key ? key.split('|') : [];
+          mails.push({ at, answeredAt: Date.now(), to: session.envelope.rcptTo.map((r) => r.address), ...(caseId ? { caseId } : {}), ...(stepKey ? { key: stepKey } : {}), ...(recipientId ? { recipientId } : {}) });
+          callback();
+        });
+      },
+    });
+  let server = make();
+  const port = await listenSmtp(server, 0);
+  let refusing = false;
+  const stop = (): Promise<void> => new Promise<void>((r) => server.close(() => r()));
+  return {
+    host: '127.0.0.1',
+    port,
+    mails,
+    async refuse(on) {
+      if (on === refusing) return;
+      refusing = on;
+      if (on) await stop();
+      else {
+        server = make();
+        await listenSmtp(server, port);
+      }
+    },
+    close: () => (refusing ? Promise.resolve() : stop()),
   };
 }
