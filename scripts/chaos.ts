@@ -62,6 +62,7 @@ const DRAIN = durationOpt('drain', opt.drain);
 const INTAKE_OVER = 0.6 * DURATION;
 const ARRIVAL_GRACE_MS = 1000;
 const QUIET_MS = 15_000;
+const STALL_MS = 60_000;
 const NAMESPACE = 'duban-chaos';
 const TASK_QUEUE = 'duban-chaos';
 const SUPERVISOR_ID = 'load-supervisor';
@@ -310,10 +311,19 @@ async function main(): Promise<void> {
   const lastDue = Math.max(...[...expectation.expected.values()].map((e) => e.dueAt));
   const drainEnd = Math.max(Date.now(), lastDue) + DRAIN;
   let settledAt: number | undefined;
+  // Nothing new for STALL_MS after the last step was due: what is missing now will not come (given up, or never run).
+  let seen = -1;
+  let changedAt = Date.now();
   for (;;) {
     const m = missing();
     if (m === 0 && settledAt === undefined && Date.now() > lastDue) settledAt = Date.now();
     if (settledAt !== undefined && Date.now() - settledAt >= QUIET_MS) break;
+    const n = received().length;
+    if (n !== seen) [seen, changedAt] = [n, Date.now()];
+    if (Date.now() > lastDue && Date.now() - changedAt >= STALL_MS) {
+      log(`nothing received for ${STALL_MS / 1000} s with ${m} expected messages missing: drain over`);
+      break;
+    }
     if (Date.now() >= drainEnd) {
       log(`drain cap reached with ${m} expected messages missing`);
       break;
