@@ -2,13 +2,15 @@
 // API both build it; src/records/cases.ts writes it.
 import type { Level } from './domain.js';
 import type { CaseView, TimelineEntry } from './messages.js';
+import type { AssignedCaseView } from './duties/assignedCase.js';
 
 /** A case's searchable facts, its timeline entries from `fromSeq` on, and (when it matters) the whole view. */
 export interface CaseRecord {
   caseId: string;
-  kind: CaseView['kind'];
+  kind: CaseView['kind'] | AssignedCaseView['kind'];
   unitId: string;
-  level: Level;
+  /** A visit's level; null for other duties. */
+  level: Level | null;
   status: CaseView['status'];
   stage: string;
   receivedAt: string;
@@ -24,7 +26,7 @@ export interface CaseRecord {
   /** Points of every deduction entry the ledger has confirmed so far, by the entry's seq (a refused one has none). */
   points: { seq: number; points: number }[];
   /** The whole view: sent with the first record and once the case has ended, so reads after retention have it. */
-  view?: CaseView;
+  view?: CaseView | AssignedCaseView;
 }
 
 /** The moment the case ended: its last 'closed' or 'cancelled' entry. */

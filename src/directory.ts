@@ -5,7 +5,8 @@ import { type LeaderRole } from './domain.js';
 export const CHANNELS = ['sms', 'email', 'wecom', 'dingtalk', 'outbox'] as const;
 export type Channel = (typeof CHANNELS)[number];
 
-export const PERSON_ROLES = ['principal', 'inCharge', 'contact', 'supervisor'] as const;
+/** districtLeader: the district's leaders, told of every step of a priority assigned case (挂牌督办, 联名信 ≥ 50). */
+export const PERSON_ROLES = ['principal', 'inCharge', 'contact', 'supervisor', 'districtLeader'] as const;
 export type PersonRole = (typeof PERSON_ROLES)[number];
 
 const id = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'must be 1–64 letters, digits, dot, dash or underscore');
@@ -55,6 +56,7 @@ export const directorySchema = z
       .strict(),
     units: z.array(unitSchema).min(1),
     supervisors: z.array(personSchema.extend({ role: z.literal('supervisor') })).min(1),
+    districtLeaders: z.array(personSchema.extend({ role: z.literal('districtLeader') })).max(50).optional(),
   })
   .strict()
   .superRefine((d, ctx) => {

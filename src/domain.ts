@@ -55,6 +55,11 @@ export type Stage =
   | `${Milestone}.urge`
   | `${Milestone}.supervise`
   | `${Milestone}.deduction`
+  /** An assigned case whose clock stands still (听证, 鉴定). */
+  | 'paused'
+  /** An assigned case replied to, in the petitioner's window for 复查 / 复核. */
+  | 'reviewWindow'
+  | 'reexaminationWindow'
   | 'closed'
   | 'cancelled';
 

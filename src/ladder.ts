@@ -5,7 +5,8 @@ import { ladderSpecFor, type LadderSpec, type Policy } from './policy.js';
 
 export interface MilestoneFacts {
   milestone: Milestone;
-  level: Level;
+  /** A visit's level (its ladder per level); absent for other duties. */
+  level?: Level;
   /** When the milestone's clock started: notice receipt for arrival, the arrival for the closure report. */
   startedAt: number;
   /** When duban learned of the milestone: reminders due before this moment are never sent. */
@@ -55,11 +56,11 @@ export function stepKey(milestone: Milestone, kind: StepKind, suffix?: string | 
 
 /** Every step of one milestone of an escalated visit with its due time, given the pinned policy and the facts so far. */
 export function plan(policy: Policy, facts: MilestoneFacts): MilestonePlan {
-  return planLadder(ladderSpecFor(policy, facts.milestone, facts.level), facts);
+  return planLadder(ladderSpecFor(policy, facts.milestone, facts.level!), facts);
 }
 
 /** Every step of one milestone of any duty with its due time, given the milestone's ladder and the facts so far. */
-export function planLadder(spec: LadderSpec, facts: MilestoneFacts): MilestonePlan {
+export function planLadder(spec: Pick<LadderSpec, 'reminderOffsets' | 'superviseAfter' | 'deductAfter' | 'overdueReminderEvery' | 'maxOverdueReminders'>, facts: MilestoneFacts): MilestonePlan {
   const { milestone, deadline, done } = facts;
   const steps: PlannedStep[] = [];
   const add = (kind: StepKind, dueAt: number, suffix?: string | number): PlannedStep => {

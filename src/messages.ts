@@ -3,6 +3,7 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { z } from 'zod';
 import { ACTOR_ROLES, LEADER_ROLES, LEVELS, MILESTONES, type Actor, type ExplanationStatus, type Level, type Milestone, type Stage, type StepKind } from './domain.js';
 import type { UnitSnapshot } from './directory.js';
+import { CASE_ID_MESSAGE, CASE_ID_PATTERN } from './duties/registry.js';
 import type { Colour } from './colour.js';
 import type { Policy } from './policy.js';
 
@@ -92,7 +93,26 @@ export type TimelineType =
   /** The notice was registered again after the case's previous run failed or was terminated: the timeline continues. */
   | 'reregistered'
   /** A "期限将至" reminder that came due only after its deadline (e.g. no worker ran across it): not sent. */
-  | 'reminderSkipped';
+  | 'reminderSkipped'
+  // Assigned cases (src/duties/assignedCase.ts):
+  /** A deadline was set from its rule: detail names the rule, the calendar version and whether holiday data was missing. */
+  | 'deadlineSet'
+  /** 受理 or 不予受理 decided, the written notice to the petitioner recorded. */
+  | 'acceptanceDecided'
+  /** The clock stopped for a 听证 or 鉴定 (reason, approver), or started again. */
+  | 'clockPaused'
+  | 'clockResumed'
+  | 'progressReported'
+  /** No progress report came within the policy's interval: the unit was reminded. */
+  | 'progressOverdue'
+  /** The written reply (答复意见书) went to the petitioner. */
+  | 'replied'
+  /** 复查 or 复核 requested by the petitioner (recorded by the office). */
+  | 'reviewRequested'
+  /** The 复查 or 复核 opinion was given. */
+  | 'opinionGiven'
+  /** The petitioner's window for 复查 / 复核 ended without a request. */
+  | 'windowLapsed';
 
 export interface TimelineEntry {
   seq: number;
@@ -272,13 +292,17 @@ export const deductionEntrySchema = z
     unitId: id,
     caseId: z.string().min(1, 'is required').max(100),
     milestone: ledgerMilestone,
-    level: z.enum(LEVELS),
+    /** A visit's level (到区/到市/进京); other duties have none. */
+    level: z.enum(LEVELS).optional(),
     points: z.number().positive('must be more than 0').max(100),
     at: instant,
     actor: actorSchema,
     reason: z.string().trim().min(1, 'is required').max(1000).optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((e, ctx) => {
+    if (e.caseId.startsWith('visit:') && e.level === undefined) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['level'], message: 'Required' });
+  });
 /** Gives a deduction's points back; the reversal's entry ID is `<deduction's entryId>/reversal` (one per deduction). */
 export const reverseLedgerEntrySchema = z.object({ requestId: id, entryId: ledgerEntryId, reason, actor: actorSchema }).strict();
 /** A note of 0 points; its entry ID is `note/<requestId>`. */
@@ -305,7 +329,7 @@ export const documentNumberRequestSchema = z
   .object({
     /** `${caseId}/${milestone}/${kind}`: the same key always gets the same number. */
     key: z.string().min(1).max(200),
-    caseId: z.string().regex(/^visit:[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'must be visit:<noticeId>'),
+    caseId: z.string().regex(CASE_ID_PATTERN, CASE_ID_MESSAGE),
     milestone: z.enum(MILESTONES),
     kind: z.enum(['urge', 'supervise']),
   })

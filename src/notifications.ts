@@ -3,6 +3,7 @@ import { LEVEL_LABEL, MILESTONE_LABEL, type DutyKind, type Level, type Milestone
 import type { PersonRole } from './directory.js';
 import { formatShanghai } from './time.js';
 import type { CaseRecord } from './caseRecord.js';
+import { assignedCaseBody, assignedCaseNextStep, assignedCaseSms } from './duties/assignedCaseTexts.js';
 
 export const NOTIFICATION_EVENTS = [
   'alert',
@@ -47,10 +48,12 @@ export interface NotifyRequest {
   event: NotificationEvent;
   unitId: string;
   unitName: string;
-  level: Level;
+  /** An escalated visit's level (到区/到市/进京); absent for other duties. */
+  level?: Level;
   milestone: Milestone | null;
   /** UTC ISO of the milestone's deadline, when there is one. */
   deadline: string | null;
+  /** A visit's reception site; an assigned case's source (交办来源、机关、文号). */
   receptionSite: string;
   /** The duty when it is not an escalated visit (absent: a visit, as every request recorded before duties had kinds). */
   duty?: DutyKind;
@@ -107,7 +110,8 @@ export function renderNotification(req: NotifyRequest): string {
 }
 
 function renderBody(req: NotifyRequest): string {
-  const level = LEVEL_LABEL[req.level];
+  if (req.duty === 'assignedCase') return assignedCaseBody(req);
+  const level = LEVEL_LABEL[req.level!];
   const due = req.deadline ? `北京时间${formatShanghai(req.deadline)}` : '';
   const what = req.milestone ? MILESTONE_LABEL[req.milestone] : '';
   const head = `【督办】${req.unitName}：`;
@@ -191,8 +195,9 @@ export function renderSms(req: NotifyRequest, to: RecipientContext): string {
 }
 
 function renderSmsBody(req: NotifyRequest, to: RecipientContext): string {
+  if (req.duty === 'assignedCase') return assignedCaseSms(req);
   const unit = req.unitName;
-  const level = LEVEL_LABEL[req.level];
+  const level = LEVEL_LABEL[req.level!];
   const due = req.deadline ? `北京时间${formatShanghaiShort(req.deadline)}` : '';
   const what = req.milestone ? MILESTONE_LABEL[req.milestone] : '办理';
   const no = `案件号${req.caseId}。`;
@@ -234,6 +239,7 @@ function renderSmsBody(req: NotifyRequest, to: RecipientContext): string {
 
 /** What the recipient should do next, in full (e-mail and chat). */
 export function nextStep(req: NotifyRequest, to: RecipientContext): string {
+  if (req.duty === 'assignedCase') return assignedCaseNextStep(req, to.role);
   const d = req.detail ?? {};
   switch (req.event) {
     case 'cancel':
@@ -275,8 +281,8 @@ function fieldsOf(req: NotifyRequest, to: RecipientContext): Field[] {
   const fields: Field[] = [
     { label: '案件号', value: req.caseId },
     { label: '责任单位', value: req.unitName },
-    { label: '级别', value: LEVEL_LABEL[req.level] },
-    { label: '接待地点', value: req.receptionSite },
+    ...(req.level ? [{ label: '级别', value: LEVEL_LABEL[req.level] }] : []),
+    { label: req.duty === 'assignedCase' ? '交办来源' : '接待地点', value: req.receptionSite },
   ];
   if (req.milestone) fields.push({ label: '当前事项', value: MILESTONE_LABEL[req.milestone] });
   if (req.deadline) fields.push({ label: '期限', value: `北京时间${formatShanghai(req.deadline)}` });

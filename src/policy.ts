@@ -61,6 +61,35 @@ export const audienceSchema = z
   .default({});
 export type Audience = Record<AudienceEvent, PersonRole[]>;
 
+/** A milestone's ladder without a fixed deadline (the deadline comes from its rule); the yellow window defaults to 3 days. */
+const milestoneLadderSchema = ladderSpecSchema.innerType().innerType().omit({ deadline: true, yellowWindow: true }).extend({ yellowWindow: positiveDuration.default('3d') }).strict();
+export type MilestoneLadder = z.infer<typeof milestoneLadderSchema>;
+
+const ladderDefaults = { reminderOffsets: ['3d', '1d'], superviseAfter: '3d', deductAfter: '7d', overdueReminderEvery: '1d', maxOverdueReminders: 5, points: 2, yellowWindow: '3d' };
+
+/** The assigned case's part of the policy (policy.assignedCase, src/duties/assignedCase.ts): fully defaulted, pinned at start. */
+export const assignedCasePolicySchema = z
+  .object({
+    /** 受理告知: decide within N calendar days of receipt and tell the petitioner in writing. */
+    acceptance: z.object({ days: z.number().int().min(1).max(365).default(15), ladder: milestoneLadderSchema.default({ ...ladderDefaults, points: 1 }) }).strict().default({}),
+    /** 办理答复: within N calendar days of acceptance; extended by at most maxExtensionDays with approval. */
+    handling: z
+      .object({ days: z.number().int().min(1).max(365).default(60), maxExtensionDays: z.number().int().min(0).max(365).default(30), ladder: milestoneLadderSchema.default(ladderDefaults) })
+      .strict()
+      .default({}),
+    /** 复查: requested within requestWindowDays of the reply, the opinion within days of the request. */
+    review: z.object({ requestWindowDays: z.number().int().min(1).max(365).default(30), days: z.number().int().min(1).max(365).default(30), ladder: milestoneLadderSchema.default(ladderDefaults) }).strict().default({}),
+    /** 复核: the same after the 复查 opinion. */
+    reexamination: z.object({ requestWindowDays: z.number().int().min(1).max(365).default(30), days: z.number().int().min(1).max(365).default(30), ladder: milestoneLadderSchema.default(ladderDefaults) }).strict().default({}),
+    /** Whether a period whose last day is a Saturday or Sunday ends on the next workday (holidays always move). */
+    weekendLastDayMoves: z.boolean().default(true),
+    /** The unit reports progress at least this often while handling (a reminder goes out when one is missed). */
+    progressEveryDays: z.number().int().min(1).max(365).default(15),
+    audience: audienceSchema,
+  })
+  .strict();
+export type AssignedCasePolicy = z.infer<typeof assignedCasePolicySchema>;
+
 export const policySchema = z
   .object({
     version: z.string().min(1).max(100),
@@ -76,6 +105,7 @@ export const policySchema = z
       .strict(),
     closureReport: ladderSpecSchema,
     audience: audienceSchema,
+    assignedCase: assignedCasePolicySchema.default({}),
   })
   .strict();
 

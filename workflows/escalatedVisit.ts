@@ -108,7 +108,7 @@ export async function escalatedVisit(input: EscalatedVisitInput): Promise<CaseVi
       caseId,
       registeredAt,
       plan: (f) => plan(policy, f),
-      ladderSpec: (milestone) => ladderSpecFor(policy, milestone, notice.level),
+      points: (milestone) => ladderSpecFor(policy, milestone, notice.level).points,
       yellowAt: () => yellowFrom(policy, state.milestone, notice.level, state.facts.deadline),
       stage: () => stageOf(state.status, state.milestone, state.facts),
       view,

@@ -3,3 +3,4 @@ export { unitYearLedger } from './unitYearLedger.js';
 export { documentRegister } from './documentRegister.js';
 export { quarterlyCircular } from './quarterlyCircular.js';
 export { circular } from './quarterlyCircular.js';
+export { assignedCase } from './assignedCase.js';

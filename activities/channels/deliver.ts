@@ -49,7 +49,7 @@ export function recipientsFor(directory: Directory, request: NotifyRequest): Per
   const roles = request.audience ?? AUDIENCE[request.event];
   const unit = findUnit(directory, request.unitId);
   const seen = new Set<string>();
-  return [...(unit?.people ?? []), ...directory.supervisors].filter((p) => roles.includes(p.role) && !seen.has(p.id) && seen.add(p.id));
+  return [...(unit?.people ?? []), ...directory.supervisors, ...(directory.districtLeaders ?? [])].filter((p) => roles.includes(p.role) && !seen.has(p.id) && seen.add(p.id));
 }
 
 function readProgress(prior: unknown): NotifyProgress {

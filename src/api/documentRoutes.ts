@@ -1,5 +1,6 @@
 // 催办单 / 督办单 of a case: the list and each DOCX as issued, from the store of record (the case's view scopes access).
 import { MILESTONES } from '../domain.js';
+import { CASE_ID_MESSAGE, CASE_ID_PATTERN } from '../duties/registry.js';
 import { z } from 'zod';
 import { DOCUMENT_ID_PATTERN } from '../documents/numbering.js';
 import type { CaseView } from '../messages.js';
@@ -8,7 +9,7 @@ import { Problem, contentDisposition, problemResponses, type RoutesOf } from './
 
 export const DOCX_CONTENT_TYPE = 'application/vnd.openxmlformats-officedocument.wordprocessingml.document';
 
-const caseId = z.string().regex(/^visit:[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'must be visit:<noticeId>');
+const caseId = z.string().regex(CASE_ID_PATTERN, CASE_ID_MESSAGE);
 const listParams = z.object({ caseId }).strict();
 const documentParams = z.object({ caseId, documentId: z.string().regex(DOCUMENT_ID_PATTERN, 'must be a document ID such as wuli-xfb-2026-0001') }).strict();
 

@@ -4,6 +4,7 @@ import { LEVEL_LABEL } from '../domain.js';
 import { formatShanghai, formatShanghaiDate } from '../time.js';
 import { DOCUMENT_TITLE } from './numbering.js';
 import type { OfficialDocumentRequest } from './types.js';
+import { assignedCaseDocumentBody, assignedCaseDocumentTitle } from '../duties/assignedCaseTexts.js';
 
 /** What the notice prints: the request's facts, its 文号 and the issuing office. */
 export interface OfficialNoticeFacts extends OfficialDocumentRequest {
@@ -15,19 +16,21 @@ export interface OfficialNoticeFacts extends OfficialDocumentRequest {
 export const chineseDate = formatShanghaiDate;
 
 /** The title: 关于<unit><level>接人逾期的催办单 / …书面报结果逾期的督办单. */
-export function noticeTitle(f: Pick<OfficialNoticeFacts, 'kind' | 'milestone' | 'unitName' | 'level'>): string {
-  const what = f.milestone === 'arrival' ? `${LEVEL_LABEL[f.level]}接人逾期` : '书面报结果逾期';
+export function noticeTitle(f: Pick<OfficialNoticeFacts, 'kind' | 'milestone' | 'unitName' | 'level' | 'duty'>): string {
+  if (f.duty === 'assignedCase') return assignedCaseDocumentTitle(f, DOCUMENT_TITLE[f.kind]);
+  const what = f.milestone === 'arrival' ? `${LEVEL_LABEL[f.level!]}接人逾期` : '书面报结果逾期';
   return `关于${f.unitName}${what}的${DOCUMENT_TITLE[f.kind]}`;
 }
 
 /** The body paragraphs: the facts, what is required by when, the consequence, the case number. */
 export function noticeBody(f: OfficialNoticeFacts): string[] {
+  if (f.duty === 'assignedCase') return assignedCaseDocumentBody(f);
   const at = (iso: string): string => formatShanghai(iso);
   const facts =
     f.milestone === 'arrival'
-      ? `${at(f.receivedAt)}，本办接到通知：你单位有群众${f.headcount}人${LEVEL_LABEL[f.level]}上访，现在${f.receptionSite}。` +
+      ? `${at(f.receivedAt)}，本办接到通知：你单位有群众${f.headcount}人${LEVEL_LABEL[f.level!]}上访，现在${f.receptionSite}。` +
         `按规定，你单位主要领导或分管领导应于${at(f.deadline)}前到达现场接回。截至${at(f.deadline)}，你单位领导仍未到达现场，已超过规定时限。`
-      : `${at(f.receivedAt)}，本办接到通知：你单位有群众${f.headcount}人${LEVEL_LABEL[f.level]}上访（${f.receptionSite}）。` +
+      : `${at(f.receivedAt)}，本办接到通知：你单位有群众${f.headcount}人${LEVEL_LABEL[f.level!]}上访（${f.receptionSite}）。` +
         `${f.arrivedAt ? `你单位领导已于${at(f.arrivedAt)}到达现场。` : ''}按规定，你单位应于${at(f.deadline)}前书面报结果销案。截至${at(f.deadline)}，你单位仍未书面报结果，已超过规定时限。`;
   const limit = f.newTimeLimit ? at(f.newTimeLimit) : null;
   let demand: string;

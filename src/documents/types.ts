@@ -1,5 +1,5 @@
 // Official 催办单 / 督办单: what a case asks for and what it gets back (pure: workflows import these types).
-import type { Level, Milestone } from '../domain.js';
+import type { DutyKind, Level, Milestone } from '../domain.js';
 
 /** The ladder steps that issue a numbered document: 催办 → 催办单, 督办 → 督办单. */
 export const DOCUMENT_KINDS = ['urge', 'supervise'] as const;
@@ -12,11 +12,16 @@ export interface OfficialDocumentRequest {
   caseId: string;
   kind: DocumentKind;
   milestone: Milestone;
-  level: Level;
+  /** The duty when it is not an escalated visit (its texts come from src/duties/). */
+  duty?: DutyKind;
+  /** A visit's level; absent for other duties. */
+  level?: Level;
   unitId: string;
   unitName: string;
+  /** A visit's reception site; an assigned case's source (交办来源、机关、文号). */
   receptionSite: string;
-  headcount: number;
+  /** A visit's headcount; absent for other duties. */
+  headcount?: number;
   /** When the office received the notice, UTC ISO. */
   receivedAt: string;
   /** For the closure report: when the leader arrived (the milestone's clock start), UTC ISO. */

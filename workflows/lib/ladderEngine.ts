@@ -37,7 +37,7 @@ import {
   type TimelineEntry,
 } from '../../src/messages.js';
 import type { NotifyRequest } from '../../src/notifications.js';
-import type { AudienceEvent, LadderSpec } from '../../src/policy.js';
+import type { AudienceEvent } from '../../src/policy.js';
 import { colourKey, deadlineKey, overdueKey, stageKey, unitKey } from '../../src/searchAttributes.js';
 import { colourOf } from '../../src/colour.js';
 import type { PersonRole, UnitSnapshot } from '../../src/directory.js';
@@ -148,8 +148,12 @@ export interface DutyHooks<V extends LadderView> {
   registeredAt: number;
   /** The planner's steps for the current facts. */
   plan(facts: MilestoneFacts): MilestonePlan;
-  /** The ladder of a milestone (points, yellow window). */
-  ladderSpec(milestone: Milestone): LadderSpec;
+  /** Points a milestone's deduction costs. */
+  points(milestone: Milestone): number;
+  /** False while the duty has no deadline running (a paused clock, the petitioner's window): no colour, not overdue. */
+  showsDeadline?(): boolean;
+  /** A duty's own timed fact (a window that ends, a progress report due): the loop wakes for it and fires it. */
+  timed?(): { at: number; fire: () => void } | undefined;
   /** When the current milestone turns yellow. */
   yellowAt(): number;
   /** The case's stage now (DubanStage). */
@@ -212,6 +216,8 @@ export function createLadderEngine<V extends LadderView>(hooks: DutyHooks<V>, fl
   };
 
   // A notice says what the case is at the moment it is built: build it at its step, send it when its facts are in.
+  // The current milestone's deadline counts (an open case, and for some duties not while the clock stands still).
+  const running = (): boolean => state.status === 'open' && (hooks.showsDeadline?.() ?? true);
   const noticeFor = (event: AudienceEvent, key: string, detail?: NotifyRequest['detail']): NotifyRequest => {
     const open = state.status === 'open';
     const fields = hooks.noticeFields();
@@ -223,7 +229,7 @@ export function createLadderEngine<V extends LadderView>(hooks: DutyHooks<V>, fl
       unitName: state.unit.name,
       level: fields.level,
       milestone: open ? state.milestone : null,
-      deadline: open ? iso(state.facts.deadline) : null,
+      deadline: running() ? iso(state.facts.deadline) : null,
       receptionSite: fields.receptionSite,
       ...(fields.duty ? { duty: fields.duty } : {}),
       ...(detail ? { detail } : {}),
@@ -236,8 +242,8 @@ export function createLadderEngine<V extends LadderView>(hooks: DutyHooks<V>, fl
     return request;
   };
 
-  const isOverdue = (): boolean => state.status === 'open' && Date.now() > state.facts.deadline;
-  const colour = (): string | null => (state.status === 'open' ? colourOf(state.facts.deadline, hooks.yellowAt(), Date.now()) : null);
+  const isOverdue = (): boolean => running() && Date.now() > state.facts.deadline;
+  const colour = (): string | null => (running() ? colourOf(state.facts.deadline, hooks.yellowAt(), Date.now()) : null);
   // The API sets the colour at start; afterwards the case keeps it true.
   let publishedColour: string | null = colourAttribute ? colourOf(state.facts.deadline, hooks.yellowAt(), hooks.registeredAt) : null;
   const publishSearchAttributes = (): void => {
@@ -245,7 +251,7 @@ export function createLadderEngine<V extends LadderView>(hooks: DutyHooks<V>, fl
     upsertSearchAttributes([
       { key: stageKey, value: hooks.stage() },
       { key: unitKey, value: state.unit.id },
-      { key: deadlineKey, value: state.status === 'open' ? new Date(state.facts.deadline) : null },
+      { key: deadlineKey, value: running() ? new Date(state.facts.deadline) : null },
       { key: overdueKey, value: isOverdue() },
       ...(colourAttribute ? [{ key: colourKey, value: colour() }] : []),
     ]);
@@ -289,7 +295,7 @@ export function createLadderEngine<V extends LadderView>(hooks: DutyHooks<V>, fl
   };
 
   // An update answers with this, never the whole view: its result is kept in the history.
-  const ack = (): CaseAck => ({ seq: timeline.length, status: state.status, stage: hooks.stage(), deadline: state.status === 'open' ? iso(state.facts.deadline) : null });
+  const ack = (): CaseAck => ({ seq: timeline.length, status: state.status, stage: hooks.stage(), deadline: running() ? iso(state.facts.deadline) : null });
 
   const requireOpen = (): void => {
     if (state.status !== 'open') throw businessFailure(ErrorType.InvalidState, `case is ${state.status}`, 'status');
@@ -476,7 +482,7 @@ export function createLadderEngine<V extends LadderView>(hooks: DutyHooks<V>, fl
         unitName: state.unit.name,
         deadline: iso(state.facts.deadline),
         newTimeLimit: next ? iso(next.dueAt) : null,
-        points: hooks.ladderSpec(step.milestone).points,
+        points: hooks.points(step.milestone),
         issuedAt: iso(now),
       });
       // Dated at its step: the document's date of issue, whatever the activity took.
@@ -563,12 +569,12 @@ export function createLadderEngine<V extends LadderView>(hooks: DutyHooks<V>, fl
       record({ type: 'reminderSkipped', milestone: step.milestone, actor: SYSTEM_ACTOR, dueAt: iso(step.dueAt), reason: '提醒到期时已过办理期限，未发送' });
       return;
     }
-    const spec = hooks.ladderSpec(step.milestone);
+    const points = hooks.points(step.milestone);
     record({ type: step.kind, milestone: step.milestone, actor: SYSTEM_ACTOR, dueAt: iso(step.dueAt) });
     if (step.kind === 'deduction' && recordsInDatabase) {
-      background.push(recordDeduction(step, spec.points, now));
+      background.push(recordDeduction(step, points, now));
     } else if (step.kind === 'deduction') {
-      await recordDeduction(step, spec.points, now);
+      await recordDeduction(step, points, now);
     } else if ((step.kind === 'urge' || step.kind === 'supervise') && sendsBeside) {
       // Queued at its step and held, in its place, until the document is in or the grace is over: the loop goes on.
       const request = queueNotice(step.kind, step.key);
@@ -624,8 +630,16 @@ export function createLadderEngine<V extends LadderView>(hooks: DutyHooks<V>, fl
       if (state.status !== 'open') break;
       // The first task may run long after the API registered the case (no worker then): the colour may have moved.
       if (colourAttribute && colour() !== publishedColour) publishSearchAttributes();
-      const step = nextStep(hooks.plan(state.facts));
+      const step = running() ? nextStep(hooks.plan(state.facts)) : undefined;
       const seen = factsVersion;
+      // A duty's own timed fact (none for a visit) wakes the loop too, and fires when its time comes before the step's.
+      const timed = hooks.timed?.();
+      if (timed && (!step || timed.at < step.dueAt)) {
+        const wait = timed.at - Date.now();
+        if (wait > 0 && (await condition(() => wakes(seen), Math.max(1, wait)))) continue;
+        if (Date.now() >= timed.at) timed.fire();
+        continue;
+      }
       if (!step) {
         await condition(() => wakes(seen));
         continue;
