@@ -1,5 +1,5 @@
 // Starting a case from a notice: validated before anything reaches Temporal, idempotent by notice ID.
-import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandle } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
 import { findUnit, unitSnapshot, type Directory } from './directory.js';
 import { caseIdForNotice, type Actor } from './domain.js';
@@ -25,6 +25,19 @@ export interface StartVisitOptions {
   records?: Records;
   /** Set by startEscalatedVisit itself when it registers a failed or terminated case's notice again. */
   reregistration?: Reregistration;
+  /**
+   * Work begun beside the start once the opening view is known (the API's record of it, held uncommitted): the
+   * result carries it when this start created the case, else it is dropped here (a repeat, a conflict, a failed start).
+   */
+  beside?: (opening: CaseView) => BesideStart | undefined;
+}
+
+/** Work done while the start is under way: kept only if the start created the case. */
+export interface BesideStart {
+  /** The case was created: make the work count (and wait for it). */
+  keep(): Promise<void>;
+  /** The case was not created by this start: undo the work (never throws). */
+  drop(): void;
 }
 
 export interface StartVisitResult {
@@ -33,6 +46,8 @@ export interface StartVisitResult {
   handle: WorkflowHandle;
   /** The case as registered (what the workflow holds after its first task), built without a worker. */
   opening: CaseView;
+  /** What options.beside began, when this start created the case: the caller keeps it. */
+  beside?: BesideStart;
 }
 
 /** Kept in the workflow's memo (encrypted with the payloads): a repeated create is checked without a worker. */
@@ -110,6 +125,7 @@ export async function startEscalatedVisit(raw: unknown, options: StartVisitOptio
   const memo: StartMemo = { noticeDigest: noticeDigest(notice), registeredAt };
   const deadline = deadlineFor(options.policy, 'arrival', notice.level, Date.parse(notice.receivedAt));
   const opening = openingView(caseId, input, Date.parse(registeredAt));
+  const beside = options.beside?.(opening);
   try {
     const handle = await options.client.workflow.start('escalatedVisit', {
       workflowId: caseId,
@@ -129,8 +145,9 @@ export async function startEscalatedVisit(raw: unknown, options: StartVisitOptio
         ...(opening.colour ? [{ key: colourKey, value: opening.colour }] : []),
       ],
     });
-    return { caseId, created: true, handle, opening };
+    return { caseId, created: true, handle, opening, ...(beside ? { beside } : {}) };
   } catch (err) {
+    beside?.drop();
     if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
     const handle = options.client.workflow.getHandle(caseId);
     // describe() needs no worker: a repeat that races the first start (its first task not yet run) is answered too.
@@ -152,5 +169,40 @@ export async function startEscalatedVisit(raw: unknown, options: StartVisitOptio
     const existing: CaseView = await handle.query(caseQuery);
     if (!sameNotice(existing.notice, notice)) throw new NoticeConflictError(caseId);
     return { caseId, created: false, handle, opening: existing };
+  }
+}
+
+/** Whose case it is, for authorizing an action, and whether it is still open (for the refusal of a finished one). */
+export interface CaseOwner {
+  unitId: string;
+  status: CaseView['status'];
+}
+
+/**
+ * A case's unit without a query (so without waiting for a worker): the clear columns of its record in the store of
+ * record, else (no record yet, or the database unreachable) the DubanUnit and DubanStage search attributes the case
+ * keeps true, read with describe(). Null: no such case in either.
+ */
+export async function caseOwner(caseId: string, options: { client: Client; records: Records; onDatabaseError?: (err: unknown) => void }): Promise<CaseOwner | null> {
+  try {
+    const { rows } = await options.records.db.query<{ unit_id: string; status: CaseView['status'] }>('SELECT unit_id, status FROM cases WHERE case_id = $1', [caseId]);
+    if (rows[0]) return { unitId: rows[0].unit_id, status: rows[0].status };
+  } catch (err) {
+    options.onDatabaseError?.(err);
+  }
+  try {
+    const handle = options.client.workflow.getHandle(caseId);
+    const described = await handle.describe();
+    const unitId = described.typedSearchAttributes.get(unitKey);
+    if (unitId === undefined) {
+      // Started before its search attributes were kept: only the case itself says.
+      const view = await handle.query(caseQuery);
+      return { unitId: view.unit.id, status: view.status };
+    }
+    const stage = described.typedSearchAttributes.get(stageKey);
+    return { unitId, status: stage === 'closed' || stage === 'cancelled' ? stage : 'open' };
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return null;
+    throw err;
   }
 }

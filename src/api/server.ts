@@ -8,7 +8,8 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync, type FastifyRequest } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { NoticeConflictError, ReregistrationRefusedError, startEscalatedVisit, withUnitSnapshot } from '../cases.js';
+import { NoticeConflictError, ReregistrationRefusedError, caseOwner, startEscalatedVisit, withUnitSnapshot, type BesideStart } from '../cases.js';
+import { caseRecordOf } from '../caseRecord.js';
 import { COLOURS, colourNow } from '../colour.js';
 import { dataRunsOutOn, missingDataAlert, type HolidayCalendar } from '../deadlines/calendar.js';
 import { DEFAULT_OVERRIDES_PATH, loadHolidayCalendar } from '../deadlines/calendarData.js';
@@ -44,7 +45,7 @@ import { documentRoutes } from './documentRoutes.js';
 import { ledgerRoutes } from './ledgerRoutes.js';
 import type { Records } from '../records/index.js';
 import { isDatabaseUnavailable } from '../records/db.js';
-import { listCaseRows, readCaseView, recordCaseView, type CaseRowFilter } from '../records/cases.js';
+import { listCaseRows, readCaseView, recordCase, recordCaseView, type CaseRowFilter } from '../records/cases.js';
 import { sharedSecret } from '../records/sharedSecrets.js';
 import { registerBoard } from '../board/index.js';
 import { registerApiMetrics } from '../metrics.js';
@@ -295,6 +296,51 @@ export async function buildApiServer(deps: ApiDeps): Promise<FastifyInstance> {
     return view;
   };
 
+  // A create's record is written beside its start, in a transaction committed only once the start created the case (a
+  // repeat, a conflict or a failed start rolls it back: nothing of it was ever visible). The answer then waits for the
+  // commit, not for the whole write. With the pool busy the record is written after the start instead, as remember does.
+  const recordBeside = (view: CaseView): BesideStart | undefined => {
+    const pool = deps.records.db;
+    if (pool.idleCount === 0 && pool.totalCount >= (pool.options.max ?? 10)) return undefined;
+    const written = (async () => {
+      const tx = await pool.connect();
+      try {
+        await tx.query('BEGIN');
+        await recordCase({ db: tx as unknown as typeof pool, sealer: deps.records.sealer }, caseRecordOf(view, 0, true));
+        return tx;
+      } catch (err) {
+        await tx.query('ROLLBACK').catch(() => undefined);
+        tx.release();
+        throw err;
+      }
+    })();
+    // Held until keep or drop: an unhandled rejection must not escape before either is called.
+    written.catch(() => undefined);
+    return {
+      async keep() {
+        try {
+          const tx = await written;
+          try {
+            await tx.query('COMMIT');
+          } finally {
+            tx.release();
+          }
+        } catch (err) {
+          deps.logger?.warn({ caseId: view.caseId, err: (err as Error).message }, 'case view not recorded by the API; the worker records it');
+        }
+      },
+      drop() {
+        void written.then(
+          async (tx) => {
+            await tx.query('ROLLBACK').catch(() => undefined);
+            tx.release();
+          },
+          () => undefined,
+        );
+      },
+    };
+  };
+
   // The last recorded view, or null (none yet, or the database is down: the caller then asks Temporal).
   const recordedView = async (caseId: string): Promise<CaseView | null> => {
     try {
@@ -333,9 +379,14 @@ export async function buildApiServer(deps: ApiDeps): Promise<FastifyInstance> {
     allow(principal, 'create', request.body.unitId);
     try {
       // Answered with the view the workflow starts from (the same pure code builds both): no wait for a worker.
-      const started = await temporal(() => startEscalatedVisit(request.body, { client: deps.client, taskQueue: deps.taskQueue, policy: deps.policy, directory: deps.directory, actor: actorOf(principal), records: deps.records }));
+      const started = await temporal(() => startEscalatedVisit(request.body, { client: deps.client, taskQueue: deps.taskQueue, policy: deps.policy, directory: deps.directory, actor: actorOf(principal), records: deps.records, beside: recordBeside }));
       void reply.status(started.created ? 201 : 200).header('Location', `/cases/${encodeURIComponent(started.caseId)}`);
-      if (started.created) return await remember(started.opening);
+      if (started.created) {
+        // Its record was written while the case started: now committed (else, the pool being busy, written now).
+        if (!started.beside) return await remember(started.opening);
+        await started.beside.keep();
+        return started.opening;
+      }
       // A repeat: the case as last recorded, else as it was registered.
       const last = await recordedView(started.caseId);
       return last ? asOfNow(last) : started.opening;
@@ -387,9 +438,11 @@ export async function buildApiServer(deps: ApiDeps): Promise<FastifyInstance> {
     app.post(`/cases/:caseId/${route.path}`, { onRequest: guard(route.action), schema: { params: caseIdParam, body: route.body, response: { 200: caseSchema, ...problemResponses } } }, async (request) => {
       const principal = principalFor(request);
       allow(principal, route.action);
-      // The unit is read from the record, not by a query: an action never waits for a worker before its update.
-      const view = (await recordedView(request.params.caseId)) ?? (await readCase(request.params.caseId));
-      allow(principal, route.action, view.unit.id);
+      // The unit is read from the record's columns (else the case's search attributes), never by a query: an action
+      // waits for no worker before its update.
+      const owner = await temporal(() => caseOwner(request.params.caseId, { client: deps.client, records: deps.records, onDatabaseError: (err) => deps.logger?.warn({ caseId: request.params.caseId, err: (err as Error).message }, "case's unit not readable from the database; asking Temporal") }));
+      if (!owner) throw new Problem(404, 'Not found 案件不存在', `no case ${request.params.caseId}`);
+      allow(principal, route.action, owner.unitId);
       try {
         const input = withUnitSnapshot({ ...(request.body as object), actor: actorOf(principal) }, deps.directory);
         const handle = deps.client.workflow.getHandle(request.params.caseId);
@@ -401,7 +454,7 @@ export async function buildApiServer(deps: ApiDeps): Promise<FastifyInstance> {
         if (err instanceof InputError) throw new Problem(422, 'Refused 已拒绝', err.message, err.issues);
         // A case that has finished (closed or cancelled) takes no more actions.
         if (err instanceof WorkflowNotFoundError || /already completed/i.test((err as Error).message)) {
-          throw new Problem(409, 'Conflict with the case state 与案件状态冲突', `case ${request.params.caseId} is ${view.status}`, [{ field: 'status', message: `case is ${view.status}` }]);
+          throw new Problem(409, 'Conflict with the case state 与案件状态冲突', `case ${request.params.caseId} is ${owner.status}`, [{ field: 'status', message: `case is ${owner.status}` }]);
         }
         throw err;
       }
