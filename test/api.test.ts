@@ -5,7 +5,7 @@ import SwaggerParser from '@apidevtools/swagger-parser';
 import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
-import { loadApiKeys, type Action } from '../src/api/auth.js';
+import { ACTIONS, loadApiKeys, type Action } from '../src/api/auth.js';
 import { buildApiServer } from '../src/api/server.js';
 import { SYSTEM_ACTOR } from '../src/domain.js';
 import { deadlineFor, plan } from '../src/ladder.js';
@@ -42,12 +42,26 @@ afterEach(async () => {
 
 const call = async (method: 'GET' | 'POST', url: string, key: string | null, body?: unknown, binary = false): Promise<{ status: number; json: any; headers: Record<string, unknown> }> => {
   const res = await api.inject({ method, url, ...(key ? { headers: { authorization: `Bearer ${key}` } } : {}), ...(body !== undefined ? { payload: body as object } : {}) });
-  if (method === 'POST' && url === '/cases' && res.statusCode === 201) created.add((JSON.parse(res.body) as { caseId: string }).caseId);
+  if (method === 'POST' && (url === '/cases' || url === '/assigned-cases') && res.statusCode === 201) created.add((JSON.parse(res.body) as { caseId: string }).caseId);
   // A download (DOCX, XLSX) is bytes, not JSON, when it succeeds.
   return { status: res.statusCode, json: res.body && !(binary && res.statusCode < 300) ? JSON.parse(res.body) : null, headers: res.headers };
 };
 const newNotice = (unitId = 'wuli-gov'): Record<string, unknown> => ({ ...sampleNotice('city', Date.now() - 1000, { unitId }) });
 const path = (caseId: string, suffix = ''): string => `/cases/${encodeURIComponent(caseId)}${suffix}`;
+let assignmentSeq = 0;
+const newAssignment = (overrides: Record<string, unknown> = {}): Record<string, unknown> => ({
+  assignmentId: `API-${process.pid}-${Date.now()}-${++assignmentSeq}`,
+  sourceLevel: 'city',
+  assigningBody: '市信访局',
+  referenceNumber: `市信交〔2026〕${assignmentSeq}号`,
+  receivedAt: new Date(Date.now() - 60_000).toISOString(),
+  unitId: 'wuli-gov',
+  leaderId: 'wuli-gov-wang',
+  team: ['王立新', '陈晓燕'],
+  plan: '入户走访，核实补偿标准',
+  matterSummary: '征地补偿款发放争议',
+  ...overrides,
+});
 
 test('a case lives its whole life through the API; the actor always comes from the key', async () => {
   const notice = newNotice();
@@ -190,7 +204,7 @@ test('the list filters overdue, a deadline range and kind; a unit key sees only 
   expect(got[3]).toEqual(expect.arrayContaining([lateId, onTimeId]));
   const ownOnly = await call('GET', '/cases?pageSize=100', KEY.otherUnit);
   expect(new Set((ownOnly.json.cases as { unitId: string }[]).map((c) => c.unitId))).toEqual(new Set(['wuli-landres']));
-  const wrongKind = await call('GET', '/cases?kind=assignedCase', KEY.supervisor);
+  const wrongKind = await call('GET', '/cases?kind=petitioner', KEY.supervisor);
   expect(wrongKind).toMatchObject({ status: 400, json: { errors: [{ field: 'kind' }] } });
   const noRoute = await call('GET', '/nowhere', KEY.supervisor);
   expect(noRoute).toMatchObject({ status: 404, headers: { 'content-type': expect.stringContaining('application/problem+json') }, json: { status: 404 } });
@@ -211,7 +225,14 @@ describe('every role × every action × own and other unit', () => {
     extend: ['supervisor', 'admin'],
     reassign: ['supervisor', 'admin'],
     cancel: ['supervisor', 'admin'],
+    dutyReport: ['unit', 'supervisor', 'admin'],
+    dutyClock: ['supervisor', 'admin'],
   };
+  // Ledger, document and circular actions have their own matrices (test/api.auth.test.ts, test/api.ledger.test.ts).
+  const RECORD_ACTIONS = ['readLedger', 'writeLedger', 'readDocuments', 'readCircular', 'runCircular'];
+  test('the matrix covers every case action the API knows', () => {
+    expect(Object.keys(ALLOWED).sort()).toEqual(ACTIONS.filter((a) => !RECORD_ACTIONS.includes(a)).sort());
+  });
   const request = (action: Action, caseId: string): ['GET' | 'POST', string, unknown] => {
     const soon = new Date(Date.now() + 7_200_000).toISOString();
     switch (action) {
@@ -226,6 +247,9 @@ describe('every role × every action × own and other unit', () => {
       case 'extend': return ['POST', path(caseId, '/extension'), { newDeadline: soon, reason: '延期' }];
       case 'reassign': return ['POST', path(caseId, '/reassignment'), { unitId: 'dongcun', reason: '改派' }];
       case 'cancel': return ['POST', path(caseId, '/cancellation'), { reason: '重复登记' }];
+      // On an assigned case: its acceptance decision; a pause before acceptance (refused by the case's state).
+      case 'dutyReport': return ['POST', path(caseId, '/acceptance'), { decision: 'accepted', writtenNoticeAt: new Date().toISOString() }];
+      case 'dutyClock': return ['POST', path(caseId, '/pause'), { pauseKind: 'hearing', reason: '组织听证', approverId: 'wuli-gov-zhang' }];
       default: throw new Error(action);
     }
   };
@@ -240,7 +264,9 @@ describe('every role × every action × own and other unit', () => {
       expect(res.status, JSON.stringify(res.json)).toBe(expectAllowed && !(role === 'unit') ? 201 : 403);
       return;
     }
-    const created = await call('POST', '/cases', KEY.intake, newNotice());
+    const assignedAction = action === 'dutyReport' || action === 'dutyClock';
+    const created = assignedAction ? await call('POST', '/assigned-cases', KEY.intake, newAssignment()) : await call('POST', '/cases', KEY.intake, newNotice());
+    expect(created.status, JSON.stringify(created.json)).toBe(201);
     const [method, url, body] = request(action as Action, created.json.caseId as string);
     const res = await call(method, url, key, body);
     const refused = res.status === 401 || res.status === 403;
@@ -250,7 +276,7 @@ describe('every role × every action × own and other unit', () => {
     if (!allowed) expect(res.json.detail).toMatch(/may not|may act only on cases of/);
     // Allowed cells on a fresh case: a closure report before arrival and a decision without an explanation are
     // refused by the case's state (409) — past authorization, which is what this cell checks.
-    if (allowed) expect(res.status, JSON.stringify(res.json)).toBe(action === 'closureReport' || action === 'decideExplanation' ? 409 : 200);
+    if (allowed) expect(res.status, JSON.stringify(res.json)).toBe(action === 'closureReport' || action === 'decideExplanation' || action === 'dutyClock' ? 409 : 200);
   });
 });
 
@@ -379,6 +405,92 @@ test('the policy preview is the workflow planner\'s own plan', async () => {
   ]);
 });
 
+test('an assigned case through the API: intake with its statutory deadlines, its actions, the list by kind, refusals naming the field', async () => {
+  const body = newAssignment({ receivedAt: '2026-09-20T02:00:00.000Z', listed: true });
+  const created = await call('POST', '/assigned-cases', KEY.intake, body);
+  expect(created.status, JSON.stringify(created.json)).toBe(201);
+  const caseId = `assignedCase:${body.assignmentId as string}`;
+  expect(created.headers.location).toBe(path(caseId));
+  expect(created.json).toMatchObject({ caseId, kind: 'assignedCase', stage: 'acceptance.pending', phase: 'acceptance', priority: 'high', deadline: '2026-10-08T16:00:00.000Z', overdue: true, colour: 'red' });
+  expect(created.json.deadlines).toEqual([
+    { milestone: 'acceptance', deadline: '2026-10-08T16:00:00.000Z', rule: 'calendarDays', calendarVersion: expect.any(String), calendarDataMissing: false, note: '自 2026-09-20 次日起算 15 日（逢节假日、周末顺延），最后一日 2026-10-08 24:00 止；2026-10-05 逢国庆节，顺延至 2026-10-08' },
+  ]);
+  expect(created.json.timeline[0]).toMatchObject({ type: 'registered', actor: { id: 'dev-intake', role: 'intake' } });
+  // The same body again is the same case; a different body under the same ID is a conflict naming the field.
+  const again = await call('POST', '/assigned-cases', KEY.intake, body);
+  expect([again.status, again.json.caseId]).toEqual([200, caseId]);
+  const conflict = await call('POST', '/assigned-cases', KEY.intake, { ...body, plan: '另一方案' });
+  expect(conflict).toMatchObject({ status: 409, json: { errors: [{ field: 'assignmentId' }] } });
+  // Bad intake: each refused naming the field, nothing started.
+  const refusedIntake = [
+    await call('POST', '/assigned-cases', KEY.intake, newAssignment({ leaderId: 'wuli-gov-chen' })),
+    await call('POST', '/assigned-cases', KEY.intake, newAssignment({ team: [] })),
+    await call('POST', '/assigned-cases', KEY.intake, newAssignment({ receivedAt: new Date(Date.now() + 3_600_000).toISOString() })),
+    await call('POST', '/assigned-cases', KEY.intake, newAssignment({ sourceLevel: 'province' })),
+  ];
+  expect(refusedIntake.map((r): [number, string] => [r.status, r.json.errors?.[0]?.field as string])).toEqual([[422, 'leaderId'], [400, 'team'], [422, 'receivedAt'], [400, 'sourceLevel']]);
+  // Recorded after the limit, it is late whatever the notice's date: the time duban learns it is checked, the claim is not.
+  const unit = await call('POST', path(caseId, '/acceptance'), KEY.unit, { decision: 'accepted', writtenNoticeAt: '2026-09-25T02:00:00.000Z' });
+  expect(unit.status, JSON.stringify(unit.json)).toBe(200);
+  expect(unit.json).toMatchObject({ phase: 'handling', acceptance: { decision: 'accepted', writtenNoticeAt: '2026-09-25T02:00:00.000Z', onTime: false } });
+  expect(unit.json.timeline.find((e: { type: string }) => e.type === 'acceptanceDecided')).toMatchObject({ actor: { id: 'dev-unit-wuli-gov', role: 'unit' } });
+  // A unit may not stop its own clock; a pause without a reason and an extension beyond 30 days are refused naming the field.
+  const byUnit = await call('POST', path(caseId, '/pause'), KEY.unit, { pauseKind: 'hearing', reason: '组织听证', approverId: 'wuli-gov-zhang' });
+  expect(byUnit.status).toBe(403);
+  const noReason = await call('POST', path(caseId, '/pause'), KEY.supervisor, { pauseKind: 'hearing', approverId: 'wuli-gov-zhang' });
+  expect(noReason).toMatchObject({ status: 400, json: { errors: [{ field: 'reason' }] } });
+  const tooLong = await call('POST', path(caseId, '/handling-extension'), KEY.supervisor, { days: 31, reason: '情况复杂', approverId: 'wuli-gov-zhang', petitionerNotifiedAt: new Date().toISOString() });
+  expect(tooLong).toMatchObject({ status: 422, json: { detail: 'days: must be at most 30 (the handling limit may be extended by 30 days in all)', errors: [{ field: 'days' }] } });
+  const noApprover = await call('POST', path(caseId, '/handling-extension'), KEY.supervisor, { days: 10, reason: '情况复杂', petitionerNotifiedAt: new Date().toISOString() });
+  expect(noApprover).toMatchObject({ status: 400, json: { errors: [{ field: 'approverId' }] } });
+  const unchanged = await call('GET', path(caseId), KEY.viewer);
+  expect(unchanged.json.handling).toMatchObject({ extensionDays: 0, pausedDays: 0, pauses: [], extensions: [] });
+  const extended = await call('POST', path(caseId, '/handling-extension'), KEY.supervisor, { days: 30, reason: '情况复杂', approverId: 'wuli-gov-zhang', petitionerNotifiedAt: new Date().toISOString() });
+  expect(extended.status, JSON.stringify(extended.json)).toBe(200);
+  expect(extended.json.handling).toMatchObject({ extensionDays: 30, extensions: [{ days: 30, reason: '情况复杂', approverId: 'wuli-gov-zhang' }] });
+  // The list filters by kind: the assigned case is there, a visit is not.
+  const visit = (await call('POST', '/cases', KEY.intake, newNotice())).json.caseId as string;
+  const listed = await call('GET', '/cases?kind=assignedCase&unitId=wuli-gov&pageSize=100', KEY.supervisor);
+  expect(listed.status, JSON.stringify(listed.json)).toBe(200);
+  const listedIds = (listed.json.cases as { caseId: string }[]).map((c) => c.caseId);
+  expect(listedIds).toContain(caseId);
+  expect(listedIds).not.toContain(visit);
+  expect((listed.json.cases as { caseId: string; kind: string }[]).find((c) => c.caseId === caseId)).toMatchObject({ kind: 'assignedCase', unitId: 'wuli-gov' });
+  // A visit's own action on an assigned case is refused by the case, and an unknown case ID form names its field.
+  const arrival = await call('POST', path(caseId, '/arrival'), KEY.unit, { leaderId: 'wuli-gov-zhang', arrivedAt: new Date().toISOString() });
+  expect(arrival.status).toBeGreaterThanOrEqual(400);
+  expect(arrival.status).toBeLessThan(500);
+  const badId = await call('GET', '/cases/monthly%3AX', KEY.viewer);
+  expect(badId).toMatchObject({ status: 400, json: { errors: [{ field: 'caseId' }] } });
+}, 60_000);
+
+test('the preview of an assigned case: every deadline with its rule and calendar, and the acceptance ladder', async () => {
+  const res = await call('POST', '/policy/preview', KEY.viewer, { kind: 'assignedCase', receivedAt: '2026-09-20T10:00:00+08:00' });
+  expect(res.status, JSON.stringify(res.json)).toBe(200);
+  expect(res.json.deadlines.map((d: { milestone: string; deadline: string; rule: string; calendarDataMissing: boolean }) => [d.milestone, d.deadline, d.rule, d.calendarDataMissing])).toEqual([
+    ['acceptance', '2026-10-08T16:00:00.000Z', 'calendarDays', false],
+    ['handling', '2026-12-07T16:00:00.000Z', 'calendarDays', false],
+  ]);
+  expect(res.json.deadlines[0].note).toBe('自 2026-09-20 次日起算 15 日（逢节假日、周末顺延），最后一日 2026-10-08 24:00 止；2026-10-05 逢国庆节，顺延至 2026-10-08');
+  expect(res.json.steps.map((s: { kind: string; dueAt: string }) => [s.kind, s.dueAt])).toEqual([
+    ['reminder', '2026-10-05T16:00:00.000Z'],
+    ['reminder', '2026-10-07T16:00:00.000Z'],
+    ['urge', '2026-10-08T16:00:00.000Z'],
+    ['overdueReminder', '2026-10-09T16:00:00.000Z'],
+    ['overdueReminder', '2026-10-10T16:00:00.000Z'],
+    ['overdueReminder', '2026-10-11T16:00:00.000Z'],
+    ['supervise', '2026-10-11T16:00:00.000Z'],
+    ['overdueReminder', '2026-10-12T16:00:00.000Z'],
+    ['overdueReminder', '2026-10-13T16:00:00.000Z'],
+    ['deduction', '2026-10-18T16:00:00.000Z'],
+  ]);
+  const unknownKind = await call('POST', '/policy/preview', KEY.viewer, { kind: 'monthlyTea', receivedAt: '2026-09-20T10:00:00+08:00' });
+  expect(unknownKind.status).toBe(400);
+  // The visit's body, with its kind named or not, keeps its answer.
+  const visit = await call('POST', '/policy/preview', KEY.viewer, { kind: 'escalatedVisit', level: 'district', receivedAt: '2026-11-25T09:00:00+08:00' });
+  expect(visit.json.deadline).toBe('2026-11-25T01:00:15.000Z');
+});
+
 test('the OpenAPI document validates, and every operation answers a sample request with a status it documents', async () => {
   const doc = (await call('GET', '/openapi.json', null)).json;
   await expect(SwaggerParser.validate(structuredClone(doc))).resolves.toBeTruthy();
@@ -414,7 +526,26 @@ test('the OpenAPI document validates, and every operation answers a sample reque
     }
     throw new Error(`circular ${circularId} not done`);
   };
+  // Assigned cases in the state each of their actions needs.
+  const now = (): string => new Date().toISOString();
+  const act = async (caseId: string, suffix: string, body: unknown): Promise<string> => {
+    const res = await call('POST', path(caseId, suffix), KEY.admin, body);
+    expect(res.status, `${suffix}: ${JSON.stringify(res.json)}`).toBe(200);
+    return caseId;
+  };
+  const assigned = async (): Promise<string> => (await call('POST', '/assigned-cases', KEY.intake, newAssignment())).json.caseId as string;
+  const accepted = async (): Promise<string> => act(await assigned(), '/acceptance', { decision: 'accepted', writtenNoticeAt: now() });
+  const replied = async (): Promise<string> => act(await accepted(), '/reply', { result: '已按标准补发补偿款', writtenReplyAt: now() });
   const samples: Record<string, Record<string, () => [string, unknown] | Promise<[string, unknown]>>> = {
+    '/assigned-cases': { post: () => ['/assigned-cases', newAssignment()] },
+    '/cases/{caseId}/acceptance': { post: async () => [path(await assigned(), '/acceptance'), { decision: 'accepted', writtenNoticeAt: now() }] },
+    '/cases/{caseId}/pause': { post: async () => [path(await accepted(), '/pause'), { pauseKind: 'hearing', reason: '组织听证', approverId: 'wuli-gov-zhang' }] },
+    '/cases/{caseId}/resumption': { post: async () => [path(await act(await accepted(), '/pause', { pauseKind: 'appraisal', reason: '委托鉴定', approverId: 'wuli-gov-zhang' }), '/resumption'), { note: '鉴定完成' }] },
+    '/cases/{caseId}/handling-extension': { post: async () => [path(await accepted(), '/handling-extension'), { days: 30, reason: '情况复杂', approverId: 'wuli-gov-zhang', petitionerNotifiedAt: now() }] },
+    '/cases/{caseId}/progress': { post: async () => [path(await accepted(), '/progress'), { text: '已入户走访两次' }] },
+    '/cases/{caseId}/reply': { post: async () => [path(await accepted(), '/reply'), { result: '已按标准补发补偿款', writtenReplyAt: now() }] },
+    '/cases/{caseId}/review-request': { post: async () => [path(await replied(), '/review-request'), { requestedAt: now() }] },
+    '/cases/{caseId}/opinion': { post: async () => [path(await act(await replied(), '/review-request', { requestedAt: now() }), '/opinion'), { opinion: '维持原处理意见', writtenOpinionAt: now() }] },
     '/healthz': { get: () => ['/healthz', undefined] },
     '/readyz': { get: () => ['/readyz', undefined] },
     '/cases': { post: () => ['/cases', newNotice()], get: () => ['/cases?level=city&pageSize=5', undefined] },
@@ -449,14 +580,15 @@ test('the OpenAPI document validates, and every operation answers a sample reque
       expect(documented(route, method), `${method} ${route} answered ${res.status}`).toContain(String(res.status));
       if (method === 'post' && route !== '/cases') {
         // A malformed body is refused with a status the document lists too.
-        const bad = await call('POST', url, KEY.admin, {});
+        // (A resumption's note is optional: its malformed body is a note that is not text.)
+        const bad = await call('POST', url, KEY.admin, route.endsWith('/resumption') ? { note: 1 } : {});
         expect(documented(route, method)).toContain(String(bad.status));
         expect(bad.status).toBe(400);
       }
       answered.push(`${method} ${route} ${res.status}`);
     }
   }
-  expect(answered).toHaveLength(22);
+  expect(answered).toHaveLength(31);
   // Response schemas document CaseView without dropping a field of it.
   const viaApi = await call('GET', path(arrived), KEY.viewer);
   expect(viaApi.json).toEqual(await h.env.client.workflow.getHandle(arrived).query(caseQuery));
@@ -466,9 +598,12 @@ test('the OpenAPI document lists every endpoint', async () => {
   const doc = (await call('GET', '/openapi.json', null)).json;
   expect(doc.openapi).toMatch(/^3\./);
   expect(Object.keys(doc.paths).sort()).toEqual([
-    '/cases', '/cases/{caseId}', '/cases/{caseId}/arrival', '/cases/{caseId}/cancellation', '/cases/{caseId}/closure-report',
+    '/assigned-cases',
+    '/cases', '/cases/{caseId}', '/cases/{caseId}/acceptance', '/cases/{caseId}/arrival', '/cases/{caseId}/cancellation', '/cases/{caseId}/closure-report',
     '/cases/{caseId}/documents', '/cases/{caseId}/documents/{documentId}',
-    '/cases/{caseId}/explanation', '/cases/{caseId}/explanation/decision', '/cases/{caseId}/extension', '/cases/{caseId}/reassignment',
+    '/cases/{caseId}/explanation', '/cases/{caseId}/explanation/decision', '/cases/{caseId}/extension', '/cases/{caseId}/handling-extension',
+    '/cases/{caseId}/opinion', '/cases/{caseId}/pause', '/cases/{caseId}/progress', '/cases/{caseId}/reassignment', '/cases/{caseId}/reply',
+    '/cases/{caseId}/resumption', '/cases/{caseId}/review-request',
     '/circulars', '/circulars/{circularId}', '/circulars/{circularId}/files/{name}',
     '/healthz',
     '/ledgers/{unitId}/{year}', '/ledgers/{unitId}/{year}/close', '/ledgers/{unitId}/{year}/notes', '/ledgers/{unitId}/{year}/reversals',

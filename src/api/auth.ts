@@ -12,6 +12,8 @@ export type ApiRole = (typeof API_ROLES)[number];
 export const ACTIONS = [
   'create', 'read', 'list', 'preview', 'arrival', 'explanation', 'closureReport', 'decideExplanation', 'extend', 'reassign', 'cancel',
   'readLedger', 'writeLedger', 'readDocuments', 'readCircular', 'runCircular',
+  // Assigned cases: a unit's reports (acceptance, progress, reply, opinion); the office's clock (pause, extension, 复查 request).
+  'dutyReport', 'dutyClock',
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
@@ -89,6 +91,8 @@ const ALLOWED: Record<Action, readonly ApiRole[]> = {
   readDocuments: ['unit', 'supervisor', 'admin', 'viewer'],
   readCircular: ['supervisor', 'admin', 'viewer'],
   runCircular: ['supervisor', 'admin'],
+  dutyReport: ['unit', 'supervisor', 'admin'],
+  dutyClock: ['supervisor', 'admin'],
 };
 
 /** May this principal do the action on a case of this unit? A unit key acts only on its own units. */

@@ -15,7 +15,7 @@ import { dataRunsOutOn, missingDataAlert, type HolidayCalendar } from '../deadli
 import { DEFAULT_OVERRIDES_PATH, loadHolidayCalendar } from '../deadlines/calendarData.js';
 import { ROOT, loadConfig } from '../config.js';
 import type { Directory } from '../directory.js';
-import { LEVELS, type Stage } from '../domain.js';
+import { DUTY_KINDS, LEVELS, MILESTONES, type Stage } from '../domain.js';
 import { ErrorType, InputError, type FieldIssue } from '../errors.js';
 import { deadlineFor, plan } from '../ladder.js';
 import {
@@ -43,6 +43,10 @@ import { Problem, problemResponses, problemSchema, type RouteKit, type RoutesOf 
 import { circularRoutes } from './circularRoutes.js';
 import { documentRoutes } from './documentRoutes.js';
 import { ledgerRoutes } from './ledgerRoutes.js';
+import { ASSIGNED_CASE_ACTION_ROUTES, assignedCaseSchema, assignedPreviewBodySchema, assignedPreviewSchema, assignmentSchema, previewAssignedCase } from './assignedCaseRoutes.js';
+import { CASE_ID_MESSAGE, CASE_ID_PATTERN } from '../duties/registry.js';
+import { assignedCaseRecordOf, type AssignedCaseView } from '../duties/assignedCase.js';
+import { AssignmentConflictError, startAssignedCase } from '../duties/intake.js';
 import type { Records } from '../records/index.js';
 import { isDatabaseUnavailable } from '../records/db.js';
 import { listCaseRows, readCaseView, recordCase, recordCaseView, type CaseRowFilter } from '../records/cases.js';
@@ -77,12 +81,12 @@ export interface ApiDeps {
 
 export const BODY_LIMIT = 64 * 1024;
 
-const caseIdParam = z.object({ caseId: z.string().regex(/^visit:[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'must be visit:<noticeId>') }).strict();
+const caseIdParam = z.object({ caseId: z.string().regex(CASE_ID_PATTERN, CASE_ID_MESSAGE) }).strict();
 const instant = z.string().datetime({ offset: true, message: 'must be an ISO 8601 time with an offset, e.g. 2026-11-25T09:30:00+08:00' });
-const STAGES = ['arrival.pending', 'arrival.urge', 'arrival.supervise', 'arrival.deduction', 'closureReport.pending', 'closureReport.urge', 'closureReport.supervise', 'closureReport.deduction', 'closed', 'cancelled'] as const satisfies readonly Stage[];
+const STAGES = [...MILESTONES.flatMap((m): Stage[] => [`${m}.pending`, `${m}.urge`, `${m}.supervise`, `${m}.deduction`]), 'paused', 'reviewWindow', 'reexaminationWindow', 'closed', 'cancelled'] as unknown as [Stage, ...Stage[]];
 const listQuery = z
   .object({
-    kind: z.enum(['escalatedVisit']).default('escalatedVisit'),
+    kind: z.enum(DUTY_KINDS).default('escalatedVisit'),
     level: z.enum(LEVELS).optional(),
     unitId: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/).optional(),
     stage: z.enum(STAGES).optional(),
@@ -94,7 +98,9 @@ const listQuery = z
     pageToken: z.string().max(4000).regex(/^[A-Za-z0-9_-]+$/, 'must be a nextPageToken of this list').optional(),
   })
   .strict();
-export const previewBodySchema = z.object({ level: z.enum(LEVELS), receivedAt: instant }).strict();
+/** The visit's preview body (with or without its kind), or another duty's: `{ kind, …its start facts }`. */
+export const visitPreviewBodySchema = z.object({ kind: z.literal('escalatedVisit').optional(), level: z.enum(LEVELS), receivedAt: instant }).strict();
+export const previewBodySchema = z.union([visitPreviewBodySchema, assignedPreviewBodySchema]);
 // Response shapes document the API; a test checks a case read through the API equals the workflow's query, so no field is dropped.
 const at = z.string().describe('UTC ISO 8601');
 const actorOut = z.object({ id: z.string(), role: z.string() });
@@ -129,7 +135,9 @@ const listSchema = z.object({
   ),
   nextPageToken: z.string().nullable().describe('opaque: pass it back as pageToken for the next page'),
 });
-const previewSchema = z.object({ policyVersion: z.string(), deadline: at, steps: z.array(z.object({ kind: z.string(), dueAt: at })) });
+const previewSchema = z.union([z.object({ policyVersion: z.string(), deadline: at, steps: z.array(z.object({ kind: z.string(), dueAt: at })) }), assignedPreviewSchema]);
+/** Any duty's case. */
+const anyCaseSchema = z.union([caseSchema, assignedCaseSchema]);
 
 /** Update bodies are the workflow's input schemas without `actor`: the actor always comes from the key. */
 const ACTIONS_ROUTES = [
@@ -341,6 +349,15 @@ export async function buildApiServer(deps: ApiDeps): Promise<FastifyInstance> {
     };
   };
 
+  // An assigned case's opening record, written before the answer like a visit's (the worker writes it too).
+  const recordAssigned = async (view: AssignedCaseView): Promise<void> => {
+    try {
+      await recordCase(deps.records, assignedCaseRecordOf(view, 0, true));
+    } catch (err) {
+      deps.logger?.warn({ caseId: view.caseId, err: (err as Error).message }, 'case view not recorded by the API; the worker records it');
+    }
+  };
+
   // The last recorded view, or null (none yet, or the database is down: the caller then asks Temporal).
   const recordedView = async (caseId: string): Promise<CaseView | null> => {
     try {
@@ -398,7 +415,27 @@ export async function buildApiServer(deps: ApiDeps): Promise<FastifyInstance> {
     }
   });
 
-  app.get('/cases/:caseId', { onRequest: guard('read'), schema: { params: caseIdParam, response: { 200: caseSchema, ...problemResponses } } }, async (request) => {
+  // 交办案件: the assignment and its 五个一 (src/duties/assignedCase.ts); answered, like a visit, without a worker.
+  app.post('/assigned-cases', { onRequest: guard('create'), schema: { body: assignmentSchema, response: { 200: assignedCaseSchema, 201: assignedCaseSchema, ...problemResponses } } }, async (request, reply) => {
+    const principal = principalFor(request);
+    allow(principal, 'create', request.body.unitId);
+    try {
+      const started = await temporal(() => startAssignedCase(request.body, { client: deps.client, taskQueue: deps.taskQueue, policy: deps.policy, directory: deps.directory, calendar, actor: actorOf(principal) }));
+      void reply.status(started.created ? 201 : 200).header('Location', `/cases/${encodeURIComponent(started.caseId)}`);
+      if (started.created) {
+        await recordAssigned(started.opening);
+        return started.opening;
+      }
+      const last = await recordedView(started.caseId);
+      return last && (last as { kind: string }).kind === 'assignedCase' ? (last as unknown as typeof started.opening) : started.opening;
+    } catch (err) {
+      if (err instanceof InputError) throw new Problem(422, 'Invalid assignment 交办事项无效', err.message, err.issues);
+      if (err instanceof AssignmentConflictError) throw new Problem(409, 'Conflict 交办编号冲突', err.message, [{ field: 'assignmentId', message: 'already registered with a different body' }]);
+      throw err;
+    }
+  });
+
+  app.get('/cases/:caseId', { onRequest: guard('read'), schema: { params: caseIdParam, response: { 200: anyCaseSchema, ...problemResponses } } }, async (request) => {
     const principal = principalFor(request);
     allow(principal, 'read');
     const view = await readCase(request.params.caseId);
@@ -434,8 +471,8 @@ export async function buildApiServer(deps: ApiDeps): Promise<FastifyInstance> {
     };
   });
 
-  for (const route of ACTIONS_ROUTES) {
-    app.post(`/cases/:caseId/${route.path}`, { onRequest: guard(route.action), schema: { params: caseIdParam, body: route.body, response: { 200: caseSchema, ...problemResponses } } }, async (request) => {
+  for (const route of [...ACTIONS_ROUTES, ...ASSIGNED_CASE_ACTION_ROUTES]) {
+    app.post(`/cases/:caseId/${route.path}`, { onRequest: guard(route.action), schema: { params: caseIdParam, body: route.body, response: { 200: anyCaseSchema, ...problemResponses } } }, async (request) => {
       const principal = principalFor(request);
       allow(principal, route.action);
       // The unit is read from the record's columns (else the case's search attributes), never by a query: an action
@@ -444,7 +481,7 @@ export async function buildApiServer(deps: ApiDeps): Promise<FastifyInstance> {
       if (!owner) throw new Problem(404, 'Not found 案件不存在', `no case ${request.params.caseId}`);
       allow(principal, route.action, owner.unitId);
       try {
-        const input = withUnitSnapshot({ ...(request.body as object), actor: actorOf(principal) }, deps.directory);
+        const input = withUnitSnapshot({ ...(request.body), actor: actorOf(principal) }, deps.directory);
         const handle = deps.client.workflow.getHandle(request.params.caseId);
         await temporal(() => handle.executeUpdate(route.update as typeof cancelUpdate, { args: [input as never] }));
         // The update answers with a small acknowledgement (it stays in the history); the case as it now is, by query.
@@ -463,6 +500,7 @@ export async function buildApiServer(deps: ApiDeps): Promise<FastifyInstance> {
 
   app.post('/policy/preview', { onRequest: guard('preview'), schema: { body: previewBodySchema, response: { 200: previewSchema, ...problemResponses } } }, (request) => {
     allow(principalFor(request), 'preview');
+    if (request.body.kind === 'assignedCase') return previewAssignedCase(request.body.receivedAt, { policy: deps.policy, directory: deps.directory, calendar });
     const receivedAt = Date.parse(request.body.receivedAt);
     const deadline = deadlineFor(deps.policy, 'arrival', request.body.level, receivedAt);
     const steps = plan(deps.policy, { milestone: 'arrival', level: request.body.level, startedAt: receivedAt, registeredAt: receivedAt, deadline, deadlineSetAt: receivedAt, explanation: 'none', done: {} }).steps;

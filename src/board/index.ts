@@ -10,7 +10,7 @@ import type { ZodTypeAny } from 'zod';
 import { z } from 'zod';
 import { actorOf, authenticate, authorize, type Action, type Principal } from '../api/auth.js';
 import { contentDisposition } from '../api/kit.js';
-import { previewBodySchema, type ApiDeps } from '../api/server.js';
+import { visitPreviewBodySchema, type ApiDeps } from '../api/server.js';
 import { circularTitle } from '../circular/period.js';
 import { findUnit } from '../directory.js';
 import { shanghaiYear } from '../domain.js';
@@ -456,7 +456,7 @@ export async function registerBoard(app: FastifyInstance, deps: ApiDeps): Promis
       must(s.principal, 'preview');
       const form = (request.body ?? {}) as Form;
       const values = { level: one(form, 'level'), receivedAt: one(form, 'receivedAt') };
-      const parsed = previewBodySchema.safeParse({ level: values.level, receivedAt: beijingInstant(values.receivedAt) });
+      const parsed = visitPreviewBodySchema.safeParse({ level: values.level, receivedAt: beijingInstant(values.receivedAt) });
       if (!parsed.success) return send(reply, previewPage(s.ctx, { values, errors: fieldErrorsOf(parsed.error.issues.map((i) => ({ field: i.path.join('.'), message: i.message }))) }), 400);
       const receivedAt = Date.parse(parsed.data.receivedAt);
       const deadline = deadlineFor(deps.policy, 'arrival', parsed.data.level, receivedAt);

@@ -5,6 +5,7 @@ import { caseRecordOf, type CaseRecord } from '../caseRecord.js';
 import type { CaseView, TimelineEntry } from '../messages.js';
 import type { Records } from './index.js';
 import type { Colour } from '../colour.js';
+import { assignedCaseRecordOf, type AssignedCaseView } from '../duties/assignedCase.js';
 
 /** The facts of a case a list shows, without unsealing its view. */
 export interface CaseRow {
@@ -117,8 +118,8 @@ export async function recordCase(records: Records, record: CaseRecord): Promise<
 }
 
 /** Records the whole view of a case (its columns, the view and every fact). */
-export function recordCaseView(records: Records, view: CaseView): Promise<void> {
-  return recordCase(records, caseRecordOf(view, 0, true));
+export function recordCaseView(records: Records, view: CaseView | AssignedCaseView): Promise<void> {
+  return recordCase(records, view.kind === 'assignedCase' ? assignedCaseRecordOf(view, 0, true) : caseRecordOf(view, 0, true));
 }
 
 /** Every recorded timeline entry of a case, in seq order (the facts; the stored view may be older). */
