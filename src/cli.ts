@@ -1,103 +1,17 @@
 #!/usr/bin/env -S npx tsx
 // `duban`: the ops command line. Talks to the API (DUBAN_API_URL) with the key in DUBAN_API_KEY.
-import { COLOUR_LABEL, COLOUR_MEANING, type Colour } from './colour.js';
 import { Command } from 'commander';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { LEVEL_LABEL, type Level } from './domain.js';
-import type { CaseView, LedgerEntry, LedgerView, TimelineEntry } from './messages.js';
-import { TIMELINE_LABEL as TYPE_LABEL } from './labels.js';
+import type { CaseView, LedgerEntry, LedgerView } from './messages.js';
 import { formatShanghai } from './time.js';
+import type { Colour } from './colour.js';
+import { CliError, MILESTONE_LABEL, api, colourLabel, download, pad, path, print, setJsonOutput, stageLabel, timelineLines } from './cli/common.js';
+import { assignedCaseTable, registerAssignedCaseCommands } from './cli/assigned.js';
+import type { AssignedCaseView } from './duties/assignedCase.js';
 
 const STATUS_LABEL: Record<CaseView['status'], string> = { open: '办理中', closed: '已销案', cancelled: '已撤销' };
-// Milestones and steps in the timeline's own words (src/labels.ts), so the two never drift apart.
-const MILESTONE_LABEL: Record<string, string> = { arrival: TYPE_LABEL.arrival, closureReport: TYPE_LABEL.closureReport };
-const STAGE_STEPS: readonly string[] = ['urge', 'supervise', 'deduction'];
-const stageStep = (step: string): string => (step === 'pending' ? '期限内' : STAGE_STEPS.includes(step) ? `已${TYPE_LABEL[step as TimelineEntry['type']]}` : step);
 const EXPLANATION_LABEL: Record<CaseView['explanation']['status'], string> = { none: '无', pending: '待审核', accepted: '已采纳', rejected: '不予采纳' };
-
-/** 三色预警 in words, so colour is never the only signal (the terminal may not show colour at all). */
-const colourLabel = (c: Colour | null | undefined): string => (c ? `${COLOUR_LABEL[c]}（${COLOUR_MEANING[c]}）` : '—');
-
-/** A stage in words for clerks, its code kept in brackets for ops and for `list --stage`. */
-function stageLabel(stage: string | null): string {
-  if (!stage) return '—';
-  if (stage === 'closed') return '已销案（closed）';
-  if (stage === 'cancelled') return '已撤销（cancelled）';
-  const [milestone = '', step = ''] = stage.split('.');
-  return `${MILESTONE_LABEL[milestone] ?? milestone}·${stageStep(step)}（${stage}）`;
-}
-
-interface Problem { title?: string; detail?: string; errors?: { field: string; message: string }[] }
-
-class CliError extends Error {}
-
-async function api(method: 'GET' | 'POST', path: string, body?: unknown): Promise<unknown> {
-  const base = process.env.DUBAN_API_URL ?? 'http://localhost:8080';
-  const key = process.env.DUBAN_API_KEY;
-  if (!key) throw new CliError('DUBAN_API_KEY 未设置：请设置 API 密钥');
-  let res: Response;
-  try {
-    res = await fetch(new URL(path, base), {
-      method,
-      headers: { authorization: `Bearer ${key}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-    });
-  } catch {
-    throw new CliError(`无法连接 API ${base}`);
-  }
-  const text = await res.text();
-  const json: unknown = text ? JSON.parse(text) : null;
-  if (!res.ok) {
-    const p = (json ?? {}) as Problem;
-    const fields = (p.errors ?? []).map((e) => `  ${e.field}: ${e.message}`).join('\n');
-    throw new CliError(`${res.status} ${p.title ?? ''}: ${p.detail ?? ''}${fields ? `\n${fields}` : ''}`);
-  }
-  return json;
-}
-
-/** Saves a file the API serves (DOCX, XLSX) under dir, named as the API names it. */
-async function download(path: string, dir: string): Promise<string> {
-  const base = process.env.DUBAN_API_URL ?? 'http://localhost:8080';
-  const key = process.env.DUBAN_API_KEY;
-  if (!key) throw new CliError('DUBAN_API_KEY 未设置：请设置 API 密钥');
-  const res = await fetch(new URL(path, base), { headers: { authorization: `Bearer ${key}` } }).catch(() => {
-    throw new CliError(`无法连接 API ${base}`);
-  });
-  if (!res.ok) {
-    const p = ((await res.json().catch(() => ({}))) ?? {}) as Problem;
-    throw new CliError(`${res.status} ${p.title ?? ''}: ${p.detail ?? ''}`);
-  }
-  const disposition = res.headers.get('content-disposition') ?? '';
-  const encoded = /filename\*=UTF-8''([^;]+)/i.exec(disposition)?.[1];
-  const name = basename(encoded ? decodeURIComponent(encoded) : (path.split('/').pop() ?? 'download'));
-  mkdirSync(dir, { recursive: true });
-  const file = join(dir, name);
-  writeFileSync(file, Buffer.from(await res.arrayBuffer()));
-  return file;
-}
-
-let asJson = false;
-function print(value: unknown, human: () => string): void {
-  console.log(asJson ? JSON.stringify(value, null, 2) : human());
-}
-
-/** Terminal columns of a text: CJK and full-width characters take two. */
-function columns(text: string): number {
-  let n = 0;
-  for (const ch of text) n += /[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]/.test(ch) ? 2 : 1;
-  return n;
-}
-/** Pads to a column width, so that Chinese and Latin cells line up in a terminal. */
-const pad = (text: string, width: number): string => text + ' '.repeat(Math.max(1, width - columns(text)));
-
-/** The entry's reason, or for a ladder step its milestone and the time the policy set for it. */
-function describe(e: TimelineEntry): string {
-  if (e.reason) return e.reason;
-  const document = e.type === 'documentIssued' && e.detail ? `${String(e.detail.documentNumber)}（${String(e.detail.documentId)}）` : '';
-  const parts = [e.milestone ? MILESTONE_LABEL[e.milestone] ?? e.milestone : '', document, e.dueAt ? `应于 ${formatShanghai(e.dueAt)}` : ''];
-  return parts.filter(Boolean).join(' ');
-}
 
 function caseTable(v: CaseView): string {
   const lines = [
@@ -105,18 +19,19 @@ function caseTable(v: CaseView): string {
     `状态 ${STATUS_LABEL[v.status] ?? v.status}  阶段 ${stageLabel(v.stage)}  期限 ${v.deadline ? formatShanghai(v.deadline) : '—'}${v.overdue ? '  已逾期' : ''}  政策版本 ${v.policyVersion}  颜色 ${colourLabel(v.colour)}`,
     `到达 ${v.arrival ? `${v.arrival.leaderId} ${formatShanghai(v.arrival.arrivedAt)}${v.arrival.onTime ? '（按时）' : '（超时）'}` : '—'}  情况说明 ${EXPLANATION_LABEL[v.explanation.status] ?? v.explanation.status}  扣分 ${v.deductions.reduce((sum, d) => sum + d.points, 0)}`,
     '',
-    `${pad('时间（北京时间）', 26)}${pad('事项', 18)}${pad('操作人', 20)}说明`,
+    ...timelineLines(v.timeline),
   ];
-  for (const e of v.timeline) {
-    lines.push(`${pad(formatShanghai(e.at), 26)}${pad(TYPE_LABEL[e.type] ?? e.type, 18)}${pad(e.actor.id, 20)}${describe(e)}`);
-  }
   return lines.join('\n');
 }
 
-const path = (caseId: string, suffix = ''): string => `/cases/${encodeURIComponent(caseId)}${suffix}`;
+/** Any duty's case as a table. */
+function anyCaseTable(v: CaseView | AssignedCaseView): string {
+  return 'kind' in v && v.kind === 'assignedCase' ? assignedCaseTable(v) : caseTable(v);
+}
+
 const program = new Command('duban').description('督办 — 运维命令行').option('--json', '以 JSON 输出，供脚本使用');
 program.hook('preAction', () => {
-  asJson = Boolean(program.opts<{ json?: boolean }>().json);
+  setJsonOutput(Boolean(program.opts<{ json?: boolean }>().json));
 });
 
 program
@@ -139,8 +54,8 @@ program
   });
 
 program.command('show <caseId>').description('查看案件与时间线').action(async (caseId: string) => {
-  const v = (await api('GET', path(caseId))) as CaseView;
-  print(v, () => caseTable(v));
+  const v = (await api('GET', path(caseId))) as CaseView | AssignedCaseView;
+  print(v, () => anyCaseTable(v));
 });
 
 program
@@ -149,7 +64,7 @@ program
   .option('--level <level>')
   .option('--unit <unitId>')
   .option('--stage <stage>')
-  .option('--kind <kind>', 'escalatedVisit')
+  .option('--kind <kind>', 'escalatedVisit（接人，默认）| assignedCase（交办）')
   .option('--overdue', '只列已逾期')
   .option('--colour <colour>', '只列此颜色：red 红（已逾期）、yellow 黄（临近期限）、green 绿（期限内）')
   .option('--not-overdue', '只列未逾期')
@@ -184,8 +99,8 @@ const action = (name: string, description: string, suffix: string, options: [str
   const cmd = program.command(`${name} <caseId>`).description(description);
   for (const [flags, text] of options) cmd.option(flags, text);
   cmd.action(async (caseId: string, o: Record<string, string | boolean | undefined>) => {
-    const v = (await api('POST', path(caseId, suffix), build(o))) as CaseView;
-    print(v, () => caseTable(v));
+    const v = (await api('POST', path(caseId, suffix), build(o))) as CaseView | AssignedCaseView;
+    print(v, () => anyCaseTable(v));
   });
 };
 action('arrive', '报告领导到达现场', '/arrival', [['--leader <id>', '到达的领导'], ['--at <time>', '到达时间，默认现在']], (o) => ({ leaderId: o.leader, arrivedAt: o.at ?? new Date().toISOString() }));
@@ -318,6 +233,8 @@ circular
     for (const file of r.files) saved.push(await download(file.url, o.out));
     print({ saved }, () => saved.map((f) => `已保存 ${f}`).join('\n'));
   });
+
+registerAssignedCaseCommands(program);
 
 program.parseAsync().catch((err: unknown) => {
   console.error(err instanceof CliError ? err.message : `错误：${(err as Error).message}`);

@@ -11,6 +11,8 @@ import { loadApiKeys } from '../src/api/auth.js';
 import { buildApiServer } from '../src/api/server.js';
 import { ROOT } from '../src/config.js';
 import { formatShanghai } from '../src/time.js';
+import { formatLimit } from '../src/cli/common.js';
+import type { AssignedCaseView } from '../src/duties/assignedCase.js';
 import { docxParagraphs } from './docxText.js';
 import { TASK_QUEUE, createDevServerEnv, directory, policy, startHarness, type Harness } from './helpers.js';
 
@@ -141,4 +143,43 @@ test('circular: a supervisor runs one for today, waits for it and downloads both
   expect(saved).toBe(shown.files.map((f) => `已保存 ${join(out, f.downloadName)}\n`).join(''));
   for (const f of shown.files) expect(createHash('sha256').update(readFileSync(join(out, f.downloadName))).digest('hex')).toBe(f.sha256);
   await expect(duban('dev-unit-wuli-gov-key', 'circular', 'show', id)).rejects.toMatchObject({ code: 1, stderr: '403 Forbidden 无权操作: role unit may not readCircular\n' });
+}, 90_000);
+
+// Last: its overdue acceptance issues a 催办单 at once, which would take the office's first number from the documents test.
+test('an assigned case (交办) from the command line: create, show with its statutory limits, list by kind, accept, pause, resume, extend, reply', async () => {
+  const assignmentId = `CLI-JB-${Date.now()}`;
+  const caseId = `assignedCase:${assignmentId}`;
+  const created = await duban('dev-intake-key', 'assigned', 'create', '--assignment-id', assignmentId, '--source-level', 'city', '--assigning-body', '市信访局', '--reference', '市信交〔2026〕7号',
+    '--received-at', '2026-09-20T10:00:00+08:00', '--unit', 'wuli-gov', '--leader', 'wuli-gov-wang', '--team', '王立新，陈晓燕', '--plan', '入户走访', '--summary', '征地补偿款发放争议', '--listed');
+  expect(created.stdout.trim()).toBe(`已登记 ${caseId}，受理告知期限 2026年10月08日 24:00（北京时间）`);
+  const shown = (await duban('dev-viewer-key', 'show', caseId)).stdout;
+  expect(shown).toContain(`交办案件 ${caseId}  市交办  市信访局 市信交〔2026〕7号  责任单位 五里乡人民政府（wuli-gov）  包案领导 wuli-gov-wang`);
+  expect(shown).toContain('  重点（挂牌督办）  ');
+  expect(shown).toContain('  受理告知  2026年10月08日 24:00  自 2026-09-20 次日起算 15 日（逢节假日、周末顺延），最后一日 2026-10-08 24:00 止；2026-10-05 逢国庆节，顺延至 2026-10-08\n');
+  expect(shown).toMatch(/登记\s+dev-intake/);
+  const listed = (await duban('dev-supervisor-key', 'list', '--kind', 'assignedCase', '--unit', 'wuli-gov', '--page-size', '100')).stdout;
+  expect(listed).toContain(caseId);
+  const visits = (await duban('dev-supervisor-key', 'list', '--unit', 'wuli-gov', '--page-size', '100')).stdout;
+  expect(visits).not.toContain(caseId);
+
+  const accepted = (await duban('dev-unit-wuli-gov-key', 'assigned', 'accept', caseId, '--notice-at', '2026-09-25T10:00:00+08:00')).stdout;
+  // Recorded after the limit: late, whatever the notice's date.
+  expect(accepted).toContain('受理 受理 ');
+  expect(accepted).toContain('（超期），告知书 2026年09月25日 10:00');
+  expect(accepted).toContain('办理期限 60 日 + 延期 0 日 + 中止 0 日');
+  await expect(duban('dev-supervisor-key', 'assigned', 'pause', caseId, '--kind', 'hearing', '--approver', 'wuli-gov-zhang')).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining('\n  reason: ') as string });
+  await expect(duban('dev-unit-wuli-gov-key', 'assigned', 'pause', caseId, '--kind', 'hearing', '--reason', '组织听证', '--approver', 'wuli-gov-zhang')).rejects.toMatchObject({ code: 1, stderr: '403 Forbidden 无权操作: role unit may not dutyClock\n' });
+  const paused = (await duban('dev-supervisor-key', 'assigned', 'pause', caseId, '--kind', 'hearing', '--reason', '组织听证', '--approver', 'wuli-gov-zhang')).stdout;
+  expect(paused).toContain('阶段 已中止计时（paused）  期限 —');
+  expect(paused).toMatch(/（正在中止计时）  中止：听证 \d{4}年\d\d月\d\d日 \d\d:\d\d(:\d\d)?—至今/);
+  expect((await duban('dev-supervisor-key', 'assigned', 'resume', caseId, '--note', '听证结束')).stdout).toContain('阶段 办理答复·期限内（handling.pending）');
+  await expect(duban('dev-supervisor-key', 'assigned', 'extend', caseId, '--days', '31', '--reason', '情况复杂', '--approver', 'wuli-gov-zhang')).rejects.toMatchObject({
+    code: 1,
+    stderr: '422 Refused 已拒绝: days: must be at most 30 (the handling limit may be extended by 30 days in all)\n  days: must be at most 30 (the handling limit may be extended by 30 days in all)\n',
+  });
+  expect((await duban('dev-supervisor-key', 'assigned', 'extend', caseId, '--days', '30', '--reason', '情况复杂', '--approver', 'wuli-gov-zhang')).stdout).toContain('办理期限 60 日 + 延期 30 日 + 中止 0 日');
+  const replied = JSON.parse((await duban('dev-unit-wuli-gov-key', '--json', 'assigned', 'reply', caseId, '--result', '已补发补偿款')).stdout) as AssignedCaseView;
+  expect([replied.phase, replied.stage, replied.reply?.result, replied.window?.kind]).toEqual(['reviewWindow', 'reviewWindow', '已补发补偿款', 'review']);
+  expect((await duban('dev-viewer-key', 'show', caseId)).stdout).toContain(`复查申请期至 ${formatLimit(replied.window!.endsAt)}`);
+  await h.env.client.workflow.getHandle(caseId).terminate('test finished');
 }, 90_000);

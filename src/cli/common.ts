@@ -1,0 +1,124 @@
+// What every `duban` command shares: the API call, downloads, output (--json or tables that line up with Chinese
+// text), and stages, colours and timeline entries in words.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { COLOUR_LABEL, COLOUR_MEANING, type Colour } from '../colour.js';
+import { MILESTONE_LABEL as DUTY_MILESTONE_LABEL } from '../domain.js';
+import type { TimelineEntry } from '../messages.js';
+import { TIMELINE_LABEL as TYPE_LABEL } from '../labels.js';
+import { formatShanghai } from '../time.js';
+
+export { TYPE_LABEL };
+
+// Milestones and steps in the timeline's own words (src/labels.ts), so the two never drift apart.
+export const MILESTONE_LABEL: Record<string, string> = { ...DUTY_MILESTONE_LABEL, arrival: TYPE_LABEL.arrival, closureReport: TYPE_LABEL.closureReport };
+const STAGE_STEPS: readonly string[] = ['urge', 'supervise', 'deduction'];
+const stageStep = (step: string): string => (step === 'pending' ? '期限内' : STAGE_STEPS.includes(step) ? `已${TYPE_LABEL[step as TimelineEntry['type']]}` : step);
+
+/** 三色预警 in words, so colour is never the only signal (the terminal may not show colour at all). */
+export const colourLabel = (c: Colour | null | undefined): string => (c ? `${COLOUR_LABEL[c]}（${COLOUR_MEANING[c]}）` : '—');
+
+/** Stages with no milestone running: the clock paused, or the petitioner's 复查/复核 window. */
+const WAIT_STAGE_LABEL: Record<string, string> = { paused: '已中止计时', reviewWindow: '复查申请期', reexaminationWindow: '复核申请期' };
+
+/** A stage in words for clerks, its code kept in brackets for ops and for `list --stage`. */
+export function stageLabel(stage: string | null): string {
+  if (!stage) return '—';
+  if (stage in WAIT_STAGE_LABEL) return `${WAIT_STAGE_LABEL[stage]}（${stage}）`;
+  if (stage === 'closed') return '已销案（closed）';
+  if (stage === 'cancelled') return '已撤销（cancelled）';
+  const [milestone = '', step = ''] = stage.split('.');
+  return `${MILESTONE_LABEL[milestone] ?? milestone}·${stageStep(step)}（${stage}）`;
+}
+
+export interface Problem { title?: string; detail?: string; errors?: { field: string; message: string }[] }
+
+export class CliError extends Error {}
+
+export async function api(method: 'GET' | 'POST', path: string, body?: unknown): Promise<unknown> {
+  const base = process.env.DUBAN_API_URL ?? 'http://localhost:8080';
+  const key = process.env.DUBAN_API_KEY;
+  if (!key) throw new CliError('DUBAN_API_KEY 未设置：请设置 API 密钥');
+  let res: Response;
+  try {
+    res = await fetch(new URL(path, base), {
+      method,
+      headers: { authorization: `Bearer ${key}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    });
+  } catch {
+    throw new CliError(`无法连接 API ${base}`);
+  }
+  const text = await res.text();
+  const json: unknown = text ? JSON.parse(text) : null;
+  if (!res.ok) {
+    const p = (json ?? {}) as Problem;
+    const fields = (p.errors ?? []).map((e) => `  ${e.field}: ${e.message}`).join('\n');
+    throw new CliError(`${res.status} ${p.title ?? ''}: ${p.detail ?? ''}${fields ? `\n${fields}` : ''}`);
+  }
+  return json;
+}
+
+/** Saves a file the API serves (DOCX, XLSX) under dir, named as the API names it. */
+export async function download(path: string, dir: string): Promise<string> {
+  const base = process.env.DUBAN_API_URL ?? 'http://localhost:8080';
+  const key = process.env.DUBAN_API_KEY;
+  if (!key) throw new CliError('DUBAN_API_KEY 未设置：请设置 API 密钥');
+  const res = await fetch(new URL(path, base), { headers: { authorization: `Bearer ${key}` } }).catch(() => {
+    throw new CliError(`无法连接 API ${base}`);
+  });
+  if (!res.ok) {
+    const p = ((await res.json().catch(() => ({}))) ?? {}) as Problem;
+    throw new CliError(`${res.status} ${p.title ?? ''}: ${p.detail ?? ''}`);
+  }
+  const disposition = res.headers.get('content-disposition') ?? '';
+  const encoded = /filename\*=UTF-8''([^;]+)/i.exec(disposition)?.[1];
+  const name = basename(encoded ? decodeURIComponent(encoded) : (path.split('/').pop() ?? 'download'));
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, name);
+  writeFileSync(file, Buffer.from(await res.arrayBuffer()));
+  return file;
+}
+
+let asJson = false;
+/** Set from --json before any command runs. */
+export function setJsonOutput(on: boolean): void {
+  asJson = on;
+}
+export function print(value: unknown, human: () => string): void {
+  console.log(asJson ? JSON.stringify(value, null, 2) : human());
+}
+
+/** Terminal columns of a text: CJK and full-width characters take two. */
+function columns(text: string): number {
+  let n = 0;
+  for (const ch of text) n += /[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]/.test(ch) ? 2 : 1;
+  return n;
+}
+/** Pads to a column width, so that Chinese and Latin cells line up in a terminal. */
+export const pad = (text: string, width: number): string => text + ' '.repeat(Math.max(1, width - columns(text)));
+
+/** The entry's reason, or for a ladder step its milestone and the time the policy set for it. */
+export function describe(e: TimelineEntry): string {
+  if (e.reason) return e.reason;
+  const document = e.type === 'documentIssued' && e.detail ? `${String(e.detail.documentNumber)}（${String(e.detail.documentId)}）` : '';
+  const parts = [e.milestone ? MILESTONE_LABEL[e.milestone] ?? e.milestone : '', document, e.dueAt ? `应于 ${formatShanghai(e.dueAt)}` : ''];
+  return parts.filter(Boolean).join(' ');
+}
+
+export const path = (caseId: string, suffix = ''): string => `/cases/${encodeURIComponent(caseId)}${suffix}`;
+
+/** A day-counted limit ends at 24:00 of its last day: shown so, not as 00:00 of the next. */
+export function formatLimit(iso: string): string {
+  const shown = formatShanghai(iso);
+  if (!shown.endsWith(' 00:00')) return shown;
+  return `${formatShanghai(Date.parse(iso) - 60_000).slice(0, -' 23:59'.length)} 24:00`;
+}
+
+/** The timeline as a table: time, entry, actor, what it says. */
+export function timelineLines(timeline: TimelineEntry[]): string[] {
+  return [
+    `${pad('时间（北京时间）', 26)}${pad('事项', 18)}${pad('操作人', 20)}说明`,
+    ...timeline.map((e) => `${pad(formatShanghai(e.at), 26)}${pad(TYPE_LABEL[e.type] ?? e.type, 18)}${pad(e.actor.id, 20)}${describe(e)}`),
+  ];
+}
