@@ -85,8 +85,8 @@ try {
   //    notify) with the API's registeredAt in the input and the start memo, REPLAY-DISTRICT-ARRIVAL under
   //    arrival-backdate-rule, REPLAY-DISTRICT-PINNED under pinned-input, REPLAY-DISTRICT-SENDS under sends-beside-loop
   //    with updates answering a CaseAck, REPLAY-DISTRICT-COLOUR under colour-attribute (and ledger-refusal-alert's code), REPLAY-DISTRICT-BESIDE under
-  //    records-ride-beside; an existing file is kept, so each keeps the code it was recorded with.
-  for (const noticeId of ['REPLAY-DISTRICT-RECORDS', 'REPLAY-DISTRICT-DELTA', 'REPLAY-DISTRICT-RIDE', 'REPLAY-DISTRICT-ARRIVAL', 'REPLAY-DISTRICT-PINNED', 'REPLAY-DISTRICT-SENDS', 'REPLAY-DISTRICT-COLOUR', 'REPLAY-DISTRICT-BESIDE']) {
+  //    records-ride-beside, REPLAY-DISTRICT-ONEMARKER under visit-patches-2026-12 (one marker for every patch); an existing file is kept, so each keeps the code it was recorded with.
+  for (const noticeId of ['REPLAY-DISTRICT-RECORDS', 'REPLAY-DISTRICT-DELTA', 'REPLAY-DISTRICT-RIDE', 'REPLAY-DISTRICT-ARRIVAL', 'REPLAY-DISTRICT-PINNED', 'REPLAY-DISTRICT-SENDS', 'REPLAY-DISTRICT-COLOUR', 'REPLAY-DISTRICT-BESIDE', 'REPLAY-DISTRICT-ONEMARKER']) {
     t0 = await h.env.currentTimeMs();
     const c = await startVisit(h, sampleNotice('district', t0, { noticeId, unitId: 'dongcun' }));
     await waitForStep(c, `arrival.reminder.1h@${t0 + 3 * H}`);

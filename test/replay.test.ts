@@ -23,6 +23,7 @@ test('the kept histories are there', () => {
     'visit__REPLAY-DISTRICT-COLOUR.json',
     'visit__REPLAY-DISTRICT-DELTA.json',
     'visit__REPLAY-DISTRICT-DOCUMENTS.json',
+    'visit__REPLAY-DISTRICT-ONEMARKER.json',
     'visit__REPLAY-DISTRICT-PINNED.json',
     'visit__REPLAY-DISTRICT-RECORDS.json',
     'visit__REPLAY-DISTRICT-RIDE.json',

@@ -49,6 +49,12 @@ const COLOUR_ATTRIBUTE_PATCH = 'colour-attribute';
 const RECORDS_RIDE_BESIDE_PATCH = 'records-ride-beside';
 /** Histories recorded before the workflow took its input as pinned (it re-parsed notice and policy with the schemas). */
 const PINNED_INPUT_PATCH = 'pinned-input';
+/**
+ * Histories recorded before one marker stood for every patch above and the engine's (each patch's marker also upserts
+ * TemporalChangeVersion: ten markers and ten search-attribute writes per case, about a fifth of a ladder's events).
+ * Deprecation: once no case started before it is open, drop the other patches' old branches, then this one.
+ */
+const ONE_MARKER_PATCH = 'visit-patches-2026-12';
 
 function parsedInput(input: EscalatedVisitInput): Pick<EscalatedVisitInput, 'notice' | 'policy'> {
   const notice = parseOrReject(noticeSchema, input.notice);
@@ -63,7 +69,9 @@ const OFFICE_ROLES: readonly Actor['role'][] = ['supervisor', 'admin', 'intake']
 export async function escalatedVisit(input: EscalatedVisitInput): Promise<CaseView> {
   // Since the patch the input is taken as pinned: validated and fully defaulted at the edge (src/cases.ts), never
   // re-parsed with today's schemas, so a tightened schema or a changed default cannot change or fail an open case.
-  const pinnedInput = patched(PINNED_INPUT_PATCH);
+  // Since the patch a new case takes every behaviour below with one marker; older histories ask each patch as before.
+  const current = patched(ONE_MARKER_PATCH);
+  const pinnedInput = current || patched(PINNED_INPUT_PATCH);
   const { notice, policy } = pinnedInput ? input : parsedInput(input);
   const caseId = caseIdForNotice(notice.noticeId);
   if (workflowInfo().workflowId !== caseId) throw businessFailure(ErrorType.InvalidInput, `must start as workflow ${caseId}`, 'noticeId');
@@ -75,14 +83,14 @@ export async function escalatedVisit(input: EscalatedVisitInput): Promise<CaseVi
   if (receivedAt > registeredAt + CLOCK_SKEW_MS) throw businessFailure(ErrorType.InvalidInput, 'must not be in the future', 'receivedAt');
 
   // Decided once per case: a case started before the change keeps the old behaviour for its whole life.
-  const recordsInDatabase = patched(RECORDS_PATCH);
-  const recordsDelta = recordsInDatabase && patched(DELTA_RECORDS_PATCH);
-  const recordsRide = recordsDelta && patched(RECORDS_RIDE_NOTIFY_PATCH);
-  const arrivalBackdateRule = patched(ARRIVAL_BACKDATE_PATCH);
-  const sendsBeside = recordsRide && patched(SENDS_BESIDE_LOOP_PATCH);
-  const colourAttribute = patched(COLOUR_ATTRIBUTE_PATCH);
-  const rideBeside = sendsBeside && patched(RECORDS_RIDE_BESIDE_PATCH);
-  const flags: LadderFlags = { recordsInDatabase, recordsDelta, recordsRide, sendsBeside, colourAttribute, rideBeside };
+  const recordsInDatabase = current || patched(RECORDS_PATCH);
+  const recordsDelta = recordsInDatabase && (current || patched(DELTA_RECORDS_PATCH));
+  const recordsRide = recordsDelta && (current || patched(RECORDS_RIDE_NOTIFY_PATCH));
+  const arrivalBackdateRule = current || patched(ARRIVAL_BACKDATE_PATCH);
+  const sendsBeside = recordsRide && (current || patched(SENDS_BESIDE_LOOP_PATCH));
+  const colourAttribute = current || patched(COLOUR_ATTRIBUTE_PATCH);
+  const rideBeside = sendsBeside && (current || patched(RECORDS_RIDE_BESIDE_PATCH));
+  const flags: LadderFlags = { recordsInDatabase, recordsDelta, recordsRide, sendsBeside, colourAttribute, rideBeside, ...(current ? { enginePatchesImplied: true } : {}) };
   const maxBackdateMs = parseDuration(policy.arrival.maxBackdate);
   const pinned: EscalatedVisitInput = { ...input, notice, policy };
   const facts = openingFacts(pinned, registeredAt);

@@ -119,6 +119,11 @@ export interface LadderFlags {
   colourAttribute: boolean;
   /** records-ride-beside: the recorder lets a change ride on the notice the idle sender is about to take. */
   rideBeside: boolean;
+  /**
+   * The duty's one marker stands for the engine's own patches too (notify-heartbeat-v1, skip-stale-reminders,
+   * ledger-refusal-alert, official-documents): in force without a marker each. Absent: each is asked where it is used.
+   */
+  enginePatchesImplied?: boolean;
 }
 
 export const CURRENT_FLAGS: LadderFlags = { recordsInDatabase: true, recordsDelta: true, recordsRide: true, sendsBeside: true, colourAttribute: true, rideBeside: true };
@@ -200,6 +205,8 @@ export interface LadderEngine<V extends LadderView> {
 export function createLadderEngine<V extends LadderView>(hooks: DutyHooks<V>, flags: LadderFlags, state: LadderState): LadderEngine<V> {
   const { caseId } = hooks;
   const { recordsInDatabase, recordsDelta, recordsRide, sendsBeside, colourAttribute, rideBeside } = flags;
+  // The engine's own patches: each marker also upserts TemporalChangeVersion, so a duty's one marker may stand for them.
+  const patchedHere = (patchId: string): boolean => flags.enginePatchesImplied === true || patched(patchId);
   const { timeline } = state;
   const outgoing: NotifyRequest[] = [];
   /** Queued notices still waiting (up to DOCUMENT_GRACE_MS) for their document: the sender keeps the order behind them. */
@@ -433,7 +440,7 @@ export function createLadderEngine<V extends LadderView>(hooks: DutyHooks<V>, fl
         viewDirty = false;
       }
       try {
-        const notify = patched(NOTIFY_HEARTBEAT_PATCH) ? notifyWithHeartbeat : notifyWithoutHeartbeat;
+        const notify = patchedHere(NOTIFY_HEARTBEAT_PATCH) ? notifyWithHeartbeat : notifyWithoutHeartbeat;
         const result = await notify(request);
         if (ridingSeq !== undefined) {
           if (result.recorded === true) recordedSeq = Math.max(recordedSeq, ridingSeq);
@@ -541,7 +548,7 @@ export function createLadderEngine<V extends LadderView>(hooks: DutyHooks<V>, fl
         detail: { entryId, points, year: shanghaiYear(now) },
       });
       // The case goes on; the supervisors are told, since only a person can settle the ledger.
-      if (patched(LEDGER_REFUSAL_ALERT_PATCH)) {
+      if (patchedHere(LEDGER_REFUSAL_ALERT_PATCH)) {
         const alert: NotifyRequest = { ...deductionNotice, event: 'ledgerRefused', key: `${step.key}.ledgerRefused`, detail: { points, year: shanghaiYear(now), reason: why } };
         delete alert.audience;
         outgoing.push(alert);
@@ -565,7 +572,7 @@ export function createLadderEngine<V extends LadderView>(hooks: DutyHooks<V>, fl
     const now = Date.now();
     state.facts = { ...state.facts, done: { ...state.facts.done, [step.key]: now } };
     // "期限将至" after the deadline would tell a leader something false: such a reminder is recorded, not sent.
-    if (step.kind === 'reminder' && now > state.facts.deadline && patched(SKIP_STALE_REMINDERS_PATCH)) {
+    if (step.kind === 'reminder' && now > state.facts.deadline && patchedHere(SKIP_STALE_REMINDERS_PATCH)) {
       record({ type: 'reminderSkipped', milestone: step.milestone, actor: SYSTEM_ACTOR, dueAt: iso(step.dueAt), reason: '提醒到期时已过办理期限，未发送' });
       return;
     }
@@ -593,7 +600,7 @@ export function createLadderEngine<V extends LadderView>(hooks: DutyHooks<V>, fl
       const issuing = documentInBackground(step, step.kind, now);
       await condition(() => issuing.settled, DOCUMENT_GRACE_MS);
       if (issuing.documents) request.documents = issuing.documents;
-    } else if ((step.kind === 'urge' || step.kind === 'supervise') && patched(OFFICIAL_DOCUMENTS_PATCH)) {
+    } else if ((step.kind === 'urge' || step.kind === 'supervise') && patchedHere(OFFICIAL_DOCUMENTS_PATCH)) {
       // Queued first, so an update during the document's activity (an arrival) cannot change what this notice says.
       const request = queueNotice(step.kind, step.key);
       const documents = await issueDocument(step, step.kind, now);
