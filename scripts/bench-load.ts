@@ -55,6 +55,8 @@ const SMS_DELAY = durationOpt('sms-delay', opt['sms-delay']);
 const ARRIVAL_GRACE_MS = 1000;
 /** After the last message expected, wait this long for repeats: a SIGKILLed attempt is retried after its heartbeat timeout (10 s). */
 const QUIET_MS = 12_000;
+/** Nothing accepted for this long once every step was due: what is still missing will not come (a step that never ran). */
+const STALL_MS = 60_000;
 const NAMESPACE = 'duban-load';
 const TASK_QUEUE = 'duban-load';
 const INTAKE_KEY = 'dev-intake-key';
@@ -340,10 +342,18 @@ async function main(): Promise<void> {
   killing = false;
   await killer;
   let settledAt: number | undefined;
+  let seen = -1;
+  let changedAt = Date.now();
   for (;;) {
     const m = missing();
     if (m === 0 && settledAt === undefined) settledAt = Date.now();
     if (settledAt !== undefined && Date.now() - settledAt >= QUIET_MS) break;
+    const n = accepted().length;
+    if (n !== seen) [seen, changedAt] = [n, Date.now()];
+    if (m > 0 && Date.now() - changedAt >= STALL_MS) {
+      log(`nothing accepted for ${STALL_MS / 1000} s with ${m} expected SMS missing: drain over`);
+      break;
+    }
     if (Date.now() >= hardEnd) {
       log(`cap of ${CAP_MS / 1000} s reached with ${m} expected SMS still missing`);
       break;
