@@ -36,3 +36,8 @@ test('case key', () => {
   expect(monthlyCaseKey('wuli-gov', 'disputeScreening', '2026-11')).toBe('wuli-gov.disputeScreening.2026-11');
   expect(() => monthlyCaseKey('wuli-gov', 'leadershipStudy', '2026-13')).toThrow('period must be YYYY-MM, got 2026-13');
 });
+
+test('December 2026, day 5, moves on: 5 Jan 2027 is a Tuesday, kept, and marked as counted without 2027 data', () => {
+  const result = monthlyDueDate({ rule: 'dayOfNextMonth', day: 5, holidayLastDayMoves: true, weekendLastDayMoves: true }, '2026-12', calendar);
+  expect(result).toMatchObject({ deadline: '2027-01-05T16:00:00.000Z', lastDay: '2027-01-05', calendarDataMissing: true, missingYears: [2027] });
+});
