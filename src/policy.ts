@@ -62,7 +62,7 @@ export const audienceSchema = z
 export type Audience = Record<AudienceEvent, PersonRole[]>;
 
 /** A milestone's ladder without a fixed deadline (the deadline comes from its rule); the yellow window defaults to 3 days. */
-const milestoneLadderSchema = ladderSpecSchema.innerType().innerType().omit({ deadline: true, yellowWindow: true }).extend({ yellowWindow: positiveDuration.default('3d') }).strict();
+export const milestoneLadderSchema = ladderSpecSchema.innerType().innerType().omit({ deadline: true, yellowWindow: true }).extend({ yellowWindow: positiveDuration.default('3d') }).strict();
 export type MilestoneLadder = z.infer<typeof milestoneLadderSchema>;
 
 const ladderDefaults = { reminderOffsets: ['3d', '1d'], superviseAfter: '3d', deductAfter: '7d', overdueReminderEvery: '1d', maxOverdueReminders: 5, points: 2, yellowWindow: '3d' };
