@@ -112,7 +112,9 @@ export type TimelineType =
   /** The 复查 or 复核 opinion was given. */
   | 'opinionGiven'
   /** The petitioner's window for 复查 / 复核 ended without a request. */
-  | 'windowLapsed';
+  | 'windowLapsed'
+  /** A corrected holiday calendar reached the case: its running deadline was counted again (reason: before → after). */
+  | 'calendarCorrected';
 
 export interface TimelineEntry {
   seq: number;

@@ -6,10 +6,14 @@ import { CLOCK_SKEW_MS } from '../src/messages.js';
 import { SYSTEM_ACTOR, type Milestone } from '../src/domain.js';
 import { ErrorType, businessFailure, parseOrReject } from '../src/errors.js';
 import { toIso as iso } from '../src/time.js';
-import type { ComputedDeadline } from '../src/deadlines/rules.js';
+import { replanDeadline, type ComputedDeadline } from '../src/deadlines/rules.js';
+import type { HolidayCalendar } from '../src/deadlines/calendar.js';
 import {
   PAUSE_LABEL,
   SOURCE_LEVEL_LABEL,
+  acceptanceDeadline,
+  correctCalendarSchema,
+  correctCalendarUpdate,
   pausedDays,
   assignedCaseRecordOf,
   assignedCaseViewOf,
@@ -56,7 +60,9 @@ const PRIORITY_EVENTS: readonly AudienceEvent[] = ['alert', 'urge', 'supervise',
 
 export async function assignedCase(input: AssignedCaseInput): Promise<AssignedCaseView> {
   // The input is pinned: validated and fully defaulted by the API (src/duties/intake.ts).
-  const { assignment, policy, calendar } = input;
+  const { assignment, policy } = input;
+  // The pinned input, but for its calendar: a corrected one replaces it (correctCalendarUpdate).
+  const current: AssignedCaseInput = { ...input };
   const caseId = caseIdForAssignment(assignment.assignmentId);
   if (workflowInfo().workflowId !== caseId) throw businessFailure(ErrorType.InvalidInput, `must start as workflow ${caseId}`, 'assignmentId');
   const registeredAt = Date.parse(input.registeredAt);
@@ -86,7 +92,7 @@ export async function assignedCase(input: AssignedCaseInput): Promise<AssignedCa
   };
   /** Progress reminders count from the last report (or acceptance, or the last reminder). */
   let progressBase: string | null = null;
-  const parts = (): AssignedCaseParts => ({ caseId, input, ...state, ...own });
+  const parts = (): AssignedCaseParts => ({ caseId, input: current, ...state, ...own });
   const source = `${SOURCE_LEVEL_LABEL[assignment.sourceLevel]}（${assignment.assigningBody}${assignment.referenceNumber}）`;
   const priority = isHighPriority(assignment);
 
@@ -167,7 +173,7 @@ export async function assignedCase(input: AssignedCaseInput): Promise<AssignedCa
 
   const recomputeHandling = (): ComputedDeadline => {
     const h = own.handling!;
-    return handlingDeadline(policy, h.acceptedAt, h.extensionDays, h.pauses, calendar);
+    return handlingDeadline(policy, h.acceptedAt, h.extensionDays, h.pauses, current.calendar);
   };
 
   const notInFuture = (at: string, field: string): number => {
@@ -327,7 +333,7 @@ export async function assignedCase(input: AssignedCaseInput): Promise<AssignedCa
 
   /** The petitioner's window for 复查 (after the reply) or 复核 (after the 复查 opinion): no duty on the unit meanwhile. */
   const openWindow = (kind: 'review' | 'reexamination', from: number): void => {
-    const end = requestWindowEnd(policy, kind, iso(from), calendar);
+    const end = requestWindowEnd(policy, kind, iso(from), current.calendar);
     own.phase = kind === 'review' ? 'reviewWindow' : 'reexaminationWindow';
     own.window = { kind, endsAt: end.deadline };
     state.waitingFor = null;
@@ -345,7 +351,7 @@ export async function assignedCase(input: AssignedCaseInput): Promise<AssignedCa
       record({ type: 'reviewRequested', milestone: kind, actor, detail: { requestedAt: at, kind } });
       own.phase = kind;
       own.window = null;
-      setDeadline(kind, opinionDeadline(policy, kind, at, calendar), Date.parse(at), false);
+      setDeadline(kind, opinionDeadline(policy, kind, at, current.calendar), Date.parse(at), false);
       queueNotice('alert', `alert.${kind}`);
       factsChanged();
       return Promise.resolve(ack());
@@ -386,6 +392,70 @@ export async function assignedCase(input: AssignedCaseInput): Promise<AssignedCa
         requireRole(input.actor, REPORTING_ROLES);
         if (own.phase !== 'review' && own.phase !== 'reexamination') throw businessFailure(ErrorType.InvalidState, 'no 复查 or 复核 was requested', 'opinion');
         notInFuture(input.writtenOpinionAt, 'writtenOpinionAt');
+      },
+    },
+  );
+
+  /** The deadline that runs now (or the petitioner's window), how it is counted, and from when; null when none runs. */
+  const running = (): { milestone: Milestone; window: boolean; startIso: string; count: (cal: HolidayCalendar) => ComputedDeadline } | null => {
+    switch (own.phase) {
+      case 'acceptance':
+        return { milestone: 'acceptance', window: false, startIso: assignment.receivedAt, count: (cal) => acceptanceDeadline(policy, assignment.receivedAt, cal) };
+      case 'handling': {
+        if (isPaused(parts())) return null;
+        const h = own.handling!;
+        return { milestone: 'handling', window: false, startIso: h.acceptedAt, count: (cal) => handlingDeadline(policy, h.acceptedAt, h.extensionDays, h.pauses, cal) };
+      }
+      case 'review':
+      case 'reexamination': {
+        const kind = own.phase;
+        const requestedAt = (kind === 'review' ? own.review : own.reexamination)!.requestedAt;
+        return { milestone: kind, window: false, startIso: requestedAt, count: (cal) => opinionDeadline(policy, kind, requestedAt, cal) };
+      }
+      case 'reviewWindow':
+      case 'reexaminationWindow': {
+        const kind = own.window!.kind;
+        const from = kind === 'review' ? own.reply!.repliedAt : own.review!.opinionAt!;
+        return { milestone: kind, window: true, startIso: from, count: (cal) => requestWindowEnd(policy, kind, from, cal) };
+      }
+      default:
+        return null;
+    }
+  };
+
+  setHandler(
+    correctCalendarUpdate,
+    (raw) => {
+      const { calendar: corrected, actor } = correctCalendarSchema.parse(raw);
+      const before = current.calendar;
+      const now = running();
+      current.calendar = corrected;
+      if (!now) {
+        record({ type: 'calendarCorrected', actor, reason: `节假日日历已更正（${before.version} → ${corrected.version}）；当前无计时中的期限，此后的期限按新日历计算`, detail: { calendarVersion: corrected.version, previousCalendarVersion: before.version } });
+      } else {
+        const previous = now.count(before);
+        const replanned = replanDeadline(previous, now.startIso, corrected)!;
+        const next = replanned.next;
+        record({
+          type: 'calendarCorrected',
+          milestone: now.milestone,
+          actor,
+          reason: replanned.note,
+          detail: { previousDeadline: previous.deadline, deadline: next.deadline, calendarVersion: corrected.version, previousCalendarVersion: before.version, calendarDataMissing: next.calendarDataMissing },
+        });
+        if (now.window) own.window = { kind: own.window!.kind, endsAt: next.deadline };
+        else if (replanned.changed) setDeadline(now.milestone, next, state.facts.startedAt, true);
+        else own.deadlines = [...own.deadlines, deadlineRecordOf(now.milestone, next)];
+      }
+      factsChanged();
+      return Promise.resolve(ack());
+    },
+    {
+      validator: (raw) => {
+        requireOpen();
+        const input = parseOrReject(correctCalendarSchema, raw);
+        requireRole(input.actor, SUPERVISING_ROLES);
+        if (input.calendar.version === current.calendar.version) throw businessFailure(ErrorType.InvalidState, `the case already counts with calendar ${current.calendar.version}`, 'calendar.version');
       },
     },
   );

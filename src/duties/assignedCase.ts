@@ -112,6 +112,22 @@ export const submitReplySchema = z.object({ result: text(10_000), /** When the w
 export const requestReviewSchema = z.object({ requestedAt: instant, actor: actorSchema }).strict();
 export const submitOpinionSchema = z.object({ opinion: text(10_000), writtenOpinionAt: instant, actor: actorSchema }).strict();
 
+/** A corrected holiday calendar (sliced to the case's years) sent to an open case by `POST /calendar/replan`. */
+export const correctCalendarSchema = z
+  .object({
+    calendar: z
+      .object({
+        version: z.string().min(1).max(200),
+        years: z.array(z.number().int().min(2000).max(2200)).max(20),
+        holidays: z.record(z.string().regex(/^\d{4}-\d{2}-\d{2}$/), z.string().max(50)),
+        workdays: z.record(z.string().regex(/^\d{4}-\d{2}-\d{2}$/), z.string().max(50)),
+      })
+      .strict(),
+    actor: actorSchema,
+  })
+  .strict();
+export type CorrectCalendarInput = z.infer<typeof correctCalendarSchema>;
+
 export type DecideAcceptanceInput = z.infer<typeof decideAcceptanceSchema>;
 export type PauseClockInput = z.infer<typeof pauseClockSchema>;
 export type ResumeClockInput = z.infer<typeof resumeClockSchema>;
@@ -131,6 +147,8 @@ export const submitReplyUpdate = defineUpdate<CaseAck, [SubmitReplyInput]>('subm
 export const requestReviewUpdate = defineUpdate<CaseAck, [RequestReviewInput]>('requestReview');
 /** The 复查 or 复核 opinion. */
 export const submitOpinionUpdate = defineUpdate<CaseAck, [SubmitOpinionInput]>('submitOpinion');
+/** A corrected holiday calendar: the running deadline (or the petitioner's window) is counted again over it. */
+export const correctCalendarUpdate = defineUpdate<CaseAck, [CorrectCalendarInput]>('correctCalendar');
 
 /** Where an assigned case stands: the milestones with a deadline, and the petitioner's windows (no duty then). */
 export type AssignedCasePhase = 'acceptance' | 'handling' | 'reviewWindow' | 'review' | 'reexaminationWindow' | 'reexamination';
