@@ -11,7 +11,7 @@ import { SYSTEM_ACTOR } from '../src/domain.js';
 import { deadlineFor, plan } from '../src/ladder.js';
 import { recordDeduction } from '../src/records/ledger.js';
 import { caseQuery, type CaseView, type LedgerEntry } from '../src/messages.js';
-import { DEV_KEYS, TASK_QUEUE, createDevServerEnv, demoPolicy, directory, policy, sampleNotice, startHarness, until, type Harness } from './helpers.js';
+import { DEV_KEYS, TASK_QUEUE, createDevServerEnv, demoPolicy, directory, policy, sampleAssignment, sampleNotice, startHarness, until, type Harness } from './helpers.js';
 import { createDubanWorker } from '../worker.js';
 
 const KEY = DEV_KEYS;
@@ -48,20 +48,7 @@ const call = async (method: 'GET' | 'POST', url: string, key: string | null, bod
 };
 const newNotice = (unitId = 'wuli-gov'): Record<string, unknown> => ({ ...sampleNotice('city', Date.now() - 1000, { unitId }) });
 const path = (caseId: string, suffix = ''): string => `/cases/${encodeURIComponent(caseId)}${suffix}`;
-let assignmentSeq = 0;
-const newAssignment = (overrides: Record<string, unknown> = {}): Record<string, unknown> => ({
-  assignmentId: `API-${process.pid}-${Date.now()}-${++assignmentSeq}`,
-  sourceLevel: 'city',
-  assigningBody: '市信访局',
-  referenceNumber: `市信交〔2026〕${assignmentSeq}号`,
-  receivedAt: new Date(Date.now() - 60_000).toISOString(),
-  unitId: 'wuli-gov',
-  leaderId: 'wuli-gov-wang',
-  team: ['王立新', '陈晓燕'],
-  plan: '入户走访，核实补偿标准',
-  matterSummary: '征地补偿款发放争议',
-  ...overrides,
-});
+const newAssignment = (overrides: Record<string, unknown> = {}): Record<string, unknown> => sampleAssignment(Date.now() - 60_000, overrides);
 
 test('a case lives its whole life through the API; the actor always comes from the key', async () => {
   const notice = newNotice();

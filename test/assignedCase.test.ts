@@ -19,7 +19,7 @@ import {
 import { startAssignedCase, type StartAssignedCaseResult } from '../src/duties/intake.js';
 import { caseQuery, submitExplanationUpdate } from '../src/messages.js';
 import { readLedger } from '../src/records/ledger.js';
-import { TASK_QUEUE, createTimeSkippingEnv, directory, intake, outbox, policy, startHarness, supervisor, unitActor, until, type Harness } from './helpers.js';
+import { TASK_QUEUE, createTimeSkippingEnv, directory, intake, outbox, policy, sampleAssignment, startHarness, supervisor, unitActor, until, type Harness } from './helpers.js';
 
 const CALENDAR: HolidayCalendar = {
   version: 'test-calendar-2030',
@@ -43,23 +43,9 @@ async function skipUntil(at: string): Promise<void> {
   await h.env.sleep(Date.parse(at) - now);
 }
 
-let seq = 0;
 async function start(overrides: Record<string, unknown> = {}): Promise<StartAssignedCaseResult> {
-  seq++;
   return startAssignedCase(
-    {
-      assignmentId: `JB-${process.pid}-${seq}`,
-      sourceLevel: 'city',
-      assigningBody: '市信访局',
-      referenceNumber: `市信交〔2030〕${seq}号`,
-      receivedAt: new Date(await h.env.currentTimeMs()).toISOString(),
-      unitId: 'wuli-gov',
-      leaderId: 'wuli-gov-wang',
-      team: ['王立新', '陈晓燕'],
-      plan: '入户走访，核实补偿标准',
-      matterSummary: '征地补偿款发放争议',
-      ...overrides,
-    },
+    sampleAssignment(await h.env.currentTimeMs(), overrides),
     { client: h.env.client, taskQueue: TASK_QUEUE, policy, directory, calendar: CALENDAR, actor: intake, now: await h.env.currentTimeMs() },
   );
 }

@@ -130,6 +130,25 @@ export async function startHarness(env: TestWorkflowEnvironment, options: Harnes
 }
 
 let noticeSeq = 0;
+let assignmentSeq = 0;
+/** An assignment (交办) as an intake system sends it; its ID and reference number are new on every call. */
+export function sampleAssignment(receivedAtMs: number, overrides: Record<string, unknown> = {}): Record<string, unknown> & { assignmentId: string } {
+  assignmentSeq++;
+  return {
+    assignmentId: `JB-${process.pid}-${Date.now()}-${assignmentSeq}`,
+    sourceLevel: 'city',
+    assigningBody: '市信访局',
+    referenceNumber: `市信交〔${new Date(receivedAtMs).getUTCFullYear()}〕${assignmentSeq}号`,
+    receivedAt: new Date(receivedAtMs).toISOString(),
+    unitId: 'wuli-gov',
+    leaderId: 'wuli-gov-wang',
+    team: ['王立新', '陈晓燕'],
+    plan: '入户走访，核实补偿标准',
+    matterSummary: '征地补偿款发放争议',
+    ...overrides,
+  };
+}
+
 export function sampleNotice(level: Level, receivedAtMs: number, overrides: Partial<Notice> = {}): Notice {
   noticeSeq++;
   return {

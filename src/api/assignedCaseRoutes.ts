@@ -134,7 +134,8 @@ export function previewAssignedCase(receivedAt: string, deps: { policy: Policy; 
   // The latest the handling limit can fall without an extension or a pause: counted from the acceptance limit.
   // Accepted in the last moment of its limit's day (the limit itself is 24:00, i.e. the next day's start).
   const lastMoment = new Date(Date.parse(acceptance.deadline) - 1).toISOString();
-  const handling = deadlineRecordOf('handling', handlingDeadline(input.policy, lastMoment, 0, [], assignedCaseInput({ ...assignment, receivedAt: lastMoment }, { ...deps, actor: SYSTEM_ACTOR }, lastMoment).calendar));
+  // The pinned calendar covers the receipt's year and the next, which every limit counted from it reaches.
+  const handling = deadlineRecordOf('handling', handlingDeadline(input.policy, lastMoment, 0, [], input.calendar));
   return {
     kind: 'assignedCase',
     policyVersion: deps.policy.version,

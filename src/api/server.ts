@@ -45,7 +45,7 @@ import { documentRoutes } from './documentRoutes.js';
 import { ledgerRoutes } from './ledgerRoutes.js';
 import { ASSIGNED_CASE_ACTION_ROUTES, assignedCaseSchema, assignedPreviewBodySchema, assignedPreviewSchema, assignmentSchema, previewAssignedCase } from './assignedCaseRoutes.js';
 import { CASE_ID_MESSAGE, CASE_ID_PATTERN } from '../duties/registry.js';
-import { assignedCaseRecordOf, type AssignedCaseView } from '../duties/assignedCase.js';
+import type { AssignedCaseView } from '../duties/assignedCase.js';
 import { AssignmentConflictError, startAssignedCase } from '../duties/intake.js';
 import type { Records } from '../records/index.js';
 import { isDatabaseUnavailable } from '../records/db.js';
@@ -295,7 +295,7 @@ export async function buildApiServer(deps: ApiDeps): Promise<FastifyInstance> {
 
   // The view an answer carries is recorded at once, so the list reads what the caller was just told; the worker
   // records it too (newest wins), so a database that is down costs only this write, never the answer.
-  const remember = async (view: CaseView): Promise<CaseView> => {
+  const remember = async <V extends CaseView | AssignedCaseView>(view: V): Promise<V> => {
     try {
       await recordCaseView(deps.records, view);
     } catch (err) {
@@ -347,15 +347,6 @@ export async function buildApiServer(deps: ApiDeps): Promise<FastifyInstance> {
         );
       },
     };
-  };
-
-  // An assigned case's opening record, written before the answer like a visit's (the worker writes it too).
-  const recordAssigned = async (view: AssignedCaseView): Promise<void> => {
-    try {
-      await recordCase(deps.records, assignedCaseRecordOf(view, 0, true));
-    } catch (err) {
-      deps.logger?.warn({ caseId: view.caseId, err: (err as Error).message }, 'case view not recorded by the API; the worker records it');
-    }
   };
 
   // The last recorded view, or null (none yet, or the database is down: the caller then asks Temporal).
@@ -422,10 +413,7 @@ export async function buildApiServer(deps: ApiDeps): Promise<FastifyInstance> {
     try {
       const started = await temporal(() => startAssignedCase(request.body, { client: deps.client, taskQueue: deps.taskQueue, policy: deps.policy, directory: deps.directory, calendar, actor: actorOf(principal) }));
       void reply.status(started.created ? 201 : 200).header('Location', `/cases/${encodeURIComponent(started.caseId)}`);
-      if (started.created) {
-        await recordAssigned(started.opening);
-        return started.opening;
-      }
+      if (started.created) return await remember(started.opening);
       const last = await recordedView(started.caseId);
       return last && (last as { kind: string }).kind === 'assignedCase' ? (last as unknown as typeof started.opening) : started.opening;
     } catch (err) {
