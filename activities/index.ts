@@ -16,6 +16,12 @@ import { TransientDeliveryError, deliver } from './channels/deliver.js';
 import { createCircularActivities } from './circular.js';
 import { createDocumentActivities } from './documents.js';
 import { recordCase, recordCaseView } from '../src/records/cases.js';
+import { monthlyCalendarYears, monthlyRoundInputs, type MonthlyRoundResult } from '../src/duties/monthlyObligation.js';
+import { startMonthlyCase } from '../src/duties/monthlyIntake.js';
+import { sliceCalendar, type HolidayCalendar } from '../src/deadlines/calendar.js';
+import { DEFAULT_OVERRIDES_PATH, loadHolidayCalendar } from '../src/deadlines/calendarData.js';
+import { ROOT } from '../src/config.js';
+import { join } from 'node:path';
 import { countRecordSteps, countViewSteps } from '../src/metrics.js';
 
 export { recipientsFor } from './channels/deliver.js';
@@ -42,6 +48,8 @@ export interface ActivityDeps {
   arrivalLinks?: ArrivalLinkConfig;
   /** After this many attempts a channel that keeps failing transiently is given up for the person's next one. Default 6. */
   transientFallbackAttempt?: number;
+  /** The holiday calendar monthly rounds pin; read at each round. Default: the bundled data with config/calendar.overrides.json. */
+  calendar?: () => HolidayCalendar;
 }
 
 const RECORD_RIDE_WAIT_MS = 1000;
@@ -110,6 +118,18 @@ export function createActivities(deps: ActivityDeps): DubanActivities {
     async recordCaseRecord(record) {
       countRecordSteps(record);
       await recordCase(deps.records, record);
+    },
+
+    async openMonthlyCases({ round, period, registeredAt }) {
+      const [from, to] = monthlyCalendarYears(period);
+      const calendar = sliceCalendar(deps.calendar?.() ?? loadHolidayCalendar(join(ROOT, DEFAULT_OVERRIDES_PATH)), from, to);
+      const result: MonthlyRoundResult = { obligation: round.obligation, period, started: [], existing: [] };
+      for (const input of monthlyRoundInputs(round, period, { units: deps.directory().units.map((u) => unitSnapshot(u)), calendar }, registeredAt)) {
+        Context.current().heartbeat(result.started.length + result.existing.length);
+        const created = await startMonthlyCase(deps.client, deps.taskQueue, input);
+        result[created.created ? 'started' : 'existing'].push(created.caseId);
+      }
+      return result;
     },
 
     lookupUnit(unitId) {

@@ -5,6 +5,7 @@ import type { UnitSnapshot } from './directory.js';
 import type { DocumentActivities } from './documents/types.js';
 import type { CaseView, LedgerEntry } from './messages.js';
 import type { NotifyRequest } from './notifications.js';
+import type { MonthlyRoundInput, MonthlyRoundResult } from './duties/monthlyObligation.js';
 
 export interface DeliveryResult {
   recipientId: string;
@@ -35,4 +36,6 @@ export interface DubanActivities extends DocumentActivities, CircularActivities 
   recordCase(view: CaseView): Promise<void>;
   /** Writes a case's record (src/caseRecord.ts): its columns, its new facts and, at its first and last, the view. */
   recordCaseRecord(record: CaseRecord): Promise<void>;
+  /** Opens a month's case of an obligation for every unit (a case already there is left as it is). */
+  openMonthlyCases(request: { round: MonthlyRoundInput; period: string; registeredAt: string }): Promise<MonthlyRoundResult>;
 }

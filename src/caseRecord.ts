@@ -3,11 +3,12 @@
 import type { Level } from './domain.js';
 import type { CaseView, TimelineEntry } from './messages.js';
 import type { AssignedCaseView } from './duties/assignedCase.js';
+import type { MonthlyObligationView } from './duties/monthlyObligation.js';
 
 /** A case's searchable facts, its timeline entries from `fromSeq` on, and (when it matters) the whole view. */
 export interface CaseRecord {
   caseId: string;
-  kind: CaseView['kind'] | AssignedCaseView['kind'];
+  kind: CaseView['kind'] | AssignedCaseView['kind'] | MonthlyObligationView['kind'];
   unitId: string;
   /** A visit's level; null for other duties. */
   level: Level | null;
@@ -26,7 +27,7 @@ export interface CaseRecord {
   /** Points of every deduction entry the ledger has confirmed so far, by the entry's seq (a refused one has none). */
   points: { seq: number; points: number }[];
   /** The whole view: sent with the first record and once the case has ended, so reads after retention have it. */
-  view?: CaseView | AssignedCaseView;
+  view?: CaseView | AssignedCaseView | MonthlyObligationView;
 }
 
 /** The moment the case ended: its last 'closed' or 'cancelled' entry. */
@@ -71,6 +72,34 @@ export function caseRecordOf(view: CaseView, fromSeq: number, withView: boolean)
     seq: view.timeline.length,
     entries: withView ? view.timeline : view.timeline.filter((e) => e.seq > fromSeq),
     points: deductionPoints(view),
+    ...(withView ? { view } : {}),
+  };
+}
+
+/** A duty's record (every duty but the visit): its columns from the view, its receipt as the duty defines it. */
+export function dutyRecordOf(view: AssignedCaseView | MonthlyObligationView, receivedAt: string, fromSeq: number, withView: boolean): CaseRecord {
+  let ended: string | null = null;
+  for (let i = view.timeline.length - 1; i >= 0 && ended === null; i--) if (view.timeline[i]!.type === 'closed' || view.timeline[i]!.type === 'cancelled') ended = view.timeline[i]!.at;
+  const points: { seq: number; points: number }[] = [];
+  for (const e of view.timeline) {
+    const d = e.type === 'deduction' && e.milestone ? view.deductions.find((x) => x.milestone === e.milestone) : undefined;
+    if (d) points.push({ seq: e.seq, points: d.points });
+  }
+  return {
+    caseId: view.caseId,
+    kind: view.kind,
+    unitId: view.unit.id,
+    level: null,
+    status: view.status,
+    stage: view.stage,
+    receivedAt,
+    deadline: view.deadline,
+    overdue: view.overdue,
+    closedAt: ended,
+    yellowFrom: view.yellowFrom,
+    seq: view.timeline.length,
+    entries: withView ? view.timeline : view.timeline.filter((e) => e.seq > fromSeq),
+    points,
     ...(withView ? { view } : {}),
   };
 }

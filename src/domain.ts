@@ -5,14 +5,16 @@ export type Level = (typeof LEVELS)[number];
 export const LEVEL_LABEL: Record<Level, string> = { district: '到区', city: '到市', beijing: '进京' };
 
 /** The duties duban tracks; each is registered once in src/duties/registry.ts. */
-export const DUTY_KINDS = ['escalatedVisit', 'assignedCase'] as const;
+export const DUTY_KINDS = ['escalatedVisit', 'assignedCase', 'monthlyObligation'] as const;
 export type DutyKind = (typeof DUTY_KINDS)[number];
 
 /** Milestones of an escalated visit: the leaders' arrival, then the written report of the result. */
 export const VISIT_MILESTONES = ['arrival', 'closureReport'] as const;
 /** Milestones of an assigned case (信访工作条例): acceptance decision, handling and reply, 复查 and 复核 opinions. */
 export const ASSIGNED_CASE_MILESTONES = ['acceptance', 'handling', 'review', 'reexamination'] as const;
-export const MILESTONES = [...VISIT_MILESTONES, ...ASSIGNED_CASE_MILESTONES] as const;
+/** Milestones of a monthly obligation: one per obligation (矛盾纠纷排查月报, 领导班子每月研究信访工作). */
+export const MONTHLY_MILESTONES = ['disputeScreening', 'leadershipStudy'] as const;
+export const MILESTONES = [...VISIT_MILESTONES, ...ASSIGNED_CASE_MILESTONES, ...MONTHLY_MILESTONES] as const;
 export type Milestone = (typeof MILESTONES)[number];
 export const MILESTONE_LABEL: Record<Milestone, string> = {
   arrival: '到达现场',
@@ -21,6 +23,8 @@ export const MILESTONE_LABEL: Record<Milestone, string> = {
   handling: '办理答复',
   review: '复查意见',
   reexamination: '复核意见',
+  disputeScreening: '矛盾纠纷排查月报',
+  leadershipStudy: '领导班子研究信访工作',
 };
 
 export const LEADER_ROLES = ['principal', 'inCharge'] as const;

@@ -10,4 +10,5 @@ export const TIMELINE_LABEL: Record<TimelineType, string> = {
   documentIssued: '制发文书', documentFailed: '文书制发失败', ledgerRefused: '扣分未能记入台账', reminderSkipped: '提醒已过期未发', reregistered: '重新登记',
   deadlineSet: '确定期限', acceptanceDecided: '受理决定', clockPaused: '中止计时', clockResumed: '恢复计时', progressReported: '报送进展',
   progressOverdue: '进展逾期未报', replied: '书面答复', reviewRequested: '申请复查/复核', opinionGiven: '复查/复核意见', windowLapsed: '申请期满', calendarCorrected: '节假日日历更正',
+  monthlyReportSubmitted: '月报已报送', leadershipStudyRecorded: '研究信访工作已记录',
 };

@@ -114,7 +114,12 @@ export type TimelineType =
   /** The petitioner's window for 复查 / 复核 ended without a request. */
   | 'windowLapsed'
   /** A corrected holiday calendar reached the case: its running deadline was counted again (reason: before → after). */
-  | 'calendarCorrected';
+  | 'calendarCorrected'
+  // Monthly obligations (src/duties/monthlyObligation.ts):
+  /** 矛盾纠纷排查月报 submitted with its file (detail: the file's ID, name, size, SHA-256; onTime). */
+  | 'monthlyReportSubmitted'
+  /** 领导班子研究信访工作 recorded: the meeting's day and attendees (detail), onTime. */
+  | 'leadershipStudyRecorded';
 
 export interface TimelineEntry {
   seq: number;

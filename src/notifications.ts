@@ -4,6 +4,7 @@ import type { PersonRole } from './directory.js';
 import { formatShanghai } from './time.js';
 import type { CaseRecord } from './caseRecord.js';
 import { assignedCaseBody, assignedCaseNextStep, assignedCaseSms } from './duties/assignedCaseTexts.js';
+import { monthlyBody, monthlyNextStep, monthlySms } from './duties/monthlyObligationTexts.js';
 
 export const NOTIFICATION_EVENTS = [
   'alert',
@@ -111,6 +112,7 @@ export function renderNotification(req: NotifyRequest): string {
 
 function renderBody(req: NotifyRequest): string {
   if (req.duty === 'assignedCase') return assignedCaseBody(req);
+  if (req.duty === 'monthlyObligation') return monthlyBody(req);
   const level = LEVEL_LABEL[req.level!];
   const due = req.deadline ? `北京时间${formatShanghai(req.deadline)}` : '';
   const what = req.milestone ? MILESTONE_LABEL[req.milestone] : '';
@@ -196,6 +198,7 @@ export function renderSms(req: NotifyRequest, to: RecipientContext): string {
 
 function renderSmsBody(req: NotifyRequest, to: RecipientContext): string {
   if (req.duty === 'assignedCase') return assignedCaseSms(req);
+  if (req.duty === 'monthlyObligation') return monthlySms(req);
   const unit = req.unitName;
   const level = LEVEL_LABEL[req.level!];
   const due = req.deadline ? `北京时间${formatShanghaiShort(req.deadline)}` : '';
@@ -240,6 +243,7 @@ function renderSmsBody(req: NotifyRequest, to: RecipientContext): string {
 /** What the recipient should do next, in full (e-mail and chat). */
 export function nextStep(req: NotifyRequest, to: RecipientContext): string {
   if (req.duty === 'assignedCase') return assignedCaseNextStep(req, to.role);
+  if (req.duty === 'monthlyObligation') return monthlyNextStep(req, to.role);
   const d = req.detail ?? {};
   switch (req.event) {
     case 'cancel':
@@ -282,7 +286,7 @@ function fieldsOf(req: NotifyRequest, to: RecipientContext): Field[] {
     { label: '案件号', value: req.caseId },
     { label: '责任单位', value: req.unitName },
     ...(req.level ? [{ label: '级别', value: LEVEL_LABEL[req.level] }] : []),
-    { label: req.duty === 'assignedCase' ? '交办来源' : '接待地点', value: req.receptionSite },
+    { label: req.duty === 'assignedCase' ? '交办来源' : req.duty === 'monthlyObligation' ? '事项' : '接待地点', value: req.receptionSite },
   ];
   if (req.milestone) fields.push({ label: '当前事项', value: MILESTONE_LABEL[req.milestone] });
   if (req.deadline) fields.push({ label: '期限', value: `北京时间${formatShanghai(req.deadline)}` });

@@ -1,7 +1,7 @@
 // The one place where the policy's shape, rules and defaults are defined (pure: workflows import it).
 import { z } from 'zod';
 import { formatDuration, isDuration, parseDuration } from './duration.js';
-import { LEADER_ROLES, type Level, type Milestone } from './domain.js';
+import { LEADER_ROLES, MONTHLY_MILESTONES, type Level, type Milestone } from './domain.js';
 import { PERSON_ROLES, type PersonRole } from './directory.js';
 import { AUDIENCE, NOTIFICATION_EVENTS, type NotificationEvent } from './notifications.js';
 
@@ -90,6 +90,22 @@ export const assignedCasePolicySchema = z
   .strict();
 export type AssignedCasePolicy = z.infer<typeof assignedCasePolicySchema>;
 
+/** Monthly obligations (policy.monthlyObligation, src/duties/monthlyObligation.ts): fully defaulted, pinned per case. */
+export const monthlyObligationPolicySchema = z
+  .object({
+    /** Due by 24:00 Beijing on this day of the next month (dayOfNextMonth). */
+    dueDay: z.number().int().min(1).max(31).default(5),
+    /** Whether a due day on a holiday / a weekend moves to the next workday (an office rule, not the law). */
+    holidayLastDayMoves: z.boolean().default(true),
+    weekendLastDayMoves: z.boolean().default(true),
+    /** Which obligations run (矛盾纠纷排查月报, 领导班子每月研究信访工作). */
+    obligations: z.array(z.enum(MONTHLY_MILESTONES)).min(1).default([...MONTHLY_MILESTONES]),
+    ladder: milestoneLadderSchema.default({ reminderOffsets: ['3d', '1d'], superviseAfter: '3d', deductAfter: '7d', overdueReminderEvery: '1d', maxOverdueReminders: 5, points: 1, yellowWindow: '3d' }),
+    audience: audienceSchema,
+  })
+  .strict();
+export type MonthlyObligationPolicy = z.infer<typeof monthlyObligationPolicySchema>;
+
 export const policySchema = z
   .object({
     version: z.string().min(1).max(100),
@@ -106,6 +122,7 @@ export const policySchema = z
     closureReport: ladderSpecSchema,
     audience: audienceSchema,
     assignedCase: assignedCasePolicySchema.default({}),
+    monthlyObligation: monthlyObligationPolicySchema.default({}),
   })
   .strict();
 

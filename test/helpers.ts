@@ -1,4 +1,5 @@
 // Shared test wiring: real Temporal servers from the project's .venv, a real worker, the real outbox.
+import type { HolidayCalendar } from '../src/deadlines/calendar.js';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
@@ -77,6 +78,8 @@ export interface Harness {
 export interface HarnessOptions {
   /** The records to use (and close at stop) instead of a fresh database on the run's server. */
   records?: Records & { close(): Promise<void> };
+  /** The holiday calendar monthly rounds pin (default: the bundled data with its overrides). */
+  calendar?: HolidayCalendar;
 }
 
 export async function startHarness(env: TestWorkflowEnvironment, options: HarnessOptions = {}): Promise<Harness> {
@@ -92,7 +95,7 @@ export async function startHarness(env: TestWorkflowEnvironment, options: Harnes
     connection: env.nativeConnection,
     namespace: env.namespace ?? 'default',
     taskQueue: TASK_QUEUE,
-    activities: { directory: () => directory, client: env.client, records, taskQueue: TASK_QUEUE, outboxDir, dataDir, log: (l) => logs.push(l) },
+    activities: { directory: () => directory, client: env.client, records, taskQueue: TASK_QUEUE, outboxDir, dataDir, log: (l) => logs.push(l), ...(options.calendar ? { calendar: () => options.calendar! } : {}) },
   });
   const running = worker.run();
   const started: StartVisitResult[] = [];

@@ -1,9 +1,12 @@
 // policy.monthlyObligation's schema: defaults and a bad field named.
 import { expect, test } from 'vitest';
 import { monthlyObligationPolicySchema } from '../src/duties/monthlyPolicy.js';
+import { AUDIENCE } from '../src/notifications.js';
 
 test('defaults', () => {
-  expect(monthlyObligationPolicySchema.parse({})).toEqual({
+  const { audience, ...rest } = monthlyObligationPolicySchema.parse({});
+  expect(audience.urge).toEqual([...AUDIENCE.urge]);
+  expect(rest).toEqual({
     dueDay: 5,
     holidayLastDayMoves: true,
     weekendLastDayMoves: true,

@@ -4,3 +4,5 @@ export { documentRegister } from './documentRegister.js';
 export { quarterlyCircular } from './quarterlyCircular.js';
 export { circular } from './quarterlyCircular.js';
 export { assignedCase } from './assignedCase.js';
+export { monthlyObligation } from './monthlyObligation.js';
+export { monthlyRound } from './monthlyRound.js';

@@ -5,6 +5,7 @@ import { formatShanghai, formatShanghaiDate } from '../time.js';
 import { DOCUMENT_TITLE } from './numbering.js';
 import type { OfficialDocumentRequest } from './types.js';
 import { assignedCaseDocumentBody, assignedCaseDocumentTitle } from '../duties/assignedCaseTexts.js';
+import { monthlyDocumentBody, monthlyDocumentTitle } from '../duties/monthlyObligationTexts.js';
 
 /** What the notice prints: the request's facts, its 文号 and the issuing office. */
 export interface OfficialNoticeFacts extends OfficialDocumentRequest {
@@ -16,8 +17,9 @@ export interface OfficialNoticeFacts extends OfficialDocumentRequest {
 export const chineseDate = formatShanghaiDate;
 
 /** The title: 关于<unit><level>接人逾期的催办单 / …书面报结果逾期的督办单. */
-export function noticeTitle(f: Pick<OfficialNoticeFacts, 'kind' | 'milestone' | 'unitName' | 'level' | 'duty'>): string {
+export function noticeTitle(f: Pick<OfficialNoticeFacts, 'kind' | 'milestone' | 'unitName' | 'level' | 'duty' | 'receptionSite'>): string {
   if (f.duty === 'assignedCase') return assignedCaseDocumentTitle(f, DOCUMENT_TITLE[f.kind]);
+  if (f.duty === 'monthlyObligation') return monthlyDocumentTitle(f, DOCUMENT_TITLE[f.kind]);
   const what = f.milestone === 'arrival' ? `${LEVEL_LABEL[f.level!]}接人逾期` : '书面报结果逾期';
   return `关于${f.unitName}${what}的${DOCUMENT_TITLE[f.kind]}`;
 }
@@ -25,6 +27,7 @@ export function noticeTitle(f: Pick<OfficialNoticeFacts, 'kind' | 'milestone' | 
 /** The body paragraphs: the facts, what is required by when, the consequence, the case number. */
 export function noticeBody(f: OfficialNoticeFacts): string[] {
   if (f.duty === 'assignedCase') return assignedCaseDocumentBody(f);
+  if (f.duty === 'monthlyObligation') return monthlyDocumentBody(f);
   const at = (iso: string): string => formatShanghai(iso);
   const facts =
     f.milestone === 'arrival'

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { ACTOR_ROLES, MILESTONE_LABEL, SYSTEM_ACTOR, type Actor, type ExplanationStatus, type Milestone, type Stage, type StepKind } from '../domain.js';
 import type { UnitSnapshot } from '../directory.js';
 import { colourOf, type Colour } from '../colour.js';
-import type { CaseRecord } from '../caseRecord.js';
+import { dutyRecordOf, type CaseRecord } from '../caseRecord.js';
 import { parseDuration } from '../duration.js';
 import { planLadder, type MilestoneFacts, type MilestonePlan } from '../ladder.js';
 import { toIso as iso } from '../time.js';
@@ -429,28 +429,5 @@ export function assignedCaseOpeningView(caseId: string, input: AssignedCaseInput
 
 /** The store of record's row of an assigned case (src/caseRecord.ts has the visit's). */
 export function assignedCaseRecordOf(view: AssignedCaseView, fromSeq: number, withView: boolean): CaseRecord {
-  let closedAt: string | null = null;
-  for (let i = view.timeline.length - 1; i >= 0 && closedAt === null; i--) if (view.timeline[i]!.type === 'closed' || view.timeline[i]!.type === 'cancelled') closedAt = view.timeline[i]!.at;
-  const points: { seq: number; points: number }[] = [];
-  for (const e of view.timeline) {
-    const d = e.type === 'deduction' && e.milestone ? view.deductions.find((x) => x.milestone === e.milestone) : undefined;
-    if (d) points.push({ seq: e.seq, points: d.points });
-  }
-  return {
-    caseId: view.caseId,
-    kind: view.kind,
-    unitId: view.unit.id,
-    level: null,
-    status: view.status,
-    stage: view.stage,
-    receivedAt: view.assignment.receivedAt,
-    deadline: view.deadline,
-    overdue: view.overdue,
-    closedAt,
-    yellowFrom: view.yellowFrom,
-    seq: view.timeline.length,
-    entries: withView ? view.timeline : view.timeline.filter((e) => e.seq > fromSeq),
-    points,
-    ...(withView ? { view } : {}),
-  };
+  return dutyRecordOf(view, view.assignment.receivedAt, fromSeq, withView);
 }

@@ -2,7 +2,10 @@
 import { computeDeadline, type ComputedDeadline, type DeadlineRule } from '../deadlines/rules.js';
 import type { HolidayCalendar } from '../deadlines/calendar.js';
 
-export const MONTHLY_OBLIGATIONS = ['disputeScreening', 'leadershipStudy'] as const;
+import { MONTHLY_MILESTONES } from '../domain.js';
+
+/** Each obligation is its case's one milestone. */
+export const MONTHLY_OBLIGATIONS = MONTHLY_MILESTONES;
 export type MonthlyObligation = (typeof MONTHLY_OBLIGATIONS)[number];
 
 export const PERIOD_PATTERN = /^(\d{4})-(0[1-9]|1[0-2])$/;

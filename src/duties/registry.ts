@@ -15,6 +15,7 @@ export interface DutyRegistration {
 export const DUTIES: Record<DutyKind, DutyRegistration> = {
   escalatedVisit: { idPrefix: 'visit', idField: 'noticeId', workflowType: 'escalatedVisit', label: '接访督办' },
   assignedCase: { idPrefix: 'assignedCase', idField: 'assignmentId', workflowType: 'assignedCase', label: '交办案件' },
+  monthlyObligation: { idPrefix: 'monthlyObligation', idField: 'unitId.obligation.YYYY-MM', workflowType: 'monthlyObligation', label: '月度工作' },
 };
 
 const prefixes = Object.values(DUTIES).map((d) => d.idPrefix);
