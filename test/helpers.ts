@@ -262,3 +262,24 @@ export async function updateThenRead<Arg>(handle: WorkflowHandle, update: Update
   if (view.timeline.length < ack.seq || view.status !== ack.status) throw new Error(`ack ${JSON.stringify(ack)} does not match the case read after it`);
   return view;
 }
+
+/** Skips the time-skipping server's clock to an instant (a file's tests run in order, each later than the last). */
+export async function skipUntil(env: TestWorkflowEnvironment, at: string): Promise<void> {
+  const now = await env.currentTimeMs();
+  if (Date.parse(at) <= now) throw new Error(`already past ${at}`);
+  await env.sleep(Date.parse(at) - now);
+}
+
+/** An instant to the second (a workflow's clock reads the task's start, a few milliseconds after the skipped-to instant). */
+export const toSecond = (iso: string): string => new Date(Math.round(Date.parse(iso) / 1000) * 1000).toISOString();
+
+/** How a workflow update was refused: its failure type and message (an accepted update fails the test). */
+export async function updateRefusal(p: Promise<unknown>): Promise<{ type: string | undefined; message: string }> {
+  const err = await p.then(
+    () => new Error('the update was accepted'),
+    (e: unknown) => e,
+  );
+  if (!(err instanceof WorkflowUpdateFailedError)) throw err;
+  const cause = err.cause as { type?: string; message: string } | undefined;
+  return { type: cause?.type, message: cause?.message ?? '' };
+}

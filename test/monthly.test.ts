@@ -1,7 +1,6 @@
 // 月度工作 on the ladder engine (time skipping): a round opens last month's case of an obligation for every unit (once
 // per month, however often it runs); the report or the study's record closes a case; missed, 催办 with its 催办单,
 // 督办 and the deduction follow. Test calendar far ahead (never depends on the run's day): 2030's 国庆节 is 1–7 October.
-import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import type { HolidayCalendar } from '../src/deadlines/calendar.js';
 import {
@@ -13,7 +12,7 @@ import {
 } from '../src/duties/monthlyObligation.js';
 import { cancelUpdate, caseQuery } from '../src/messages.js';
 import { readLedger } from '../src/records/ledger.js';
-import { TASK_QUEUE, createTimeSkippingEnv, outbox, policy, startHarness, supervisor, unitActor, until, type Harness } from './helpers.js';
+import { TASK_QUEUE, createTimeSkippingEnv, outbox, policy, startHarness, supervisor, unitActor, until, skipUntil, toSecond, updateRefusal, type Harness } from './helpers.js';
 
 const CALENDAR: HolidayCalendar = {
   version: 'test-calendar-2030',
@@ -31,12 +30,6 @@ afterAll(async () => {
   await h?.stop();
 });
 
-async function skipUntil(at: string): Promise<void> {
-  const now = await h.env.currentTimeMs();
-  if (Date.parse(at) <= now) throw new Error(`already past ${at}`);
-  await h.env.sleep(Date.parse(at) - now);
-}
-
 const round = (obligation: MonthlyRoundInput['obligation'], workflowId: string, period?: string): Promise<MonthlyRoundResult> =>
   h.env.client.workflow.execute('monthlyRound', {
     workflowId,
@@ -45,24 +38,13 @@ const round = (obligation: MonthlyRoundInput['obligation'], workflowId: string, 
   });
 const view = (caseId: string): Promise<MonthlyObligationView> => h.env.client.workflow.getHandle(caseId).query(caseQuery) as unknown as Promise<MonthlyObligationView>;
 const update = (caseId: string) => h.env.client.workflow.getHandle(caseId);
-const sec = (iso: string): string => new Date(Math.round(Date.parse(iso) / 1000) * 1000).toISOString();
-const entries = (v: MonthlyObligationView): [string, string][] => v.timeline.map((e) => [e.type, e.dueAt ?? sec(e.at)]);
-
-async function refusal(p: Promise<unknown>): Promise<{ type: string | undefined; message: string }> {
-  const err = await p.then(
-    () => new Error('the update was accepted'),
-    (e: unknown) => e,
-  );
-  if (!(err instanceof WorkflowUpdateFailedError)) throw err;
-  const cause = err.cause as { type?: string; message: string } | undefined;
-  return { type: cause?.type, message: cause?.message ?? '' };
-}
+const entries = (v: MonthlyObligationView): [string, string][] => v.timeline.map((e) => [e.type, e.dueAt ?? toSecond(e.at)]);
 
 const SCREENING = ['wuli-gov', 'wuli-landres', 'dongcun'].map((u) => `monthlyObligation:${u}.disputeScreening.2030-09`);
 const STUDY = ['wuli-gov', 'wuli-landres', 'dongcun'].map((u) => `monthlyObligation:${u}.leadershipStudy.2030-09`);
 
 test('a round at 00:00 Beijing on 1 October opens September’s case for every unit, due 5 October moved past 国庆节 to the 8th; a second round opens none', async () => {
-  await skipUntil('2030-09-30T16:00:00.000Z');
+  await skipUntil(h.env, '2030-09-30T16:00:00.000Z');
   expect(await round('disputeScreening', 'round-screening-1')).toEqual({ obligation: 'disputeScreening', period: '2030-09', started: SCREENING, existing: [] });
   expect(await round('disputeScreening', 'round-screening-2')).toEqual({ obligation: 'disputeScreening', period: '2030-09', started: [], existing: SCREENING });
   expect(await round('leadershipStudy', 'round-study-1', '2030-09')).toEqual({ obligation: 'leadershipStudy', period: '2030-09', started: STUDY, existing: [] });
@@ -93,16 +75,16 @@ test('a round at 00:00 Beijing on 1 October opens September’s case for every u
 }, 60_000);
 
 test('the study is recorded with its day and attendees; a day outside September, attendees without a leader, the wrong obligation: each refused naming the field', async () => {
-  await skipUntil('2030-10-02T02:00:00.000Z');
+  await skipUntil(h.env, '2030-10-02T02:00:00.000Z');
   const caseId = STUDY[0]!;
   const study = { meetingDate: '2030-09-26', attendees: ['wuli-gov-zhang', 'wuli-gov-chen'], topics: '研究本月信访形势和积案化解', actor: unitActor };
-  expect(await refusal(update(caseId).executeUpdate(recordLeadershipStudyUpdate, { args: [{ ...study, meetingDate: '2030-08-30' }] }))).toEqual({ type: 'InvalidInput', message: 'meetingDate: must be a day of 2030-09' });
-  expect(await refusal(update(caseId).executeUpdate(recordLeadershipStudyUpdate, { args: [{ ...study, attendees: ['wuli-gov-chen'] }] }))).toEqual({ type: 'InvalidInput', message: 'attendees: must include a leader of unit wuli-gov' });
-  expect(await refusal(update(caseId).executeUpdate(submitMonthlyReportUpdate, { args: [{ summary: '排查完毕', disputesFound: 0, file: FILE, actor: unitActor }] }))).toEqual({ type: 'InvalidInput', message: 'file: this case is 领导班子研究信访工作, not 矛盾纠纷排查月报' });
+  expect(await updateRefusal(update(caseId).executeUpdate(recordLeadershipStudyUpdate, { args: [{ ...study, meetingDate: '2030-08-30' }] }))).toEqual({ type: 'InvalidInput', message: 'meetingDate: must be a day of 2030-09' });
+  expect(await updateRefusal(update(caseId).executeUpdate(recordLeadershipStudyUpdate, { args: [{ ...study, attendees: ['wuli-gov-chen'] }] }))).toEqual({ type: 'InvalidInput', message: 'attendees: must include a leader of unit wuli-gov' });
+  expect(await updateRefusal(update(caseId).executeUpdate(submitMonthlyReportUpdate, { args: [{ summary: '排查完毕', disputesFound: 0, file: FILE, actor: unitActor }] }))).toEqual({ type: 'InvalidInput', message: 'file: this case is 领导班子研究信访工作, not 矛盾纠纷排查月报' });
   await update(caseId).executeUpdate(recordLeadershipStudyUpdate, { args: [study] });
   const v = await view(caseId);
   expect([v.status, v.stage, v.deadline, v.colour]).toEqual(['closed', 'closed', null, null]);
-  expect({ ...v.study!, recordedAt: sec(v.study!.recordedAt) }).toEqual({ meetingDate: '2030-09-26', attendees: ['wuli-gov-zhang', 'wuli-gov-chen'], topics: '研究本月信访形势和积案化解', recordedAt: '2030-10-02T02:00:00.000Z', onTime: true });
+  expect({ ...v.study!, recordedAt: toSecond(v.study!.recordedAt) }).toEqual({ meetingDate: '2030-09-26', attendees: ['wuli-gov-zhang', 'wuli-gov-chen'], topics: '研究本月信访形势和积案化解', recordedAt: '2030-10-02T02:00:00.000Z', onTime: true });
   expect(entries(v).slice(3)).toEqual([
     ['leadershipStudyRecorded', '2030-10-02T02:00:00.000Z'],
     ['closed', '2030-10-02T02:00:00.000Z'],
@@ -111,13 +93,13 @@ test('the study is recorded with its day and attendees; a day outside September,
 }, 60_000);
 
 test('one unit reports on time with its file; one never does: reminders, 催办 with its 催办单, 督办, and 1 point in the ledger', async () => {
-  await skipUntil('2030-10-06T01:00:00.000Z');
+  await skipUntil(h.env, '2030-10-06T01:00:00.000Z');
   await update(SCREENING[2]!).executeUpdate(submitMonthlyReportUpdate, { args: [{ summary: '排查矛盾纠纷2件，均已化解', disputesFound: 2, file: FILE, actor: unitActor }] });
   const reported = await view(SCREENING[2]!);
   expect([reported.status, reported.report?.onTime, reported.report?.disputesFound, reported.report?.file]).toEqual(['closed', true, 2, FILE]);
   expect(reported.timeline.find((e) => e.type === 'monthlyReportSubmitted')!.detail).toEqual({ fileId: 'f-0001', fileName: FILE.fileName, size: 2048, sha256: FILE.sha256, disputesFound: 2, onTime: true });
 
-  await skipUntil('2030-10-19T01:00:00.000Z');
+  await skipUntil(h.env, '2030-10-19T01:00:00.000Z');
   const v = await until('the deduction entered', () => view(SCREENING[0]!), (x) => x.deductions.length === 1);
   expect(entries(v)).toEqual([
     ['registered', '2030-09-30T16:00:00.000Z'],

@@ -52,7 +52,7 @@ import {
   type AssignedCaseParts,
   type AssignedCaseView,
 } from '../src/duties/assignedCase.js';
-import { CURRENT_FLAGS, createLadderEngine, REPORTING_ROLES, requireRole, SUPERVISING_ROLES, type LadderState } from './lib/ladderEngine.js';
+import { CURRENT_FLAGS, createLadderEngine, ladderStateOf, REPORTING_ROLES, requireRole, SUPERVISING_ROLES, type LadderState } from './lib/ladderEngine.js';
 import type { AudienceEvent } from '../src/policy.js';
 
 /** Events the district leaders hear too when the case is a priority (挂牌督办, 联名信 ≥ 50). */
@@ -69,16 +69,7 @@ export async function assignedCase(input: AssignedCaseInput): Promise<AssignedCa
   if (!(registeredAt <= Date.now() + CLOCK_SKEW_MS)) throw businessFailure(ErrorType.InvalidInput, 'must not be in the future', 'registeredAt');
 
   const opening = assignedOpening(caseId, input);
-  const state: LadderState = {
-    unit: opening.unit,
-    status: opening.status,
-    milestone: opening.milestone,
-    facts: opening.facts,
-    explanation: opening.explanation,
-    deductions: opening.deductions,
-    waitingFor: null,
-    timeline: opening.timeline,
-  };
+  const state: LadderState = ladderStateOf(opening);
   // The duty's own parts beside the engine's state.
   const own: Omit<AssignedCaseParts, 'caseId' | 'input' | keyof LadderState> = {
     phase: opening.phase,

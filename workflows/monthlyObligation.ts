@@ -22,7 +22,7 @@ import {
   type MonthlyObligationParts,
   type MonthlyObligationView,
 } from '../src/duties/monthlyObligation.js';
-import { CURRENT_FLAGS, createLadderEngine, REPORTING_ROLES, requireRole, type LadderState } from './lib/ladderEngine.js';
+import { CURRENT_FLAGS, createLadderEngine, ladderStateOf, REPORTING_ROLES, requireRole, type LadderState } from './lib/ladderEngine.js';
 
 export async function monthlyObligation(input: MonthlyObligationInput): Promise<MonthlyObligationView> {
   const { policy, obligation, period } = input;
@@ -30,16 +30,7 @@ export async function monthlyObligation(input: MonthlyObligationInput): Promise<
   const { caseId } = opening;
   if (workflowInfo().workflowId !== caseId) throw businessFailure(ErrorType.InvalidInput, `must start as workflow ${caseId}`, 'period');
   const registeredAt = Date.parse(input.registeredAt);
-  const state: LadderState = {
-    unit: opening.unit,
-    status: opening.status,
-    milestone: opening.milestone,
-    facts: opening.facts,
-    explanation: opening.explanation,
-    deductions: opening.deductions,
-    waitingFor: null,
-    timeline: opening.timeline,
-  };
+  const state: LadderState = ladderStateOf(opening);
   const own: Pick<MonthlyObligationParts, 'due' | 'report' | 'study'> = { due: opening.due, report: null, study: null };
   const parts = (): MonthlyObligationParts => ({ caseId, input, ...state, ...own });
   const site = `${periodLabel(period)}${OBLIGATION_LABEL[obligation]}`;

@@ -140,6 +140,12 @@ export interface LadderState {
   timeline: TimelineEntry[];
 }
 
+/** The engine's state of a duty's opening parts (nothing awaited yet). */
+export function ladderStateOf(opening: Omit<LadderState, 'waitingFor'>): LadderState {
+  const { unit, status, milestone, facts, explanation, deductions, timeline } = opening;
+  return { unit, status, milestone, facts, explanation, deductions, waitingFor: null, timeline };
+}
+
 /** The least a duty's view carries for the engine: what it records and answers. */
 export interface LadderView {
   status: CaseView['status'];
