@@ -1,6 +1,7 @@
 // 月度工作 on the ladder engine (time skipping): a round opens last month's case of an obligation for every unit (once
 // per month, however often it runs); the report or the study's record closes a case; missed, 催办 with its 催办单,
 // 督办 and the deduction follow. Test calendar far ahead (never depends on the run's day): 2030's 国庆节 is 1–7 October.
+import { Client } from '@temporalio/client';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import type { HolidayCalendar } from '../src/deadlines/calendar.js';
 import {
@@ -23,15 +24,18 @@ const CALENDAR: HolidayCalendar = {
 const FILE = { fileId: 'f-0001', fileName: '2030年9月矛盾纠纷排查月报.docx', contentType: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document', size: 2048, sha256: 'a'.repeat(64) };
 
 let h: Harness;
+// The env's own client lets time run while it awaits a result: a round awaited through it could skip past a reminder.
+let clockHeld: Client;
 beforeAll(async () => {
   h = await startHarness(await createTimeSkippingEnv(), { calendar: CALENDAR });
+  clockHeld = new Client({ connection: h.env.connection, namespace: h.env.namespace ?? 'default' });
 }, 60_000);
 afterAll(async () => {
   await h?.stop();
 });
 
 const round = (obligation: MonthlyRoundInput['obligation'], workflowId: string, period?: string): Promise<MonthlyRoundResult> =>
-  h.env.client.workflow.execute('monthlyRound', {
+  clockHeld.workflow.execute('monthlyRound', {
     workflowId,
     taskQueue: TASK_QUEUE,
     args: [{ obligation, policy: policy.monthlyObligation, policyVersion: policy.version, ...(period ? { period } : {}) } satisfies MonthlyRoundInput],
