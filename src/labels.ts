@@ -46,3 +46,11 @@ export function formatLimit(iso: string): string {
   if (!shown.endsWith(' 00:00')) return shown;
   return `${formatShanghai(Date.parse(iso) - 60_000).slice(0, -' 23:59'.length)} 24:00`;
 }
+
+/** Where an assigned case's entries mean something else than a visit's: its notice is the assignment's, it ends 办结. */
+const ASSIGNED_TIMELINE_LABEL: Partial<Record<TimelineType, string>> = { alert: '交办通知', closed: '办结' };
+
+/** A timeline entry in words for a case of this kind. */
+export function timelineLabel(kind: string, type: TimelineType): string {
+  return (kind === 'assignedCase' ? ASSIGNED_TIMELINE_LABEL[type] : undefined) ?? TIMELINE_LABEL[type] ?? type;
+}

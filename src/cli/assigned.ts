@@ -21,7 +21,7 @@ export function assignedCaseTable(v: AssignedCaseView): string {
   if (v.window) lines.push(`${v.window.kind === 'review' ? '复查' : '复核'}申请期至 ${formatLimit(v.window.endsAt)}`);
   lines.push('', '期限依据：');
   for (const d of v.deadlines) lines.push(`  ${MILESTONE_LABEL[d.milestone] ?? d.milestone}  ${formatLimit(d.deadline)}  ${d.note}${d.calendarDataMissing ? `  【${CALENDAR_DATA_MISSING}】` : ''}`);
-  lines.push('', ...timelineLines(v.timeline));
+  lines.push('', ...timelineLines(v.timeline, v.kind));
   return lines.join('\n');
 }
 

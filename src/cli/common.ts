@@ -4,7 +4,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { COLOUR_LABEL, COLOUR_MEANING, type Colour } from '../colour.js';
 import type { TimelineEntry } from '../messages.js';
-import { CASE_MILESTONE_LABEL as MILESTONE_LABEL, TIMELINE_LABEL as TYPE_LABEL, formatLimit, stageWords } from '../labels.js';
+import { CASE_MILESTONE_LABEL as MILESTONE_LABEL, TIMELINE_LABEL as TYPE_LABEL, formatLimit, stageWords, timelineLabel } from '../labels.js';
 import { formatShanghai } from '../time.js';
 
 export { TYPE_LABEL, MILESTONE_LABEL, formatLimit };
@@ -95,10 +95,10 @@ export function describe(e: TimelineEntry): string {
 export const path = (caseId: string, suffix = ''): string => `/cases/${encodeURIComponent(caseId)}${suffix}`;
 
 
-/** The timeline as a table: time, entry, actor, what it says. */
-export function timelineLines(timeline: TimelineEntry[]): string[] {
+/** The timeline as a table: time, entry (in the words of the case's kind), actor, what it says. */
+export function timelineLines(timeline: TimelineEntry[], kind = 'escalatedVisit'): string[] {
   return [
     `${pad('时间（北京时间）', 26)}${pad('事项', 18)}${pad('操作人', 20)}说明`,
-    ...timeline.map((e) => `${pad(formatShanghai(e.at), 26)}${pad(TYPE_LABEL[e.type] ?? e.type, 18)}${pad(e.actor.id, 20)}${describe(e)}`),
+    ...timeline.map((e) => `${pad(formatShanghai(e.at), 26)}${pad(timelineLabel(kind, e.type), 18)}${pad(e.actor.id, 20)}${describe(e)}`),
   ];
 }
