@@ -168,17 +168,17 @@ describe('board', () => {
   test('cards count, the list is sorted by time left with level, unit, stage, colour and countdown', async () => {
     const page = await context.newPage();
     await signIn(page, DEV_KEYS.supervisor);
-    expect(await cardCounts(page)).toEqual({ 待到达: '2', 催办: '1', 督办: '0', 已扣分: '0', 已到达: '1', 已销案: '1', '红（已逾期）': '1', '黄（临近期限）': '1', '绿（期限内）': '2' });
+    expect(await cardCounts(page)).toEqual({ 待到达: '2', 交办办理中: '0', 催办: '1', 督办: '0', 已扣分: '0', 已到达: '1', 已销案: '1', '红（已逾期）': '1', '黄（临近期限）': '1', '绿（期限内）': '2' });
     expect(await listed(page)).toEqual([ids.red, ids.yellow, ids.green, ids.arrived, ids.closed].map(nid));
     const row = (id: string): Promise<string[]> => page.$$eval(`tr[data-case="${id}"] > *`, (cells) => cells.map((c) => c.textContent.trim()));
     const red = await row(ids.red);
-    expect(red.slice(0, 6)).toEqual([nid(ids.red), '到区', '五里乡人民政府', '领导到场', '到场·催办', '红 · 已逾期']);
-    expect(red[6]).toMatch(/^逾期 -[01]:\d\d:\d\d$/);
-    expect((await row(ids.yellow)).slice(1, 6)).toEqual(['到市', '五里乡国土资源所', '领导到场', '待到达', '黄 · 临近期限']);
-    expect((await row(ids.yellow))[6]).toMatch(/^剩余 [01]:\d\d:\d\d$/);
-    expect((await row(ids.green)).slice(4, 6)).toEqual(['待到达', '绿 · 期限内']);
-    expect((await row(ids.arrived)).slice(1, 6)).toEqual(['进京', '东村村委会', '书面报结果', '已到达·待报结果', '绿 · 期限内']);
-    expect((await row(ids.closed)).slice(4, 7)).toEqual(['已销案', '—', '—']);
+    expect(red.slice(0, 7)).toEqual([nid(ids.red), '接访督办', '到区', '五里乡人民政府', '领导到场', '到场·催办', '红 · 已逾期']);
+    expect(red[7]).toMatch(/^逾期 -[01]:\d\d:\d\d$/);
+    expect((await row(ids.yellow)).slice(2, 7)).toEqual(['到市', '五里乡国土资源所', '领导到场', '待到达', '黄 · 临近期限']);
+    expect((await row(ids.yellow))[7]).toMatch(/^剩余 [01]:\d\d:\d\d$/);
+    expect((await row(ids.green)).slice(5, 7)).toEqual(['待到达', '绿 · 期限内']);
+    expect((await row(ids.arrived)).slice(2, 7)).toEqual(['进京', '东村村委会', '书面报结果', '已到达·待报结果', '绿 · 期限内']);
+    expect((await row(ids.closed)).slice(5, 8)).toEqual(['已销案', '—', '—']);
 
     // The countdown counts down in the page.
     const before = await page.textContent(`tr[data-case="${ids.green}"] time.countdown`);
@@ -214,7 +214,7 @@ describe('board', () => {
     const page = await context.newPage();
     await signIn(page, DEV_KEYS.unit);
     expect(await listed(page)).toEqual([ids.red, ids.green].map(nid));
-    expect(await cardCounts(page)).toEqual({ 待到达: '1', 催办: '1', 督办: '0', 已扣分: '0', 已到达: '0', 已销案: '0', '红（已逾期）': '1', '黄（临近期限）': '0', '绿（期限内）': '1' });
+    expect(await cardCounts(page)).toEqual({ 待到达: '1', 交办办理中: '0', 催办: '1', 督办: '0', 已扣分: '0', 已到达: '0', 已销案: '0', '红（已逾期）': '1', '黄（临近期限）': '0', '绿（期限内）': '1' });
     expect(await page.$$eval('#f-unit option', (os) => os.map((o) => o.textContent))).toEqual(['全部', '五里乡人民政府']);
     expect((await page.goto(`${base}/board/cases/${encodeURIComponent(ids.yellow)}`))!.status()).toBe(404);
     expect((await page.goto(`${base}/?unit=wuli-landres`))!.status()).toBe(403);

@@ -11,6 +11,10 @@ import { z } from 'zod';
 import { actorOf, authenticate, authorize, type Action, type Principal } from '../api/auth.js';
 import { contentDisposition } from '../api/kit.js';
 import { visitPreviewBodySchema, type ApiDeps } from '../api/server.js';
+import { ASSIGNED_CASE_ACTION_ROUTES } from '../api/assignedCaseRoutes.js';
+import type { AssignedCaseView } from '../duties/assignedCase.js';
+import { CASE_ID_PATTERN } from '../duties/registry.js';
+import type { DutyKind } from '../domain.js';
 import { circularTitle } from '../circular/period.js';
 import { findUnit } from '../directory.js';
 import { shanghaiYear } from '../domain.js';
@@ -58,7 +62,8 @@ const ASSETS: Record<string, string> = { 'board.css': 'text/css; charset=utf-8',
 export const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 const WRONG_SIGN_IN = '登录信息不正确，请核对后重试。';
-const CASE_ID = /^visit:[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+/** Any duty's case, as the API's routes take it. */
+const CASE_ID = CASE_ID_PATTERN;
 
 /** A refusal shown as a page (never problem+json: people read these). */
 class PageError extends Error {
@@ -78,29 +83,53 @@ const one = (form: Form, name: string): string => {
 /** A datetime-local value (Beijing time, no offset) as the API's instant; anything else is passed on for the schema to refuse. */
 const beijingInstant = (value: string): string => (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/.test(value) ? `${value}:00+08:00` : /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$/.test(value) ? `${value}+08:00` : value);
 
+type AnyCaseView = CaseView | AssignedCaseView;
+
 interface BoardAction {
   key: string;
+  /** The duties whose cases take it (the common ones take every duty's). */
+  kinds: readonly DutyKind[];
   action: Action;
   label: string;
   schema: ZodTypeAny;
   update: typeof cancelUpdate;
   input(form: Form): Record<string, unknown>;
   /** Offered only when the case is in a state that takes it. */
-  offered(view: CaseView): boolean;
+  offered(view: AnyCaseView): boolean;
 }
 
-const overdueStage = (v: CaseView): boolean => /\.(urge|supervise|deduction)$/.test(v.stage);
+const overdueStage = (v: AnyCaseView): boolean => /\.(urge|supervise|deduction)$/.test(v.stage);
 const optional = (v: string): string | undefined => (v.trim() === '' ? undefined : v);
+/** A whole number typed in a form; anything else goes on as typed for the schema to refuse. */
+const integer = (v: string): number | string | undefined => (v.trim() === '' ? undefined : /^\d{1,6}$/.test(v.trim()) ? Number(v.trim()) : v);
+const BOTH: readonly DutyKind[] = ['escalatedVisit', 'assignedCase'];
+const VISIT: readonly DutyKind[] = ['escalatedVisit'];
+const ASSIGNED: readonly DutyKind[] = ['assignedCase'];
+/** An assigned case's route as the API declares it: its action (role), body schema and update, nothing restated. */
+const assignedRoute = (path: (typeof ASSIGNED_CASE_ACTION_ROUTES)[number]['path']): Pick<BoardAction, 'action' | 'schema' | 'update'> => {
+  const r = ASSIGNED_CASE_ACTION_ROUTES.find((x) => x.path === path)!;
+  return { action: r.action, schema: r.body, update: r.update as unknown as typeof cancelUpdate };
+};
+const phaseOf = (v: AnyCaseView): string | null => (v.kind === 'assignedCase' && v.status === 'open' ? v.phase : null);
 
 // The API's update bodies (the workflow's schemas without actor), filled from the form's fields.
 const ACTIONS: BoardAction[] = [
-  { key: 'arrival', action: 'arrival', label: '报告领导到达', schema: reportArrivalSchema.omit({ actor: true }), update: reportArrivalUpdate as unknown as typeof cancelUpdate, input: (f) => ({ leaderId: one(f, 'leaderId'), arrivedAt: beijingInstant(one(f, 'arrivedAt')), ...(optional(one(f, 'note')) ? { note: one(f, 'note') } : {}) }), offered: (v) => v.status === 'open' && v.milestone === 'arrival' },
-  { key: 'explanation', action: 'explanation', label: '提交情况说明', schema: submitExplanationSchema.omit({ actor: true }), update: submitExplanationUpdate as unknown as typeof cancelUpdate, input: (f) => ({ text: one(f, 'text') }), offered: (v) => v.status === 'open' && overdueStage(v) && v.explanation.status !== 'pending' && v.explanation.status !== 'accepted' },
-  { key: 'decideExplanation', action: 'decideExplanation', label: '审核情况说明', schema: decideExplanationSchema.omit({ actor: true }), update: decideExplanationUpdate, input: (f) => ({ decision: one(f, 'decision'), reason: one(f, 'reason') }), offered: (v) => v.status === 'open' && v.explanation.status === 'pending' },
-  { key: 'extend', action: 'extend', label: '延长期限', schema: extendDeadlineSchema.omit({ actor: true }), update: extendDeadlineUpdate, input: (f) => ({ newDeadline: beijingInstant(one(f, 'newDeadline')), reason: one(f, 'reason') }), offered: (v) => v.status === 'open' },
-  { key: 'reassign', action: 'reassign', label: '变更责任单位', schema: reassignUnitSchema.omit({ actor: true, unit: true }), update: reassignUnitUpdate, input: (f) => ({ unitId: one(f, 'unitId'), reason: one(f, 'reason') }), offered: (v) => v.status === 'open' },
-  { key: 'cancel', action: 'cancel', label: '撤销案件', schema: cancelSchema.omit({ actor: true }), update: cancelUpdate, input: (f) => ({ reason: one(f, 'reason') }), offered: (v) => v.status === 'open' },
-  { key: 'closureReport', action: 'closureReport', label: '提交书面办理结果', schema: submitClosureReportSchema.omit({ actor: true }), update: submitClosureReportUpdate as unknown as typeof cancelUpdate, input: (f) => ({ result: one(f, 'result') }), offered: (v) => v.status === 'open' && v.milestone === 'closureReport' },
+  { key: 'arrival', kinds: VISIT, action: 'arrival', label: '报告领导到达', schema: reportArrivalSchema.omit({ actor: true }), update: reportArrivalUpdate as unknown as typeof cancelUpdate, input: (f) => ({ leaderId: one(f, 'leaderId'), arrivedAt: beijingInstant(one(f, 'arrivedAt')), ...(optional(one(f, 'note')) ? { note: one(f, 'note') } : {}) }), offered: (v) => v.status === 'open' && v.milestone === 'arrival' },
+  { key: 'explanation', kinds: BOTH, action: 'explanation', label: '提交情况说明', schema: submitExplanationSchema.omit({ actor: true }), update: submitExplanationUpdate as unknown as typeof cancelUpdate, input: (f) => ({ text: one(f, 'text') }), offered: (v) => v.status === 'open' && overdueStage(v) && v.explanation.status !== 'pending' && v.explanation.status !== 'accepted' },
+  { key: 'decideExplanation', kinds: BOTH, action: 'decideExplanation', label: '审核情况说明', schema: decideExplanationSchema.omit({ actor: true }), update: decideExplanationUpdate, input: (f) => ({ decision: one(f, 'decision'), reason: one(f, 'reason') }), offered: (v) => v.status === 'open' && v.explanation.status === 'pending' },
+  { key: 'extend', kinds: VISIT, action: 'extend', label: '延长期限', schema: extendDeadlineSchema.omit({ actor: true }), update: extendDeadlineUpdate, input: (f) => ({ newDeadline: beijingInstant(one(f, 'newDeadline')), reason: one(f, 'reason') }), offered: (v) => v.status === 'open' },
+  { key: 'reassign', kinds: BOTH, action: 'reassign', label: '变更责任单位', schema: reassignUnitSchema.omit({ actor: true, unit: true }), update: reassignUnitUpdate, input: (f) => ({ unitId: one(f, 'unitId'), reason: one(f, 'reason') }), offered: (v) => v.status === 'open' },
+  { key: 'cancel', kinds: BOTH, action: 'cancel', label: '撤销案件', schema: cancelSchema.omit({ actor: true }), update: cancelUpdate, input: (f) => ({ reason: one(f, 'reason') }), offered: (v) => v.status === 'open' },
+  { key: 'closureReport', kinds: VISIT, action: 'closureReport', label: '提交书面办理结果', schema: submitClosureReportSchema.omit({ actor: true }), update: submitClosureReportUpdate as unknown as typeof cancelUpdate, input: (f) => ({ result: one(f, 'result') }), offered: (v) => v.status === 'open' && v.milestone === 'closureReport' },
+  // 交办案件: the API's own routes (src/api/assignedCaseRoutes.ts), in the order a case goes through them.
+  { key: 'acceptance', kinds: ASSIGNED, ...assignedRoute('acceptance'), label: '作出受理决定', input: (f) => ({ decision: one(f, 'decision'), writtenNoticeAt: beijingInstant(one(f, 'writtenNoticeAt')), ...(optional(one(f, 'reason')) ? { reason: one(f, 'reason') } : {}) }), offered: (v) => phaseOf(v) === 'acceptance' },
+  { key: 'progress', kinds: ASSIGNED, ...assignedRoute('progress'), label: '报送办理进展', input: (f) => ({ text: one(f, 'text') }), offered: (v) => phaseOf(v) === 'handling' },
+  { key: 'reply', kinds: ASSIGNED, ...assignedRoute('reply'), label: '出具答复意见', input: (f) => ({ result: one(f, 'result'), writtenReplyAt: beijingInstant(one(f, 'writtenReplyAt')) }), offered: (v) => phaseOf(v) === 'handling' && v.stage !== 'paused' },
+  { key: 'opinion', kinds: ASSIGNED, ...assignedRoute('opinion'), label: '出具复查（复核）意见', input: (f) => ({ opinion: one(f, 'opinion'), writtenOpinionAt: beijingInstant(one(f, 'writtenOpinionAt')) }), offered: (v) => phaseOf(v) === 'review' || phaseOf(v) === 'reexamination' },
+  { key: 'pause', kinds: ASSIGNED, ...assignedRoute('pause'), label: '中止计时', input: (f) => ({ pauseKind: one(f, 'pauseKind'), reason: one(f, 'reason'), ...(optional(one(f, 'approverId')) ? { approverId: one(f, 'approverId') } : {}) }), offered: (v) => phaseOf(v) === 'handling' && v.stage !== 'paused' },
+  { key: 'resumption', kinds: ASSIGNED, ...assignedRoute('resumption'), label: '恢复计时', input: (f) => (optional(one(f, 'note')) ? { note: one(f, 'note') } : {}), offered: (v) => phaseOf(v) === 'handling' && v.stage === 'paused' },
+  { key: 'handlingExtension', kinds: ASSIGNED, ...assignedRoute('handling-extension'), label: '延长办理期限', input: (f) => ({ days: integer(one(f, 'days')), reason: one(f, 'reason'), ...(optional(one(f, 'approverId')) ? { approverId: one(f, 'approverId') } : {}), petitionerNotifiedAt: beijingInstant(one(f, 'petitionerNotifiedAt')) }), offered: (v) => phaseOf(v) === 'handling' },
+  { key: 'reviewRequest', kinds: ASSIGNED, ...assignedRoute('review-request'), label: '登记复查（复核）申请', input: (f) => ({ requestedAt: beijingInstant(one(f, 'requestedAt')) }), offered: (v) => phaseOf(v) === 'reviewWindow' || phaseOf(v) === 'reexaminationWindow' },
 ];
 
 const fieldErrorsOf = (issues: FieldIssue[]): FieldErrors => {
@@ -256,8 +285,9 @@ export async function registerBoard(app: FastifyInstance, deps: ApiDeps): Promis
       must(principal, 'list');
       const filter = filterFromQuery(query);
       if (filter.unit) must(principal, 'list', filter.unit);
+      // Every duty's cases unless the kind filter names one.
       const rows = await listCaseRows(deps.records, {
-        kind: 'escalatedVisit',
+        ...(filter.kind ? { kind: filter.kind } : {}),
         ...(filter.unit ? { unitId: filter.unit } : principal.role === 'unit' ? { units: principal.units } : {}),
         ...(filter.level ? { level: filter.level } : {}),
         limit: MAX_CASE_ROWS,
@@ -297,34 +327,37 @@ export async function registerBoard(app: FastifyInstance, deps: ApiDeps): Promis
       return reply;
     });
 
-    const readCase = async (caseId: string): Promise<CaseView> => {
+    // caseQuery answers the view of the case's own duty (an assigned case's AssignedCaseView).
+    const readCase = async (caseId: string): Promise<AnyCaseView> => {
       if (!CASE_ID.test(caseId)) throw new PageError(404, '没有这个案件。');
       try {
-        return await temporal(() => deps.client.workflow.getHandle(caseId).query(caseQuery));
+        const view: AnyCaseView = await temporal(() => deps.client.workflow.getHandle(caseId).query(caseQuery));
+        return view;
       } catch (err) {
         if (!(err instanceof WorkflowNotFoundError)) throw err;
       }
       // Past retention: the last recorded view, as the API answers.
-      const recorded = await readCaseView(deps.records, caseId);
+      const recorded = (await readCaseView(deps.records, caseId)) as AnyCaseView | null;
       if (recorded) return recorded;
       throw new PageError(404, '没有这个案件。');
     };
-    const scopedCase = async (principal: Principal, caseId: string, action: Action = 'read'): Promise<CaseView> => {
+    const scopedCase = async (principal: Principal, caseId: string, action: Action = 'read'): Promise<AnyCaseView> => {
       must(principal, action);
       const view = await readCase(caseId);
       // Not found and not yours look the same to a unit: its clerk learns nothing of other units' cases.
       if (!allowed(principal, action, view.unit.id)) throw new PageError(principal.role === 'unit' ? 404 : 403, principal.role === 'unit' ? '没有这个案件。' : '您的角色无权办理此项。');
       return view;
     };
-    const renderCase = async (ctx: PageContext, principal: Principal, view: CaseView, extra: { errors?: { action: string; fields: FieldErrors; values: Record<string, string> }; done?: string } = {}): Promise<SafeHtml> => {
+    const renderCase = async (ctx: PageContext, principal: Principal, view: AnyCaseView, extra: { errors?: { action: string; fields: FieldErrors; values: Record<string, string> }; done?: string } = {}): Promise<SafeHtml> => {
       const docs = allowed(principal, 'readDocuments', view.unit.id) ? (await listCaseDocuments(deps.records.db, view.caseId)).filter((d) => d.hasContent) : [];
       const deadline = view.status === 'open' && view.deadline ? Date.parse(view.deadline) : null;
-      const actions: CaseAction[] = ACTIONS.filter((a) => a.offered(view) && allowed(principal, a.action, view.unit.id)).map((a) => ({ key: a.key, label: a.label }));
+      const actions: CaseAction[] = ACTIONS.filter((a) => a.kinds.includes(view.kind) && a.offered(view) && allowed(principal, a.action, view.unit.id)).map((a) => ({ key: a.key, label: a.label }));
       return casePage(ctx, {
         view,
         unitName: view.unit.name,
         // The case's own window (pinned with its policy) when its view has it; else the policy in force.
-        colour: view.yellowFrom ? colourFrom(deadline, Date.parse(view.yellowFrom), ctx.now) : colourOf(deadline, warnWindowMs(deps.policy, view.notice.level, view.status === 'open' ? dutyOf(view.stage) : null), ctx.now),
+        // An assigned case's window is always pinned; without a running deadline it has no colour.
+        colour: view.yellowFrom ? colourFrom(deadline, Date.parse(view.yellowFrom), ctx.now) : view.kind === 'assignedCase' ? null : colourOf(deadline, warnWindowMs(deps.policy, view.notice.level, view.status === 'open' ? dutyOf(view.stage) : null), ctx.now),
         documents: docs.map((d) => ({ documentId: d.documentId, documentNumber: d.documentNumber, kind: d.kind, issuedAt: d.issuedAt })),
         actions,
         directory: deps.directory,
@@ -355,6 +388,8 @@ export async function registerBoard(app: FastifyInstance, deps: ApiDeps): Promis
         if (!s) return reply;
         const caseId = (request.params as { caseId: string }).caseId;
         const view = await scopedCase(s.principal, caseId, a.action);
+        // Another duty's form posted to this case: as if there were no such form.
+        if (!a.kinds.includes(view.kind)) throw new PageError(404, '此类案件没有这项操作。');
         const form = (request.body ?? {}) as Form;
         const values = Object.fromEntries(Object.entries(form).filter(([k]) => k !== '_csrf').map(([k, v]) => [k, Array.isArray(v) ? (v[0] ?? '') : v]));
         const refuse = async (status: number, fields: FieldErrors): Promise<FastifyReply> => send(reply, await renderCase(s.ctx, s.principal, view, { errors: { action: a.key, fields, values } }), status);

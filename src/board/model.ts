@@ -1,13 +1,27 @@
 // What the board shows of a case row: its group (the status cards), colour, duty and time left; pure, tested alone.
-import { LEVEL_LABEL, LEVELS, type Level, type Milestone } from '../domain.js';
+import { DUTY_KINDS, LEVEL_LABEL, LEVELS, MILESTONES, type DutyKind, type Level, type Milestone } from '../domain.js';
+import { assignedLadder } from '../duties/assignedCase.js';
+import { DUTIES as DUTY_REGISTRY } from '../duties/registry.js';
+import { parseDuration } from '../duration.js';
+import { stageWords } from '../labels.js';
 import { ladderSpecFor, type Policy } from '../policy.js';
 import { COLOURS, colourOf as colourFrom, yellowWindowMs, type Colour } from '../colour.js';
 import type { CaseRow } from '../records/cases.js';
 
 /** The status cards: every stage falls in exactly one group. */
-export const GROUPS = ['pending', 'urge', 'supervise', 'deduction', 'arrived', 'closed', 'cancelled'] as const;
+export const GROUPS = ['pending', 'inProgress', 'urge', 'supervise', 'deduction', 'arrived', 'closed', 'cancelled'] as const;
 export type Group = (typeof GROUPS)[number];
-export const GROUP_LABEL: Record<Group, string> = { pending: '待到达', urge: '催办', supervise: '督办', deduction: '已扣分', arrived: '已到达', closed: '已销案', cancelled: '已撤销' };
+export const GROUP_LABEL: Record<Group, string> = { pending: '待到达', inProgress: '交办办理中', urge: '催办', supervise: '督办', deduction: '已扣分', arrived: '已到达', closed: '已销案', cancelled: '已撤销' };
+
+/** The duties the board lists, by their registered names (接访督办, 交办案件). */
+export const KINDS = DUTY_KINDS;
+export const KIND_LABEL: Record<DutyKind, string> = Object.fromEntries(DUTY_KINDS.map((k) => [k, DUTY_REGISTRY[k].label])) as Record<DutyKind, string>;
+const isKind = (kind: string): kind is DutyKind => (DUTY_KINDS as readonly string[]).includes(kind);
+
+/** A case ID without its duty's prefix ("visit:N-1" → "N-1"), as lists and headings show it. */
+export function shortCaseId(caseId: string): string {
+  return caseId.slice(caseId.indexOf(':') + 1);
+}
 
 export { COLOURS, COLOUR_LABEL, COLOUR_MEANING, type Colour } from '../colour.js';
 
@@ -36,7 +50,21 @@ export function groupOf(stage: string): Group {
   if (stage === 'closureReport.pending') return 'arrived';
   if (stage === 'arrival.pending') return 'pending';
   const step = stage.split('.')[1];
-  return step === 'urge' || step === 'supervise' || step === 'deduction' ? step : 'pending';
+  if (step === 'urge' || step === 'supervise' || step === 'deduction') return step;
+  // An assigned case within its limit, its clock paused, or in the petitioner's 复查/复核 window.
+  return 'inProgress';
+}
+
+/** A stage in words: the visit's own board words, an assigned case's as the CLI says them (src/labels.ts). */
+export function stageText(kind: string, stage: string): string {
+  if (kind === 'assignedCase') return stageWords(stage, '已办结');
+  return STAGE_LABEL[stage] ?? stageWords(stage);
+}
+
+/** The milestone a stage is at ("handling.urge" → handling), null for a stage without one. */
+export function milestoneOf(stage: string): Milestone | null {
+  const m = stage.split('.')[0] ?? '';
+  return stage.includes('.') && (MILESTONES as readonly string[]).includes(m) ? (m as Milestone) : null;
 }
 
 export function dutyOf(stage: string): Duty | null {
@@ -56,6 +84,8 @@ export function colourOf(deadlineMs: number | null, windowMs: number, now: numbe
 }
 
 export interface BoardRow extends CaseRow {
+  kind: DutyKind;
+  /** The case ID without its prefix (a notice or assignment ID). */
   noticeId: string;
   group: Group;
   duty: Duty | null;
@@ -68,10 +98,14 @@ export interface BoardRow extends CaseRow {
 export function boardRow(row: CaseRow, policy: Policy, now: number): BoardRow {
   const duty = row.status === 'open' ? dutyOf(row.stage) : null;
   const deadline = row.status === 'open' && row.deadline ? Date.parse(row.deadline) : null;
-  const warnMs = warnWindowMs(policy, row.level, duty);
+  const kind = isKind(row.kind) ? row.kind : 'escalatedVisit';
+  const milestone = row.status === 'open' ? milestoneOf(row.stage) : null;
+  // An assigned case's window is its milestone's ladder's (3 days by default), as its workflow sets yellow_from.
+  const warnMs = kind === 'assignedCase' ? (milestone ? parseDuration(assignedLadder(policy.assignedCase, milestone).yellowWindow) : 0) : warnWindowMs(policy, row.level, duty);
   return {
     ...row,
-    noticeId: row.caseId.replace(/^visit:/, ''),
+    kind,
+    noticeId: shortCaseId(row.caseId),
     group: groupOf(row.stage),
     duty,
     // The row's own colour (its pinned window, from the database) when it has one.
@@ -82,6 +116,7 @@ export function boardRow(row: CaseRow, policy: Policy, now: number): BoardRow {
 }
 
 export interface BoardFilter {
+  kind?: DutyKind;
   level?: Level;
   unit?: string;
   group?: Group;
@@ -100,6 +135,7 @@ export function filterFromQuery(query: Record<string, unknown>): BoardFilter {
   const unit = typeof query.unit === 'string' && /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(query.unit) ? query.unit : undefined;
   const q = typeof query.q === 'string' ? query.q.trim().slice(0, 64) : '';
   return {
+    ...(pick('kind', KINDS) ? { kind: pick('kind', KINDS)! } : {}),
     ...(pick('level', LEVELS) ? { level: pick('level', LEVELS)! } : {}),
     ...(unit ? { unit } : {}),
     ...(pick('group', GROUPS) ? { group: pick('group', GROUPS)! } : {}),
@@ -111,7 +147,7 @@ export function filterFromQuery(query: Record<string, unknown>): BoardFilter {
 
 export function queryString(filter: BoardFilter): string {
   const params = new URLSearchParams();
-  for (const key of ['level', 'unit', 'group', 'colour', 'duty', 'q'] as const) if (filter[key]) params.set(key, filter[key]);
+  for (const key of ['kind', 'level', 'unit', 'group', 'colour', 'duty', 'q'] as const) if (filter[key]) params.set(key, filter[key]);
   const s = params.toString();
   return s ? `?${s}` : '';
 }
@@ -121,6 +157,7 @@ export function applyFilter(rows: readonly BoardRow[], filter: BoardFilter, exce
   const q = filter.q?.toLowerCase();
   return rows.filter(
     (r) =>
+      (!filter.kind || r.kind === filter.kind) &&
       (!filter.level || r.level === filter.level) &&
       (!filter.unit || r.unitId === filter.unit) &&
       (except === 'group' || !filter.group || r.group === filter.group) &&

@@ -2,7 +2,8 @@
 import type { Principal } from '../api/auth.js';
 import type { Directory } from '../directory.js';
 import { LEVEL_LABEL, LEVELS, MILESTONE_LABEL, STEP_LABEL, type Level } from '../domain.js';
-import { TIMELINE_LABEL } from '../labels.js';
+import { PAUSE_KINDS, PAUSE_LABEL, SOURCE_LEVEL_LABEL, priorityReasons, type AssignedCaseView } from '../duties/assignedCase.js';
+import { ACCEPTANCE_DECISION_LABEL, ASSIGNED_STATUS_LABEL, CALENDAR_DATA_MISSING, CASE_MILESTONE_LABEL, DEADLINE_RULE_LABEL, WAIT_STAGE_LABEL, formatLimit, timelineLabel } from '../labels.js';
 import type { CaseView, LedgerView } from '../messages.js';
 import { formatShanghai } from '../time.js';
 import { html, type HtmlValue, type SafeHtml } from './html.js';
@@ -14,8 +15,12 @@ import {
   DUTY_LABEL,
   GROUP_LABEL,
   GROUPS,
-  STAGE_LABEL,
+  KIND_LABEL,
+  KINDS,
   formatLeft,
+  milestoneOf,
+  shortCaseId,
+  stageText,
   queryString,
   type BoardFilter,
   type BoardRow,
@@ -75,8 +80,8 @@ ${body}
 </html>`;
 }
 
-const errorOf = (errors: FieldErrors | undefined, field: string, formId: string): SafeHtml =>
-  errors?.[field] ? html`<p class="field-error" id="${formId}-${field}-error">${FIELD_LABEL[field] ?? field}：${errors[field]}</p>` : html``;
+const errorOf = (errors: FieldErrors | undefined, field: string, formId: string, label?: string): SafeHtml =>
+  errors?.[field] ? html`<p class="field-error" id="${formId}-${field}-error">${label ?? FIELD_LABEL[field] ?? field}：${errors[field]}</p>` : html``;
 const describedBy = (errors: FieldErrors | undefined, field: string, formId: string): SafeHtml =>
   errors?.[field] ? html` aria-invalid="true" aria-describedby="${formId}-${field}-error"` : html``;
 const formError = (errors: FieldErrors | undefined): SafeHtml => (errors?.[''] ? html`<p class="form-error" role="alert">${errors['']}</p>` : html``);
@@ -133,6 +138,13 @@ export interface BoardData {
   truncated: boolean;
 }
 
+/** A visit's duty (领导到场 / 书面报结果), an assigned case's milestone (受理告知, 办理答复, …). */
+function dutyText(r: BoardRow): string {
+  if (r.duty) return DUTY_LABEL[r.duty];
+  const m = r.kind === 'assignedCase' && r.status === 'open' ? milestoneOf(r.stage) : null;
+  return m ? CASE_MILESTONE_LABEL[m] ?? m : '—';
+}
+
 /** The cards and the list: the part the page's script replaces on a live update. */
 export function boardLive(ctx: PageContext, d: BoardData): SafeHtml {
   const toggle = (patch: Partial<BoardFilter>, key: 'group' | 'colour', value: string): string => {
@@ -158,18 +170,19 @@ ${d.rows.length === 0
   ? html`<p class="empty">没有符合条件的案件。</p>`
   : html`<table class="cases">
 <caption class="visually-hidden">按剩余时间排序，逾期最久的在前</caption>
-<thead><tr><th scope="col">通知编号</th><th scope="col">层级</th><th scope="col">责任单位</th><th scope="col">职责</th><th scope="col">阶段</th><th scope="col">颜色</th><th scope="col">剩余时间</th><th scope="col">期限（北京时间）</th></tr></thead>
+<thead><tr><th scope="col">编号</th><th scope="col">类型</th><th scope="col">层级</th><th scope="col">责任单位</th><th scope="col">职责</th><th scope="col">阶段</th><th scope="col">颜色</th><th scope="col">剩余时间</th><th scope="col">期限（北京时间）</th></tr></thead>
 <tbody>
 ${d.rows.map(
   (r) => html`<tr data-case="${r.caseId}" data-warn="${r.warnMs}">
-<th scope="row" data-label="通知编号"><a href="${caseHref(r.caseId)}">${r.noticeId}</a></th>
+<th scope="row" data-label="编号"><a href="${caseHref(r.caseId)}">${r.noticeId}</a></th>
+<td data-label="类型" class="kind">${KIND_LABEL[r.kind]}</td>
 <td data-label="层级">${r.level ? LEVEL_LABEL[r.level] : '—'}</td>
 <td data-label="责任单位">${d.unitName(r.unitId)}</td>
-<td data-label="职责">${r.duty ? DUTY_LABEL[r.duty] : '—'}</td>
-<td data-label="阶段" class="stage">${STAGE_LABEL[r.stage] ?? r.stage}</td>
+<td data-label="职责">${dutyText(r)}</td>
+<td data-label="阶段" class="stage">${stageText(r.kind, r.stage)}</td>
 <td data-label="颜色" class="colour-cell">${colourBadge(r.colour)}</td>
 <td data-label="剩余时间">${countdown(r.status === 'open' ? r.deadline : null, ctx.now)}</td>
-<td data-label="期限">${shanghai(r.status === 'open' ? r.deadline : null)}</td>
+<td data-label="期限">${r.status === 'open' && r.deadline ? (r.kind === 'assignedCase' ? formatLimit(r.deadline) : shanghai(r.deadline)) : '—'}</td>
 </tr>`,
 )}
 </tbody>
@@ -185,7 +198,8 @@ export function boardPage(ctx: PageContext, d: BoardData): SafeHtml {
     '工作台',
     html`<h1>工作台</h1>
 <form class="filters" method="get" action="/" role="search" aria-label="筛选案件">
-  <div><label for="f-q">通知编号</label><input id="f-q" name="q" type="search" value="${f.q ?? ''}" maxlength="64" inputmode="latin"></div>
+  <div><label for="f-q">编号</label><input id="f-q" name="q" type="search" value="${f.q ?? ''}" maxlength="64" inputmode="latin"></div>
+  <div><label for="f-kind">类型</label><select id="f-kind" name="kind">${opt('', '全部', f.kind ?? '')}${KINDS.map((k) => opt(k, KIND_LABEL[k], f.kind))}</select></div>
   <div><label for="f-level">层级</label><select id="f-level" name="level">${opt('', '全部', f.level ?? '')}${LEVELS.map((l) => opt(l, LEVEL_LABEL[l], f.level))}</select></div>
   <div><label for="f-unit">责任单位</label><select id="f-unit" name="unit">${opt('', '全部', f.unit ?? '')}${d.units.map((u) => opt(u.id, u.name, f.unit))}</select></div>
   <div><label for="f-group">阶段</label><select id="f-group" name="group">${opt('', '全部', f.group ?? '')}${GROUPS.map((g) => opt(g, GROUP_LABEL[g], f.group))}</select></div>
@@ -206,7 +220,7 @@ export interface CaseAction {
 }
 
 export interface CasePageData {
-  view: CaseView;
+  view: CaseView | AssignedCaseView;
   unitName: string;
   colour: Colour | null;
   documents: { documentId: string; documentNumber: string; kind: 'urge' | 'supervise'; issuedAt: string }[];
@@ -226,6 +240,22 @@ const ACTION_DONE: Record<string, string> = {
   reassign: '责任单位已变更。',
   cancel: '案件已撤销。',
   closureReport: '书面办理结果已提交。',
+  acceptance: '受理决定已提交。',
+  progress: '办理进展已报送。',
+  reply: '答复意见已提交。',
+  opinion: '复查（复核）意见已提交。',
+  pause: '已中止计时。',
+  resumption: '已恢复计时。',
+  handlingExtension: '办理期限已延长。',
+  reviewRequest: '复查（复核）申请已登记。',
+};
+
+/** A field's name where one form means it differently than FIELD_LABEL says (the progress report's text). */
+const FORM_FIELD_LABEL: Record<string, Record<string, string>> = {
+  acceptance: { decision: '受理决定' },
+  progress: { text: '进展情况' },
+  reply: { result: '答复意见' },
+  resumption: { note: '说明' },
 };
 
 /** datetime-local's value (Beijing time) of an instant. */
@@ -237,12 +267,26 @@ function actionForm(ctx: PageContext, d: CasePageData, a: CaseAction): SafeHtml 
   const v = d.view;
   const formId = `form-${a.key}`;
   const errs = d.errors?.action === a.key ? d.errors.fields : undefined;
+  const labels = FORM_FIELD_LABEL[a.key] ?? {};
   const val = (field: string, fallback = ''): string => (d.errors?.action === a.key ? (d.errors.values[field] ?? fallback) : fallback);
-  const field = (name: string, label: string, control: SafeHtml): SafeHtml => html`<div class="field"><label for="${formId}-${name}">${label}</label>${control}${errorOf(errs, name, formId)}</div>`;
+  const field = (name: string, label: string, control: SafeHtml): SafeHtml => html`<div class="field"><label for="${formId}-${name}">${label}</label>${control}${errorOf(errs, name, formId, labels[name])}</div>`;
   const textarea = (name: string, label: string, max: number): SafeHtml =>
     field(name, label, html`<textarea id="${formId}-${name}" name="${name}" rows="3" maxlength="${max}"${describedBy(errs, name, formId)}>${val(name)}</textarea>`);
   const datetime = (name: string, label: string, fallback: string): SafeHtml =>
     field(name, `${label}（北京时间）`, html`<input id="${formId}-${name}" name="${name}" type="datetime-local" step="1" value="${val(name, fallback)}"${describedBy(errs, name, formId)}>`);
+  const choice = (name: string, legend: string, options: [string, string][]): SafeHtml => html`<fieldset><legend>${legend}</legend>
+${options.map(([value, label]) => html`<div class="choice"><input type="radio" id="${formId}-${value}" name="${name}" value="${value}"${val(name) === value ? html` checked` : ''}><label for="${formId}-${value}">${label}</label></div>`)}
+${errorOf(errs, name, formId, labels[name])}</fieldset>`;
+  // Who may approve a pause or an extension: the unit's leaders and the office's supervisors.
+  const approver = (): SafeHtml =>
+    field(
+      'approverId',
+      '批准人',
+      html`<select id="${formId}-approverId" name="approverId"${describedBy(errs, 'approverId', formId)}><option value="">请选择</option><optgroup label="责任单位领导">${v.unit.leaders.map(
+        (l) => html`<option value="${l.id}"${val('approverId') === l.id ? html` selected` : ''}>${d.personName(l.id)}（${l.role === 'principal' ? '主要领导' : '分管领导'}）</option>`,
+      )}</optgroup><optgroup label="督查人员">${d.directory.supervisors.map((p) => html`<option value="${p.id}"${val('approverId') === p.id ? html` selected` : ''}>${p.name}</option>`)}</optgroup></select>`,
+    );
+  const nowValue = localInputValue(ctx.now);
   let fields: SafeHtml;
   switch (a.key) {
     case 'arrival':
@@ -252,16 +296,13 @@ function actionForm(ctx: PageContext, d: CasePageData, a: CaseAction): SafeHtml 
         html`<select id="${formId}-leaderId" name="leaderId"${describedBy(errs, 'leaderId', formId)}><option value="">请选择</option>${v.unit.leaders.map(
           (l) => html`<option value="${l.id}"${val('leaderId') === l.id ? html` selected` : ''}>${d.personName(l.id)}（${l.role === 'principal' ? '主要领导' : '分管领导'}）</option>`,
         )}</select>`,
-      )}${datetime('arrivedAt', '到达时间', localInputValue(ctx.now))}${textarea('note', '备注（可不填）', 1000)}`;
+      )}${datetime('arrivedAt', '到达时间', nowValue)}${textarea('note', '备注（可不填）', 1000)}`;
       break;
     case 'explanation':
       fields = textarea('text', '情况说明', 5000);
       break;
     case 'decideExplanation':
-      fields = html`<fieldset><legend>审核结论</legend>
-<div class="choice"><input type="radio" id="${formId}-accept" name="decision" value="accept"${val('decision') === 'accept' ? html` checked` : ''}><label for="${formId}-accept">采纳（取消扣分）</label></div>
-<div class="choice"><input type="radio" id="${formId}-reject" name="decision" value="reject"${val('decision') === 'reject' ? html` checked` : ''}><label for="${formId}-reject">不予采纳</label></div>
-${errorOf(errs, 'decision', formId)}</fieldset>${textarea('reason', '理由', 1000)}`;
+      fields = html`${choice('decision', '审核结论', [['accept', '采纳（取消扣分）'], ['reject', '不予采纳']])}${textarea('reason', '理由', 1000)}`;
       break;
     case 'extend':
       fields = html`${datetime('newDeadline', '新期限', v.deadline ? localInputValue(Date.parse(v.deadline) + 3_600_000) : '')}${textarea('reason', '延期理由', 1000)}`;
@@ -278,6 +319,34 @@ ${errorOf(errs, 'decision', formId)}</fieldset>${textarea('reason', '理由', 10
     case 'cancel':
       fields = textarea('reason', '撤销理由', 1000);
       break;
+    case 'acceptance':
+      fields = html`${choice('decision', '受理决定', [['accepted', ACCEPTANCE_DECISION_LABEL.accepted], ['notAccepted', ACCEPTANCE_DECISION_LABEL.notAccepted]])}${datetime('writtenNoticeAt', '书面告知信访人时间', nowValue)}${textarea('reason', '理由（不予受理时必填）', 1000)}`;
+      break;
+    case 'progress':
+      fields = textarea('text', '进展情况', 5000);
+      break;
+    case 'reply':
+      fields = html`${textarea('result', '答复意见', 10_000)}${datetime('writtenReplyAt', '书面答复时间', nowValue)}`;
+      break;
+    case 'opinion':
+      fields = html`${textarea('opinion', '意见', 10_000)}${datetime('writtenOpinionAt', '书面意见时间', nowValue)}`;
+      break;
+    case 'pause':
+      fields = html`${field(
+        'pauseKind',
+        '中止事由',
+        html`<select id="${formId}-pauseKind" name="pauseKind"${describedBy(errs, 'pauseKind', formId)}><option value="">请选择</option>${PAUSE_KINDS.map((k) => html`<option value="${k}"${val('pauseKind') === k ? html` selected` : ''}>${PAUSE_LABEL[k]}</option>`)}</select>`,
+      )}${textarea('reason', '理由', 1000)}${approver()}`;
+      break;
+    case 'resumption':
+      fields = textarea('note', '说明（可不填）', 1000);
+      break;
+    case 'handlingExtension':
+      fields = html`${field('days', '延长天数', html`<input id="${formId}-days" name="days" type="number" min="1" max="365" step="1" inputmode="numeric" value="${val('days')}"${describedBy(errs, 'days', formId)}>`)}${textarea('reason', '延期理由', 1000)}${approver()}${datetime('petitionerNotifiedAt', '书面告知信访人时间', nowValue)}`;
+      break;
+    case 'reviewRequest':
+      fields = datetime('requestedAt', '申请时间', nowValue);
+      break;
     default:
       fields = textarea('result', '办理结果', 10_000);
   }
@@ -290,54 +359,43 @@ ${fields}
 </form>`;
 }
 
-export function casePage(ctx: PageContext, d: CasePageData): SafeHtml {
+const onTimeText = (ok: boolean): string => (ok ? '（按时）' : '（超期）');
+const explanationText = (x: CaseView['explanation']): SafeHtml => html`${{ none: '未提交', pending: '待审核', accepted: '已采纳', rejected: '不予采纳' }[x.status]}${x.text ? html`<br><span class="quote">${x.text}</span>` : ''}`;
+
+/** The timeline, documents, receipts and forms: the same on every duty's page. */
+function caseSections(ctx: PageContext, d: CasePageData): SafeHtml {
   const v = d.view;
+  // An assigned case's limits are whole days: its times say 24:00 of the last day, not 00:00 of the next.
+  const when = v.kind === 'assignedCase' ? formatLimit : (iso: string): string => shanghai(iso);
   const deliveries = v.timeline.filter((e) => e.type === 'notificationDelivered' || e.type === 'notificationUndelivered' || e.type === 'notificationFailed');
-  const explanationStatus = { none: '未提交', pending: '待审核', accepted: '已采纳', rejected: '不予采纳' }[v.explanation.status];
   const actorText = (e: CaseView['timeline'][number]): string => (e.actor.role === 'system' ? '系统' : `${ROLE_LABEL[e.actor.role as keyof typeof ROLE_LABEL] ?? e.actor.role}：${d.personName(e.actor.id)}`);
   const detailText = (e: CaseView['timeline'][number]): string => {
     const parts: string[] = [];
-    if (e.dueAt) parts.push(`规定时间 ${shanghai(e.dueAt)}`);
-    if (e.type === 'deadlineExtended' && typeof e.detail?.to === 'string') parts.push(`期限延至 ${shanghai(e.detail.to)}`);
-    if (e.type === 'reassigned' && typeof e.detail?.to === 'string') parts.push(`改由 ${d.directory.units.find((u) => u.id === e.detail!.to)?.name ?? String(e.detail.to)} 负责`);
-    if (e.type === 'arrival' && typeof e.detail?.leaderId === 'string') parts.push(`${d.personName(e.detail.leaderId)}到场${e.detail.onTime ? '（按时）' : '（超时）'}`);
-    if (e.type === 'documentIssued' && typeof e.detail?.documentNumber === 'string') parts.push(`文号 ${e.detail.documentNumber}`);
-    if (e.type === 'deduction' && typeof e.detail?.points === 'number') parts.push(`扣 ${e.detail.points} 分`);
-    if (e.type === 'registered' && typeof e.detail?.policyVersion === 'string') parts.push(`政策版本 ${e.detail.policyVersion}`);
+    const x = e.detail ?? {};
+    if (e.dueAt) parts.push(`规定时间 ${when(e.dueAt)}`);
+    if (e.type === 'deadlineExtended' && typeof x.days === 'number') parts.push(`延长 ${x.days} 日`);
+    if (e.type === 'deadlineExtended' && typeof x.approverId === 'string') parts.push(`批准人 ${d.personName(x.approverId)}`);
+    if (e.type === 'deadlineExtended' && typeof x.to === 'string') parts.push(`期限延至 ${when(x.to)}`);
+    if (e.type === 'reassigned' && typeof x.to === 'string') parts.push(`改由 ${d.directory.units.find((u) => u.id === x.to)?.name ?? String(x.to)} 负责`);
+    if (e.type === 'arrival' && typeof x.leaderId === 'string') parts.push(`${d.personName(x.leaderId)}到场${x.onTime ? '（按时）' : '（超时）'}`);
+    if (e.type === 'documentIssued' && typeof x.documentNumber === 'string') parts.push(`文号 ${x.documentNumber}`);
+    if (e.type === 'deduction' && typeof x.points === 'number') parts.push(`扣 ${x.points} 分`);
+    if (e.type === 'registered' && typeof x.policyVersion === 'string') parts.push(`政策版本 ${x.policyVersion}`);
+    if (e.type === 'deadlineSet' && typeof x.deadline === 'string') parts.push(`${x.window ? '申请期至' : '期限'} ${when(x.deadline)}${x.calendarDataMissing === true ? `（${CALENDAR_DATA_MISSING}）` : ''}`);
+    if (e.type === 'acceptanceDecided' && (x.decision === 'accepted' || x.decision === 'notAccepted')) parts.push(`${ACCEPTANCE_DECISION_LABEL[x.decision]}${typeof x.onTime === 'boolean' ? onTimeText(x.onTime) : ''}`);
+    if (e.type === 'acceptanceDecided' && typeof x.writtenNoticeAt === 'string') parts.push(`书面告知 ${shanghai(x.writtenNoticeAt)}`);
+    if (e.type === 'clockPaused' && typeof x.label === 'string') parts.push(typeof x.approverId === 'string' ? `${x.label}，批准人 ${d.personName(x.approverId)}` : x.label);
+    if (e.type === 'clockResumed' && typeof x.pausedDays === 'number') parts.push(`累计中止 ${x.pausedDays} 日`);
+    if (e.type === 'replied' && typeof x.writtenReplyAt === 'string') parts.push(`书面答复 ${shanghai(x.writtenReplyAt)}${typeof x.onTime === 'boolean' ? onTimeText(x.onTime) : ''}`);
     return parts.join('；');
   };
-  return layout(
-    ctx,
-    `案件 ${v.notice.noticeId}`,
-    html`<p><a href="/">← 返回工作台</a></p>
-<h1>案件 ${v.notice.noticeId}</h1>
-${d.done && ACTION_DONE[d.done] ? html`<p class="flash" role="status">${ACTION_DONE[d.done]}</p>` : ''}
-<section aria-labelledby="summary-h" class="panel">
-<h2 id="summary-h">概况</h2>
-<dl class="summary">
-<dt>层级</dt><dd>${LEVEL_LABEL[v.notice.level]}</dd>
-<dt>责任单位</dt><dd>${d.unitName}</dd>
-<dt>阶段</dt><dd class="stage">${STAGE_LABEL[v.stage] ?? v.stage}</dd>
-<dt>颜色</dt><dd>${colourBadge(d.colour)}</dd>
-<dt>当前职责</dt><dd>${v.milestone ? MILESTONE_LABEL[v.milestone] : '—'}</dd>
-<dt>期限（北京时间）</dt><dd>${shanghai(v.deadline)}</dd>
-<dt>剩余时间</dt><dd>${countdown(v.status === 'open' ? v.deadline : null, ctx.now)}</dd>
-<dt>收到通知</dt><dd>${shanghai(v.notice.receivedAt)}</dd>
-<dt>来访人数</dt><dd>${v.notice.headcount} 人</dd>
-<dt>接待地点</dt><dd>${v.notice.receptionSite}</dd>
-<dt>领导到达</dt><dd>${v.arrival ? `${d.personName(v.arrival.leaderId)}，${shanghai(v.arrival.arrivedAt)}${v.arrival.onTime ? '，按时' : '，超时'}` : '尚未到达'}</dd>
-<dt>情况说明</dt><dd>${explanationStatus}${v.explanation.text ? html`<br><span class="quote">${v.explanation.text}</span>` : ''}</dd>
-<dt>书面报结果</dt><dd>${v.closureReport ? html`${shanghai(v.closureReport.reportedAt)}<br><span class="quote">${v.closureReport.result}</span>` : '尚未报送'}</dd>
-<dt>政策版本</dt><dd>${v.policyVersion}</dd>
-</dl>
-</section>
-<section aria-labelledby="timeline-h">
+  return html`<section aria-labelledby="timeline-h">
 <h2 id="timeline-h">办理经过</h2>
 <table class="timeline">
 <thead><tr><th scope="col">时间（北京时间）</th><th scope="col">事项</th><th scope="col">经办</th><th scope="col">原因或说明</th></tr></thead>
 <tbody>
 ${v.timeline.map(
-  (e) => html`<tr data-type="${e.type}"><td data-label="时间">${shanghai(e.at)}</td><td data-label="事项">${TIMELINE_LABEL[e.type] ?? e.type}${e.milestone ? `（${MILESTONE_LABEL[e.milestone]}）` : ''}</td><td data-label="经办">${actorText(e)}</td><td data-label="原因或说明">${[e.reason, detailText(e)].filter(Boolean).join('；') || '—'}</td></tr>`,
+  (e) => html`<tr data-type="${e.type}"><td data-label="时间">${shanghai(e.at)}</td><td data-label="事项">${timelineLabel(v.kind, e.type)}${e.milestone ? `（${MILESTONE_LABEL[e.milestone]}）` : ''}</td><td data-label="经办">${actorText(e)}</td><td data-label="原因或说明">${[e.reason, detailText(e)].filter(Boolean).join('；') || '—'}</td></tr>`,
 )}
 </tbody>
 </table>
@@ -362,7 +420,128 @@ ${deliveries.map(
 <section aria-labelledby="actions-h">
 <h2 id="actions-h">可办理的操作</h2>
 ${d.actions.length === 0 ? html`<p class="empty">当前没有您可以办理的操作。</p>` : html`<div class="actions">${d.actions.map((a) => actionForm(ctx, d, a))}</div>`}
-</section>`,
+</section>`;
+}
+
+export function casePage(ctx: PageContext, d: CasePageData): SafeHtml {
+  const v = d.view;
+  if (v.kind === 'assignedCase') return assignedCasePage(ctx, d, v);
+  return layout(
+    ctx,
+    `案件 ${v.notice.noticeId}`,
+    html`<p><a href="/">← 返回工作台</a></p>
+<h1>案件 ${v.notice.noticeId}</h1>
+${d.done && ACTION_DONE[d.done] ? html`<p class="flash" role="status">${ACTION_DONE[d.done]}</p>` : ''}
+<section aria-labelledby="summary-h" class="panel">
+<h2 id="summary-h">概况</h2>
+<dl class="summary">
+<dt>层级</dt><dd>${LEVEL_LABEL[v.notice.level]}</dd>
+<dt>责任单位</dt><dd>${d.unitName}</dd>
+<dt>阶段</dt><dd class="stage">${stageText(v.kind, v.stage)}</dd>
+<dt>颜色</dt><dd>${colourBadge(d.colour)}</dd>
+<dt>当前职责</dt><dd>${v.milestone ? MILESTONE_LABEL[v.milestone] : '—'}</dd>
+<dt>期限（北京时间）</dt><dd>${shanghai(v.deadline)}</dd>
+<dt>剩余时间</dt><dd>${countdown(v.status === 'open' ? v.deadline : null, ctx.now)}</dd>
+<dt>收到通知</dt><dd>${shanghai(v.notice.receivedAt)}</dd>
+<dt>来访人数</dt><dd>${v.notice.headcount} 人</dd>
+<dt>接待地点</dt><dd>${v.notice.receptionSite}</dd>
+<dt>领导到达</dt><dd>${v.arrival ? `${d.personName(v.arrival.leaderId)}，${shanghai(v.arrival.arrivedAt)}${v.arrival.onTime ? '，按时' : '，超时'}` : '尚未到达'}</dd>
+<dt>情况说明</dt><dd>${explanationText(v.explanation)}</dd>
+<dt>书面报结果</dt><dd>${v.closureReport ? html`${shanghai(v.closureReport.reportedAt)}<br><span class="quote">${v.closureReport.result}</span>` : '尚未报送'}</dd>
+<dt>政策版本</dt><dd>${v.policyVersion}</dd>
+</dl>
+</section>
+${caseSections(ctx, d)}`,
+  );
+}
+
+/** Where an assigned case stands, in the words of its milestones and windows. */
+export function phaseText(v: Pick<AssignedCaseView, 'phase' | 'status'>): string {
+  if (!v.phase) return ASSIGNED_STATUS_LABEL[v.status];
+  return WAIT_STAGE_LABEL[v.phase] ?? CASE_MILESTONE_LABEL[v.phase] ?? v.phase;
+}
+
+/**
+ * 交办案件: the assignment's facts (no petitioner's data: neither the matter in brief nor the plan, both free text),
+ * every statutory limit with its rule, pauses, extensions and progress reports, then what every case page has.
+ */
+function assignedCasePage(ctx: PageContext, d: CasePageData, v: AssignedCaseView): SafeHtml {
+  const a = v.assignment;
+  const h = v.handling;
+  const paused = v.stage === 'paused';
+  const progress = v.timeline.filter((e) => e.type === 'progressReported');
+  const reasons = priorityReasons(a);
+  const opinionText = (o: AssignedCaseView['review'], what: string): SafeHtml =>
+    o ? html`${shanghai(o.requestedAt)} 申请${what}；${o.opinion ? html`${shanghai(o.opinionAt)} 出具意见<br><span class="quote">${o.opinion}</span>` : '尚未出具意见'}` : html`—`;
+  const title = `交办案件 ${shortCaseId(v.caseId)}`;
+  return layout(
+    ctx,
+    title,
+    html`<p><a href="/">← 返回工作台</a></p>
+<h1>${title}</h1>
+${d.done && ACTION_DONE[d.done] ? html`<p class="flash" role="status">${ACTION_DONE[d.done]}</p>` : ''}
+<section aria-labelledby="summary-h" class="panel">
+<h2 id="summary-h">概况</h2>
+<dl class="summary" data-testid="assigned-summary">
+<dt>交办层级</dt><dd>${SOURCE_LEVEL_LABEL[a.sourceLevel]}</dd>
+<dt>交办机关及文号</dt><dd>${a.assigningBody} ${a.referenceNumber}</dd>
+<dt>收到交办</dt><dd>${shanghai(a.receivedAt)}</dd>
+<dt>责任单位</dt><dd>${d.unitName}</dd>
+<dt>包案领导</dt><dd>${d.personName(a.leaderId)}</dd>
+<dt>工作专班</dt><dd>${a.team.join('、')}</dd>
+<dt>重点案件</dt><dd>${reasons.length > 0 ? reasons.join('、') : '否'}</dd>
+<dt>当前阶段</dt><dd class="phase">${phaseText(v)}</dd>
+<dt>阶段</dt><dd class="stage">${stageText(v.kind, v.stage)}</dd>
+<dt>颜色</dt><dd>${colourBadge(d.colour)}</dd>
+<dt>当前期限（北京时间）</dt><dd data-testid="current-deadline">${v.deadline ? formatLimit(v.deadline) : paused ? '已中止计时' : v.window ? `${v.window.kind === 'review' ? '复查' : '复核'}申请期至 ${formatLimit(v.window.endsAt)}` : '—'}</dd>
+<dt>剩余时间</dt><dd>${countdown(v.status === 'open' ? v.deadline : null, ctx.now)}</dd>
+<dt>受理决定</dt><dd>${v.acceptance ? `${ACCEPTANCE_DECISION_LABEL[v.acceptance.decision]}，${shanghai(v.acceptance.decidedAt)}${onTimeText(v.acceptance.onTime)}；书面告知 ${shanghai(v.acceptance.writtenNoticeAt)}` : '尚未作出'}</dd>
+<dt>办理期限构成</dt><dd>${h ? `${h.budgetDays} 日 + 延期 ${h.extensionDays} 日 + 中止 ${h.pausedDays} 日${paused ? '（正在中止计时）' : ''}` : '—'}</dd>
+<dt>答复意见</dt><dd>${v.reply ? html`${shanghai(v.reply.repliedAt)}${onTimeText(v.reply.onTime)}；书面答复 ${shanghai(v.reply.writtenReplyAt)}<br><span class="quote">${v.reply.result}</span>` : '尚未答复'}</dd>
+<dt>复查</dt><dd>${opinionText(v.review, '复查')}</dd>
+<dt>复核</dt><dd>${opinionText(v.reexamination, '复核')}</dd>
+<dt>情况说明</dt><dd>${explanationText(v.explanation)}</dd>
+<dt>扣分</dt><dd>${v.deductions.reduce((sum, x) => sum + x.points, 0)} 分</dd>
+<dt>政策版本</dt><dd>${v.policyVersion}</dd>
+<dt>节假日日历</dt><dd>${v.calendarVersion}</dd>
+</dl>
+</section>
+<section aria-labelledby="deadlines-h">
+<h2 id="deadlines-h">法定期限</h2>
+<table class="deadlines" data-testid="deadlines">
+<thead><tr><th scope="col">事项</th><th scope="col">期限（北京时间）</th><th scope="col">计算规则</th><th scope="col">依据</th><th scope="col">日历版本</th></tr></thead>
+<tbody>
+${v.deadlines.map(
+  (x) => html`<tr${x.calendarDataMissing ? html` class="calendar-missing"` : ''}><td data-label="事项">${CASE_MILESTONE_LABEL[x.milestone] ?? x.milestone}</td><td data-label="期限">${formatLimit(x.deadline)}</td><td data-label="计算规则">${DEADLINE_RULE_LABEL[x.rule] ?? x.rule}</td><td data-label="依据">${x.note}${x.calendarDataMissing ? html` <strong class="missing">【${CALENDAR_DATA_MISSING}】</strong>` : ''}</td><td data-label="日历版本">${x.calendarVersion}</td></tr>`,
+)}
+</tbody>
+</table>
+</section>
+<section aria-labelledby="pauses-h">
+<h2 id="pauses-h">中止计时</h2>
+${!h || h.pauses.length === 0
+  ? html`<p class="empty">未中止计时。</p>`
+  : html`<table class="pauses"><thead><tr><th scope="col">事由</th><th scope="col">理由</th><th scope="col">批准人</th><th scope="col">起</th><th scope="col">止</th></tr></thead><tbody>
+${h.pauses.map((p) => html`<tr><td data-label="事由">${PAUSE_LABEL[p.pauseKind]}</td><td data-label="理由">${p.reason}</td><td data-label="批准人">${d.personName(p.approverId)}</td><td data-label="起">${shanghai(p.from)}</td><td data-label="止">${p.to ? shanghai(p.to) : '至今'}</td></tr>`)}
+</tbody></table>`}
+</section>
+<section aria-labelledby="extensions-h">
+<h2 id="extensions-h">延长办理期限</h2>
+${!h || h.extensions.length === 0
+  ? html`<p class="empty">未延长。</p>`
+  : html`<table class="extensions"><thead><tr><th scope="col">延长天数</th><th scope="col">理由</th><th scope="col">批准人</th><th scope="col">书面告知信访人</th><th scope="col">登记时间</th></tr></thead><tbody>
+${h.extensions.map((x) => html`<tr><td data-label="延长天数">${x.days} 日</td><td data-label="理由">${x.reason}</td><td data-label="批准人">${d.personName(x.approverId)}</td><td data-label="书面告知信访人">${shanghai(x.petitionerNotifiedAt)}</td><td data-label="登记时间">${shanghai(x.at)}</td></tr>`)}
+</tbody></table>`}
+</section>
+<section aria-labelledby="progress-h">
+<h2 id="progress-h">办理进展</h2>
+${progress.length === 0
+  ? html`<p class="empty">尚未报送进展。</p>`
+  : html`<table class="progress"><thead><tr><th scope="col">报送时间</th><th scope="col">报送人</th><th scope="col">进展情况</th></tr></thead><tbody>
+${progress.map((e) => html`<tr><td data-label="报送时间">${shanghai(e.at)}</td><td data-label="报送人">${d.personName(e.actor.id)}</td><td data-label="进展情况">${e.reason ?? '—'}</td></tr>`)}
+</tbody></table>`}
+</section>
+${caseSections(ctx, d)}`,
   );
 }
 
@@ -371,7 +550,7 @@ function channelLabel(channels: string): string {
   return channels ? channels.split(',').map((c) => CHANNEL_LABEL[c.trim()] ?? c).join('、') : '—';
 }
 
-const KIND_LABEL = { deduction: '扣分', reversal: '撤销扣分', note: '备注' } as const;
+const ENTRY_KIND_LABEL = { deduction: '扣分', reversal: '撤销扣分', note: '备注' } as const;
 
 export function ledgerPage(
   ctx: PageContext,
@@ -404,7 +583,7 @@ ${l.entries.length === 0
   ? html`<p class="empty">本年度暂无条目。</p>`
   : html`<table class="ledger"><thead><tr><th scope="col">时间</th><th scope="col">类型</th><th scope="col">案件</th><th scope="col">层级</th><th scope="col">分值</th><th scope="col">经办</th><th scope="col">原因</th>${d.canWrite ? html`<th scope="col">操作</th>` : ''}</tr></thead><tbody>
 ${l.entries.map(
-  (e) => html`<tr data-entry="${e.entryId}"><td data-label="时间">${shanghai(e.at)}</td><td data-label="类型">${KIND_LABEL[e.kind]}${e.milestone ? `（${MILESTONE_LABEL[e.milestone]}）` : ''}</td><td data-label="案件">${e.caseId ? html`<a href="/board/cases/${encodeURIComponent(e.caseId)}">${e.caseId.replace(/^visit:/, '')}</a>` : '—'}</td><td data-label="层级">${e.level ? LEVEL_LABEL[e.level] : '—'}</td><td data-label="分值">${e.kind === 'reversal' ? `+${e.points}` : e.kind === 'deduction' ? `-${e.points}` : '0'}</td><td data-label="经办">${e.actor.role === 'system' ? '系统' : d.personName(e.actor.id)}</td><td data-label="原因">${e.reason ?? '—'}</td>${
+  (e) => html`<tr data-entry="${e.entryId}"><td data-label="时间">${shanghai(e.at)}</td><td data-label="类型">${ENTRY_KIND_LABEL[e.kind]}${e.milestone ? `（${MILESTONE_LABEL[e.milestone]}）` : ''}</td><td data-label="案件">${e.caseId ? html`<a href="/board/cases/${encodeURIComponent(e.caseId)}">${shortCaseId(e.caseId)}</a>` : '—'}</td><td data-label="层级">${e.level ? LEVEL_LABEL[e.level] : '—'}</td><td data-label="分值">${e.kind === 'reversal' ? `+${e.points}` : e.kind === 'deduction' ? `-${e.points}` : '0'}</td><td data-label="经办">${e.actor.role === 'system' ? '系统' : d.personName(e.actor.id)}</td><td data-label="原因">${e.reason ?? '—'}</td>${
     d.canWrite
       ? html`<td data-label="操作">${e.kind === 'deduction' && !reversed.has(e.entryId) && !l.closed
           ? html`<form method="post" action="/board/ledger/reverse" class="inline-form"><input type="hidden" name="_csrf" value="${ctx.csrf}"><input type="hidden" name="unit" value="${d.unitId}"><input type="hidden" name="year" value="${d.year}"><input type="hidden" name="entryId" value="${e.entryId}"><label for="rev-${e.entryId}">撤销理由</label><input id="rev-${e.entryId}" name="reason" type="text" maxlength="1000" required><button type="submit">撤销扣分</button></form>`

@@ -21,6 +21,15 @@ export const FIELD_LABEL: Record<string, string> = {
   password: '密码',
   role: '角色',
   units: '所属单位',
+  writtenNoticeAt: '书面告知时间',
+  pauseKind: '中止事由',
+  approverId: '批准人',
+  days: '延长天数',
+  petitionerNotifiedAt: '书面告知信访人时间',
+  writtenReplyAt: '书面答复时间',
+  opinion: '意见',
+  writtenOpinionAt: '书面意见时间',
+  requestedAt: '申请时间',
 };
 
 // The API's messages (src/messages.ts, the workflow's validators) in Chinese; an unknown one is shown as it came.
@@ -44,12 +53,33 @@ const KNOWN: [RegExp, string][] = [
   [/^arrival must be reported first$/, '须先报告领导到达'],
   [/^case is (closed|cancelled)$/, '案件已结束，不能再操作'],
   [/^role \S+ may not do this$/, '当前角色无权进行此操作'],
+  // An assigned case's (src/duties/assignedCase.ts, workflows/assignedCase.ts).
+  [/^Expected number, received/, '须填写整数'],
+  [/^Expected integer, received float$/, '须填写整数'],
+  [/^must be at least 1 day$/, '至少 1 日'],
+  [/^Number must be less than or equal to (\d+)$/, '不能超过 $1'],
+  [/^must be at most (\d+) \(the handling limit may be extended by (\d+) days in all\)$/, '不能超过 $1 日（办理期限合计最多延长 $2 日）'],
+  [/^acceptance was already decided$/, '已作出受理决定'],
+  [/^is required when the matter is not accepted$/, '不予受理时必填'],
+  [/^must not be before the assignment was received$/, '不能早于收到交办的时间'],
+  [/^only the handling clock can be paused$/, '只有办理期间可以中止计时'],
+  [/^the clock is already paused$/, '已在中止计时'],
+  [/^the clock is not paused$/, '当前没有中止计时'],
+  [/^only the handling limit can be extended$/, '只有办理期限可以延长'],
+  [/^progress is reported while the case is handled$/, '只在办理期间报送进展'],
+  [/^acceptance must be decided first$/, '须先作出受理决定'],
+  [/^the reply was already given$/, '已出具答复意见'],
+  [/^the clock is paused: resume it first$/, '正在中止计时，须先恢复计时'],
+  [/^no window for 复查 or 复核 is open$/, '当前不在复查或复核申请期'],
+  [/^must not be before the reply it asks to review$/, '不能早于所申请复查（复核）的答复'],
+  [/^must be within the window ending /, '须在申请期内'],
+  [/^no 复查 or 复核 was requested$/, '尚未登记复查或复核申请'],
 ];
 
 export function zhMessage(message: string): string {
   for (const [pattern, zh] of KNOWN) {
     const m = pattern.exec(message);
-    if (m) return zh.replace('$1', m[1] ?? '');
+    if (m) return zh.replace('$1', m[1] ?? '').replace('$2', m[2] ?? '');
   }
   return `未通过校验（${message}）`;
 }

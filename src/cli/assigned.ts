@@ -3,11 +3,10 @@
 import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { PAUSE_LABEL, SOURCE_LEVEL_LABEL, type AssignedCaseView } from '../duties/assignedCase.js';
+import { ACCEPTANCE_DECISION_LABEL as DECISION_LABEL, ASSIGNED_STATUS_LABEL as STATUS_LABEL, CALENDAR_DATA_MISSING } from '../labels.js';
 import { formatShanghai } from '../time.js';
 import { MILESTONE_LABEL, api, colourLabel, formatLimit, path, print, stageLabel, timelineLines } from './common.js';
 
-const STATUS_LABEL: Record<AssignedCaseView['status'], string> = { open: '办理中', closed: '已办结', cancelled: '已撤销' };
-const DECISION_LABEL = { accepted: '受理', notAccepted: '不予受理' } as const;
 const onTime = (ok: boolean): string => (ok ? '（按时）' : '（超期）');
 
 export function assignedCaseTable(v: AssignedCaseView): string {
@@ -21,8 +20,8 @@ export function assignedCaseTable(v: AssignedCaseView): string {
   if (h) lines.push(`办理期限 ${h.budgetDays} 日 + 延期 ${h.extensionDays} 日 + 中止 ${h.pausedDays} 日${h.pauses.some((p) => p.to === null) ? '（正在中止计时）' : ''}${h.pauses.length ? `  中止：${h.pauses.map((p) => `${PAUSE_LABEL[p.pauseKind]} ${formatShanghai(p.from)}—${p.to ? formatShanghai(p.to) : '至今'}`).join('；')}` : ''}`);
   if (v.window) lines.push(`${v.window.kind === 'review' ? '复查' : '复核'}申请期至 ${formatLimit(v.window.endsAt)}`);
   lines.push('', '期限依据：');
-  for (const d of v.deadlines) lines.push(`  ${MILESTONE_LABEL[d.milestone] ?? d.milestone}  ${formatLimit(d.deadline)}  ${d.note}${d.calendarDataMissing ? '  【节假日数据缺失，按自然日计算】' : ''}`);
-  lines.push('', ...timelineLines(v.timeline));
+  for (const d of v.deadlines) lines.push(`  ${MILESTONE_LABEL[d.milestone] ?? d.milestone}  ${formatLimit(d.deadline)}  ${d.note}${d.calendarDataMissing ? `  【${CALENDAR_DATA_MISSING}】` : ''}`);
+  lines.push('', ...timelineLines(v.timeline, v.kind));
   return lines.join('\n');
 }
 

@@ -3,32 +3,18 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { COLOUR_LABEL, COLOUR_MEANING, type Colour } from '../colour.js';
-import { MILESTONE_LABEL as DUTY_MILESTONE_LABEL } from '../domain.js';
 import type { TimelineEntry } from '../messages.js';
-import { TIMELINE_LABEL as TYPE_LABEL } from '../labels.js';
+import { CASE_MILESTONE_LABEL as MILESTONE_LABEL, TIMELINE_LABEL as TYPE_LABEL, formatLimit, stageWords, timelineLabel } from '../labels.js';
 import { formatShanghai } from '../time.js';
 
-export { TYPE_LABEL };
-
-// Milestones and steps in the timeline's own words (src/labels.ts), so the two never drift apart.
-export const MILESTONE_LABEL: Record<string, string> = { ...DUTY_MILESTONE_LABEL, arrival: TYPE_LABEL.arrival, closureReport: TYPE_LABEL.closureReport };
-const STAGE_STEPS: readonly string[] = ['urge', 'supervise', 'deduction'];
-const stageStep = (step: string): string => (step === 'pending' ? '期限内' : STAGE_STEPS.includes(step) ? `已${TYPE_LABEL[step as TimelineEntry['type']]}` : step);
+export { TYPE_LABEL, MILESTONE_LABEL, formatLimit };
 
 /** 三色预警 in words, so colour is never the only signal (the terminal may not show colour at all). */
 export const colourLabel = (c: Colour | null | undefined): string => (c ? `${COLOUR_LABEL[c]}（${COLOUR_MEANING[c]}）` : '—');
 
-/** Stages with no milestone running: the clock paused, or the petitioner's 复查/复核 window. */
-const WAIT_STAGE_LABEL: Record<string, string> = { paused: '已中止计时', reviewWindow: '复查申请期', reexaminationWindow: '复核申请期' };
-
-/** A stage in words for clerks, its code kept in brackets for ops and for `list --stage`. */
+/** A stage in words for clerks (src/labels.ts), its code kept in brackets for ops and for `list --stage`. */
 export function stageLabel(stage: string | null): string {
-  if (!stage) return '—';
-  if (stage in WAIT_STAGE_LABEL) return `${WAIT_STAGE_LABEL[stage]}（${stage}）`;
-  if (stage === 'closed') return '已销案（closed）';
-  if (stage === 'cancelled') return '已撤销（cancelled）';
-  const [milestone = '', step = ''] = stage.split('.');
-  return `${MILESTONE_LABEL[milestone] ?? milestone}·${stageStep(step)}（${stage}）`;
+  return stage ? `${stageWords(stage)}（${stage}）` : '—';
 }
 
 export interface Problem { title?: string; detail?: string; errors?: { field: string; message: string }[] }
@@ -108,17 +94,11 @@ export function describe(e: TimelineEntry): string {
 
 export const path = (caseId: string, suffix = ''): string => `/cases/${encodeURIComponent(caseId)}${suffix}`;
 
-/** A day-counted limit ends at 24:00 of its last day: shown so, not as 00:00 of the next. */
-export function formatLimit(iso: string): string {
-  const shown = formatShanghai(iso);
-  if (!shown.endsWith(' 00:00')) return shown;
-  return `${formatShanghai(Date.parse(iso) - 60_000).slice(0, -' 23:59'.length)} 24:00`;
-}
 
-/** The timeline as a table: time, entry, actor, what it says. */
-export function timelineLines(timeline: TimelineEntry[]): string[] {
+/** The timeline as a table: time, entry (in the words of the case's kind), actor, what it says. */
+export function timelineLines(timeline: TimelineEntry[], kind = 'escalatedVisit'): string[] {
   return [
     `${pad('时间（北京时间）', 26)}${pad('事项', 18)}${pad('操作人', 20)}说明`,
-    ...timeline.map((e) => `${pad(formatShanghai(e.at), 26)}${pad(TYPE_LABEL[e.type] ?? e.type, 18)}${pad(e.actor.id, 20)}${describe(e)}`),
+    ...timeline.map((e) => `${pad(formatShanghai(e.at), 26)}${pad(timelineLabel(kind, e.type), 18)}${pad(e.actor.id, 20)}${describe(e)}`),
   ];
 }
