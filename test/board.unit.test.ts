@@ -127,7 +127,7 @@ test('the list shows an assigned case with its kind, its ID without the prefix, 
   ]);
   expect(live).toContain('<span class="card-label">交办办理中</span> <span class="card-count">1</span>');
   const board = boardPage(ctxOf({ id: 'dev-supervisor', role: 'supervisor', units: [] }, now), { rows: [], groupCounts: counts([], GROUPS, (r) => r.group), colourCounts: counts([], COLOURS, (r) => r.colour), filter: { kind: 'assignedCase' }, units: [], unitName: (id) => id, truncated: false }).value;
-  expect(/<select id="f-kind" name="kind">([\s\S]*?)<\/select>/.exec(board)?.[1]).toBe('<option value="">全部</option><option value="escalatedVisit">接访督办</option><option value="assignedCase" selected>交办案件</option>');
+  expect(/<select id="f-kind" name="kind">([\s\S]*?)<\/select>/.exec(board)?.[1]).toBe('<option value="">全部</option><option value="escalatedVisit">接访督办</option><option value="assignedCase" selected>交办案件</option><option value="monthlyObligation">月度工作</option>');
   expect(board).toContain('data-fragment="/board/fragment?kind=assignedCase"');
 });
 
