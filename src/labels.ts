@@ -49,9 +49,13 @@ export function formatLimit(iso: string): string {
 }
 
 /** Where an assigned case's entries mean something else than a visit's: its notice is the assignment's, it ends 办结. */
-const ASSIGNED_TIMELINE_LABEL: Partial<Record<TimelineType, string>> = { alert: '交办通知', closed: '办结' };
+const KIND_TIMELINE_LABEL: Record<string, Partial<Record<TimelineType, string>>> = {
+  assignedCase: { alert: '交办通知', closed: '办结' },
+  // A monthly duty's first notice tells the unit what is due, it fetches no one.
+  monthlyObligation: { alert: '工作通知', closed: '办结' },
+};
 
 /** A timeline entry in words for a case of this kind. */
 export function timelineLabel(kind: string, type: TimelineType): string {
-  return (kind === 'assignedCase' ? ASSIGNED_TIMELINE_LABEL[type] : undefined) ?? TIMELINE_LABEL[type] ?? type;
+  return KIND_TIMELINE_LABEL[kind]?.[type] ?? TIMELINE_LABEL[type] ?? type;
 }

@@ -9,6 +9,9 @@ import { zhMessage } from '../src/board/text.js';
 import type { HolidayCalendar } from '../src/deadlines/calendar.js';
 import { assignedCaseOpeningView, deadlineEntry, deadlineRecordOf, handlingDeadline, type AssignedCaseView } from '../src/duties/assignedCase.js';
 import { assignedCaseInput, validateAssignment } from '../src/duties/intake.js';
+import { monthlyOpeningView, type MonthlyObligationView } from '../src/duties/monthlyObligation.js';
+import { unitSnapshot } from '../src/directory.js';
+import { SYSTEM_ACTOR } from '../src/domain.js';
 import type { TimelineEntry } from '../src/messages.js';
 import { cookieHeader, csrfToken, csrfValid, openSession, parseCookies, sealSession } from '../src/board/session.js';
 import type { CaseRow } from '../src/records/cases.js';
@@ -248,4 +251,70 @@ test('an assigned case being handled: pauses, extensions, progress, a limit past
   expect(page).toContain('<p class="field-error" id="form-handlingExtension-approverId-error">批准人：必填</p>');
   expect(page).toContain('<input id="form-handlingExtension-days" name="days" type="number" min="1" max="365" step="1" inputmode="numeric" value="11" aria-invalid="true" aria-describedby="form-handlingExtension-days-error">');
   expect(/<select id="form-pause-approverId"[^>]*>([\s\S]*?)<\/select>/.exec(page)?.[1]).toBe('<option value="">请选择</option><optgroup label="责任单位领导"><option value="wuli-gov-zhang">张建国（主要领导）</option><option value="wuli-gov-wang">王立新（分管领导）</option></optgroup><optgroup label="督查人员"><option value="xfb-li">李卫东</option></optgroup>');
+});
+
+// 月度工作 on the board: the opening of September 2030's cases (due 5 October, moved past 国庆 to the 8th).
+const monthlyOpening = (obligation: 'disputeScreening' | 'leadershipStudy'): MonthlyObligationView =>
+  monthlyOpeningView({ obligation, period: '2030-09', policy: policy.monthlyObligation, policyVersion: policy.version, calendar: CALENDAR_2030, unit: unitSnapshot(directory.units.find((u) => u.id === 'wuli-gov')!), actor: SYSTEM_ACTOR, registeredAt: '2030-09-30T16:00:00.000Z' });
+
+test("a monthly case's page: the month, the due date at 24:00 with its rule, the study's form with the unit's people; a list row in the case's words", () => {
+  const view = monthlyOpening('leadershipStudy');
+  const now = Date.parse('2030-10-02T02:00:00.000Z');
+  const page = casePage(ctxOf({ id: 'dev-unit-wuli-gov', role: 'unit', units: ['wuli-gov'] }, now), {
+    view,
+    unitName: view.unit.name,
+    colour: 'green',
+    documents: [],
+    actions: [{ key: 'leadershipStudy', label: '登记领导班子研究信访工作' }],
+    directory,
+    personName: (id) => people.get(id) ?? id,
+  }).value;
+  expect(/<h1>(.*?)<\/h1>/.exec(page)?.[1]).toBe('2030年9月领导班子研究信访工作');
+  expect(summaryOf(page)).toEqual({
+    工作事项: '领导班子研究信访工作',
+    所属月份: '2030年9月',
+    责任单位: '五里乡人民政府',
+    阶段: '领导班子研究信访工作·期限内',
+    颜色: '绿 · 期限内',
+    '报送期限（北京时间）': '2030年10月08日 24:00',
+    剩余时间: '剩余 158:00:00',
+    期限依据: '次月固定日：次月 5 日（逢节假日顺延、逢周末顺延），最后一日 2030-10-08 24:00 止；2030-10-05 逢国庆节，顺延至 2030-10-08',
+    研究记录: '尚未登记',
+    情况说明: '未提交',
+    扣分: '0 分',
+    政策版本: policy.version,
+    节假日日历: 'test-calendar-2030',
+  });
+  expect(rowsOf(page, 'timeline').map((r) => r.slice(1))).toEqual([
+    ['登记（领导班子研究信访工作）', '系统', `政策版本 ${policy.version}`],
+    ['确定期限（领导班子研究信访工作）', '系统', '次月 5 日（逢节假日顺延、逢周末顺延），最后一日 2030-10-08 24:00 止；2030-10-05 逢国庆节，顺延至 2030-10-08；期限 2030年10月08日 24:00'],
+    ['工作通知（领导班子研究信访工作）', '系统', '—'],
+  ]);
+  expect([...page.matchAll(/<form class="panel action" id="([^"]+)"/g)].map((m) => m[1])).toEqual(['form-leadershipStudy']);
+  expect([...page.matchAll(/<input type="checkbox" id="[^"]+" name="attendees" value="([^"]+)"><label[^>]*>([^<]+)<\/label>/g)].map((m) => [m[1], m[2]])).toEqual([
+    ['wuli-gov-zhang', '张建国（主要领导）'],
+    ['wuli-gov-wang', '王立新（分管领导）'],
+    ['wuli-gov-chen', '陈晓燕'],
+  ]);
+  expect(page).toContain('<label for="form-leadershipStudy-meetingDate">会议日期</label><input id="form-leadershipStudy-meetingDate" name="meetingDate" type="date" value="">');
+
+  // Refused for want of a leader: the ticked attendee stays ticked, the message stands at its field.
+  const refused = casePage(ctxOf({ id: 'dev-unit-wuli-gov', role: 'unit', units: ['wuli-gov'] }, now), {
+    view,
+    unitName: view.unit.name,
+    colour: 'green',
+    documents: [],
+    actions: [{ key: 'leadershipStudy', label: '登记领导班子研究信访工作' }],
+    errors: { action: 'leadershipStudy', fields: { attendees: '须包括本单位领导' }, values: { meetingDate: '2030-09-26', attendees: 'wuli-gov-chen', topics: '研究' } },
+    directory,
+    personName: (id) => people.get(id) ?? id,
+  }).value;
+  expect([...refused.matchAll(/name="attendees" value="([^"]+)" checked/g)].map((m) => m[1])).toEqual(['wuli-gov-chen']);
+  expect(refused).toContain('须包括本单位领导');
+
+  const screening = monthlyOpening('disputeScreening');
+  const row = boardRow({ caseId: screening.caseId, kind: 'monthlyObligation', unitId: 'wuli-gov', level: null, status: 'open', stage: screening.stage, deadline: screening.deadline, overdue: false, colour: 'green', receivedAt: '2030-09-30T16:00:00.000Z' }, policy, now);
+  expect([row.noticeId, row.group, row.warnMs]).toEqual(['wuli-gov.disputeScreening.2030-09', 'inProgress', 3 * 24 * H]);
+  const live = boardLive(ctxOf(null, now), { rows: [row], groupCounts: counts([row], GROUPS, (r) => r.group), colourCounts: counts([row], COLOURS, (r) => r.colour), filter: {}, units: [], unitName: (id) => directory.units.find((u) => u.id === id)!.name, truncated: false }).value;
+  expect(rowsOf(live, 'cases')).toEqual([['wuli-gov.disputeScreening.2030-09', '月度工作', '—', '五里乡人民政府', '矛盾纠纷排查月报', '矛盾纠纷排查月报·期限内', '绿 · 期限内', '剩余 158:00:00', '2030年10月08日 24:00']]);
 });

@@ -13,6 +13,7 @@ import { contentDisposition } from '../api/kit.js';
 import { visitPreviewBodySchema, type ApiDeps } from '../api/server.js';
 import { ASSIGNED_CASE_ACTION_ROUTES } from '../api/assignedCaseRoutes.js';
 import type { AssignedCaseView } from '../duties/assignedCase.js';
+import { recordLeadershipStudySchema, recordLeadershipStudyUpdate, type MonthlyObligationView } from '../duties/monthlyObligation.js';
 import { CASE_ID_PATTERN } from '../duties/registry.js';
 import type { DutyKind } from '../domain.js';
 import { circularTitle } from '../circular/period.js';
@@ -83,7 +84,7 @@ const one = (form: Form, name: string): string => {
 /** A datetime-local value (Beijing time, no offset) as the API's instant; anything else is passed on for the schema to refuse. */
 const beijingInstant = (value: string): string => (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/.test(value) ? `${value}:00+08:00` : /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$/.test(value) ? `${value}+08:00` : value);
 
-type AnyCaseView = CaseView | AssignedCaseView;
+type AnyCaseView = CaseView | AssignedCaseView | MonthlyObligationView;
 
 interface BoardAction {
   key: string;
@@ -102,9 +103,15 @@ const overdueStage = (v: AnyCaseView): boolean => /\.(urge|supervise|deduction)$
 const optional = (v: string): string | undefined => (v.trim() === '' ? undefined : v);
 /** A whole number typed in a form; anything else goes on as typed for the schema to refuse. */
 const integer = (v: string): number | string | undefined => (v.trim() === '' ? undefined : /^\d{1,6}$/.test(v.trim()) ? Number(v.trim()) : v);
-const BOTH: readonly DutyKind[] = ['escalatedVisit', 'assignedCase'];
+const EVERY: readonly DutyKind[] = ['escalatedVisit', 'assignedCase', 'monthlyObligation'];
 const VISIT: readonly DutyKind[] = ['escalatedVisit'];
 const ASSIGNED: readonly DutyKind[] = ['assignedCase'];
+const MONTHLY: readonly DutyKind[] = ['monthlyObligation'];
+/** Every value a form sent under a name (checkboxes), in order. */
+const all = (form: Form, name: string): string[] => {
+  const v = form[name];
+  return v === undefined ? [] : Array.isArray(v) ? v : [v];
+};
 /** An assigned case's route as the API declares it: its action (role), body schema and update, nothing restated. */
 const assignedRoute = (path: (typeof ASSIGNED_CASE_ACTION_ROUTES)[number]['path']): Pick<BoardAction, 'action' | 'schema' | 'update'> => {
   const r = ASSIGNED_CASE_ACTION_ROUTES.find((x) => x.path === path)!;
@@ -115,11 +122,11 @@ const phaseOf = (v: AnyCaseView): string | null => (v.kind === 'assignedCase' &&
 // The API's update bodies (the workflow's schemas without actor), filled from the form's fields.
 const ACTIONS: BoardAction[] = [
   { key: 'arrival', kinds: VISIT, action: 'arrival', label: '报告领导到达', schema: reportArrivalSchema.omit({ actor: true }), update: reportArrivalUpdate as unknown as typeof cancelUpdate, input: (f) => ({ leaderId: one(f, 'leaderId'), arrivedAt: beijingInstant(one(f, 'arrivedAt')), ...(optional(one(f, 'note')) ? { note: one(f, 'note') } : {}) }), offered: (v) => v.status === 'open' && v.milestone === 'arrival' },
-  { key: 'explanation', kinds: BOTH, action: 'explanation', label: '提交情况说明', schema: submitExplanationSchema.omit({ actor: true }), update: submitExplanationUpdate as unknown as typeof cancelUpdate, input: (f) => ({ text: one(f, 'text') }), offered: (v) => v.status === 'open' && overdueStage(v) && v.explanation.status !== 'pending' && v.explanation.status !== 'accepted' },
-  { key: 'decideExplanation', kinds: BOTH, action: 'decideExplanation', label: '审核情况说明', schema: decideExplanationSchema.omit({ actor: true }), update: decideExplanationUpdate, input: (f) => ({ decision: one(f, 'decision'), reason: one(f, 'reason') }), offered: (v) => v.status === 'open' && v.explanation.status === 'pending' },
+  { key: 'explanation', kinds: EVERY, action: 'explanation', label: '提交情况说明', schema: submitExplanationSchema.omit({ actor: true }), update: submitExplanationUpdate as unknown as typeof cancelUpdate, input: (f) => ({ text: one(f, 'text') }), offered: (v) => v.status === 'open' && overdueStage(v) && v.explanation.status !== 'pending' && v.explanation.status !== 'accepted' },
+  { key: 'decideExplanation', kinds: EVERY, action: 'decideExplanation', label: '审核情况说明', schema: decideExplanationSchema.omit({ actor: true }), update: decideExplanationUpdate, input: (f) => ({ decision: one(f, 'decision'), reason: one(f, 'reason') }), offered: (v) => v.status === 'open' && v.explanation.status === 'pending' },
   { key: 'extend', kinds: VISIT, action: 'extend', label: '延长期限', schema: extendDeadlineSchema.omit({ actor: true }), update: extendDeadlineUpdate, input: (f) => ({ newDeadline: beijingInstant(one(f, 'newDeadline')), reason: one(f, 'reason') }), offered: (v) => v.status === 'open' },
-  { key: 'reassign', kinds: BOTH, action: 'reassign', label: '变更责任单位', schema: reassignUnitSchema.omit({ actor: true, unit: true }), update: reassignUnitUpdate, input: (f) => ({ unitId: one(f, 'unitId'), reason: one(f, 'reason') }), offered: (v) => v.status === 'open' },
-  { key: 'cancel', kinds: BOTH, action: 'cancel', label: '撤销案件', schema: cancelSchema.omit({ actor: true }), update: cancelUpdate, input: (f) => ({ reason: one(f, 'reason') }), offered: (v) => v.status === 'open' },
+  { key: 'reassign', kinds: EVERY, action: 'reassign', label: '变更责任单位', schema: reassignUnitSchema.omit({ actor: true, unit: true }), update: reassignUnitUpdate, input: (f) => ({ unitId: one(f, 'unitId'), reason: one(f, 'reason') }), offered: (v) => v.status === 'open' },
+  { key: 'cancel', kinds: EVERY, action: 'cancel', label: '撤销案件', schema: cancelSchema.omit({ actor: true }), update: cancelUpdate, input: (f) => ({ reason: one(f, 'reason') }), offered: (v) => v.status === 'open' },
   { key: 'closureReport', kinds: VISIT, action: 'closureReport', label: '提交书面办理结果', schema: submitClosureReportSchema.omit({ actor: true }), update: submitClosureReportUpdate as unknown as typeof cancelUpdate, input: (f) => ({ result: one(f, 'result') }), offered: (v) => v.status === 'open' && v.milestone === 'closureReport' },
   // 交办案件: the API's own routes (src/api/assignedCaseRoutes.ts), in the order a case goes through them.
   { key: 'acceptance', kinds: ASSIGNED, ...assignedRoute('acceptance'), label: '作出受理决定', input: (f) => ({ decision: one(f, 'decision'), writtenNoticeAt: beijingInstant(one(f, 'writtenNoticeAt')), ...(optional(one(f, 'reason')) ? { reason: one(f, 'reason') } : {}) }), offered: (v) => phaseOf(v) === 'acceptance' },
@@ -130,6 +137,8 @@ const ACTIONS: BoardAction[] = [
   { key: 'resumption', kinds: ASSIGNED, ...assignedRoute('resumption'), label: '恢复计时', input: (f) => (optional(one(f, 'note')) ? { note: one(f, 'note') } : {}), offered: (v) => phaseOf(v) === 'handling' && v.stage === 'paused' },
   { key: 'handlingExtension', kinds: ASSIGNED, ...assignedRoute('handling-extension'), label: '延长办理期限', input: (f) => ({ days: integer(one(f, 'days')), reason: one(f, 'reason'), ...(optional(one(f, 'approverId')) ? { approverId: one(f, 'approverId') } : {}), petitionerNotifiedAt: beijingInstant(one(f, 'petitionerNotifiedAt')) }), offered: (v) => phaseOf(v) === 'handling' },
   { key: 'reviewRequest', kinds: ASSIGNED, ...assignedRoute('review-request'), label: '登记复查（复核）申请', input: (f) => ({ requestedAt: beijingInstant(one(f, 'requestedAt')) }), offered: (v) => phaseOf(v) === 'reviewWindow' || phaseOf(v) === 'reexaminationWindow' },
+  // 月度工作: the unit records its leadership's monthly study (the report with its file is not on the board yet).
+  { key: 'leadershipStudy', kinds: MONTHLY, action: 'dutyReport', label: '登记领导班子研究信访工作', schema: recordLeadershipStudySchema.omit({ actor: true }), update: recordLeadershipStudyUpdate as unknown as typeof cancelUpdate, input: (f) => ({ meetingDate: one(f, 'meetingDate'), attendees: all(f, 'attendees'), topics: one(f, 'topics') }), offered: (v) => v.kind === 'monthlyObligation' && v.status === 'open' && v.obligation === 'leadershipStudy' },
 ];
 
 const fieldErrorsOf = (issues: FieldIssue[]): FieldErrors => {
@@ -357,7 +366,7 @@ export async function registerBoard(app: FastifyInstance, deps: ApiDeps): Promis
         unitName: view.unit.name,
         // The case's own window (pinned with its policy) when its view has it; else the policy in force.
         // An assigned case's window is always pinned; without a running deadline it has no colour.
-        colour: view.yellowFrom ? colourFrom(deadline, Date.parse(view.yellowFrom), ctx.now) : view.kind === 'assignedCase' ? null : colourOf(deadline, warnWindowMs(deps.policy, view.notice.level, view.status === 'open' ? dutyOf(view.stage) : null), ctx.now),
+        colour: view.yellowFrom ? colourFrom(deadline, Date.parse(view.yellowFrom), ctx.now) : view.kind !== 'escalatedVisit' ? null : colourOf(deadline, warnWindowMs(deps.policy, view.notice.level, view.status === 'open' ? dutyOf(view.stage) : null), ctx.now),
         documents: docs.map((d) => ({ documentId: d.documentId, documentNumber: d.documentNumber, kind: d.kind, issuedAt: d.issuedAt })),
         actions,
         directory: deps.directory,
@@ -391,7 +400,8 @@ export async function registerBoard(app: FastifyInstance, deps: ApiDeps): Promis
         // Another duty's form posted to this case: as if there were no such form.
         if (!a.kinds.includes(view.kind)) throw new PageError(404, '此类案件没有这项操作。');
         const form = (request.body ?? {}) as Form;
-        const values = Object.fromEntries(Object.entries(form).filter(([k]) => k !== '_csrf').map(([k, v]) => [k, Array.isArray(v) ? (v[0] ?? '') : v]));
+        // Checkboxes' values joined, so a refused form shows them still ticked.
+        const values = Object.fromEntries(Object.entries(form).filter(([k]) => k !== '_csrf').map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : v]));
         const refuse = async (status: number, fields: FieldErrors): Promise<FastifyReply> => send(reply, await renderCase(s.ctx, s.principal, view, { errors: { action: a.key, fields, values } }), status);
         // The API's schema first (the same messages at the same fields), then the workflow's own validator.
         const parsed = a.schema.safeParse(a.input(form));

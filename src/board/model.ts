@@ -57,7 +57,7 @@ export function groupOf(stage: string): Group {
 
 /** A stage in words: the visit's own board words, an assigned case's as the CLI says them (src/labels.ts). */
 export function stageText(kind: string, stage: string): string {
-  if (kind === 'assignedCase') return stageWords(stage, '已办结');
+  if (kind === 'assignedCase' || kind === 'monthlyObligation') return stageWords(stage, '已办结');
   return STAGE_LABEL[stage] ?? stageWords(stage);
 }
 
@@ -101,7 +101,8 @@ export function boardRow(row: CaseRow, policy: Policy, now: number): BoardRow {
   const kind = isKind(row.kind) ? row.kind : 'escalatedVisit';
   const milestone = row.status === 'open' ? milestoneOf(row.stage) : null;
   // An assigned case's window is its milestone's ladder's (3 days by default), as its workflow sets yellow_from.
-  const warnMs = kind === 'assignedCase' ? (milestone ? parseDuration(assignedLadder(policy.assignedCase, milestone).yellowWindow) : 0) : warnWindowMs(policy, row.level, duty);
+  const warnMs =
+    kind === 'assignedCase' ? (milestone ? parseDuration(assignedLadder(policy.assignedCase, milestone).yellowWindow) : 0) : kind === 'monthlyObligation' ? parseDuration(policy.monthlyObligation.ladder.yellowWindow) : warnWindowMs(policy, row.level, duty);
   return {
     ...row,
     kind,

@@ -4,6 +4,7 @@ import type { Directory } from '../directory.js';
 import { LEVEL_LABEL, LEVELS, MILESTONE_LABEL, STEP_LABEL, type Level } from '../domain.js';
 import { PAUSE_KINDS, PAUSE_LABEL, SOURCE_LEVEL_LABEL, priorityReasons, type AssignedCaseView } from '../duties/assignedCase.js';
 import { ACCEPTANCE_DECISION_LABEL, ASSIGNED_STATUS_LABEL, CALENDAR_DATA_MISSING, CASE_MILESTONE_LABEL, DEADLINE_RULE_LABEL, WAIT_STAGE_LABEL, formatLimit, timelineLabel } from '../labels.js';
+import { OBLIGATION_LABEL, periodLabel, type MonthlyObligationView } from '../duties/monthlyObligation.js';
 import type { CaseView, LedgerView } from '../messages.js';
 import { formatShanghai } from '../time.js';
 import { html, type HtmlValue, type SafeHtml } from './html.js';
@@ -141,7 +142,7 @@ export interface BoardData {
 /** A visit's duty (领导到场 / 书面报结果), an assigned case's milestone (受理告知, 办理答复, …). */
 function dutyText(r: BoardRow): string {
   if (r.duty) return DUTY_LABEL[r.duty];
-  const m = r.kind === 'assignedCase' && r.status === 'open' ? milestoneOf(r.stage) : null;
+  const m = r.kind !== 'escalatedVisit' && r.status === 'open' ? milestoneOf(r.stage) : null;
   return m ? CASE_MILESTONE_LABEL[m] ?? m : '—';
 }
 
@@ -182,7 +183,7 @@ ${d.rows.map(
 <td data-label="阶段" class="stage">${stageText(r.kind, r.stage)}</td>
 <td data-label="颜色" class="colour-cell">${colourBadge(r.colour)}</td>
 <td data-label="剩余时间">${countdown(r.status === 'open' ? r.deadline : null, ctx.now)}</td>
-<td data-label="期限">${r.status === 'open' && r.deadline ? (r.kind === 'assignedCase' ? formatLimit(r.deadline) : shanghai(r.deadline)) : '—'}</td>
+<td data-label="期限">${r.status === 'open' && r.deadline ? (r.kind !== 'escalatedVisit' ? formatLimit(r.deadline) : shanghai(r.deadline)) : '—'}</td>
 </tr>`,
 )}
 </tbody>
@@ -220,7 +221,7 @@ export interface CaseAction {
 }
 
 export interface CasePageData {
-  view: CaseView | AssignedCaseView;
+  view: CaseView | AssignedCaseView | MonthlyObligationView;
   unitName: string;
   colour: Colour | null;
   documents: { documentId: string; documentNumber: string; kind: 'urge' | 'supervise'; issuedAt: string }[];
@@ -248,6 +249,7 @@ const ACTION_DONE: Record<string, string> = {
   resumption: '已恢复计时。',
   handlingExtension: '办理期限已延长。',
   reviewRequest: '复查（复核）申请已登记。',
+  leadershipStudy: '领导班子研究信访工作已登记。',
 };
 
 /** A field's name where one form means it differently than FIELD_LABEL says (the progress report's text). */
@@ -347,6 +349,15 @@ ${errorOf(errs, name, formId, labels[name])}</fieldset>`;
     case 'reviewRequest':
       fields = datetime('requestedAt', '申请时间', nowValue);
       break;
+    case 'leadershipStudy': {
+      // Attendees are the unit's own people: the workflow requires one of its leaders among them.
+      const people = d.directory.units.find((u) => u.id === v.unit.id)?.people ?? [];
+      const chosen = d.errors?.action === a.key ? (d.errors.values.attendees ?? '').split(',') : [];
+      fields = html`${field('meetingDate', '会议日期', html`<input id="${formId}-meetingDate" name="meetingDate" type="date" value="${val('meetingDate')}"${describedBy(errs, 'meetingDate', formId)}>`)}<fieldset><legend>参会人员</legend>
+${people.map((p) => html`<div class="choice"><input type="checkbox" id="${formId}-attendee-${p.id}" name="attendees" value="${p.id}"${chosen.includes(p.id) ? html` checked` : ''}><label for="${formId}-attendee-${p.id}">${p.name}${p.role === 'principal' ? '（主要领导）' : p.role === 'inCharge' ? '（分管领导）' : ''}</label></div>`)}
+${errorOf(errs, 'attendees', formId)}</fieldset>${textarea('topics', '研究内容', 5000)}`;
+      break;
+    }
     default:
       fields = textarea('result', '办理结果', 10_000);
   }
@@ -366,7 +377,7 @@ const explanationText = (x: CaseView['explanation']): SafeHtml => html`${{ none:
 function caseSections(ctx: PageContext, d: CasePageData): SafeHtml {
   const v = d.view;
   // An assigned case's limits are whole days: its times say 24:00 of the last day, not 00:00 of the next.
-  const when = v.kind === 'assignedCase' ? formatLimit : (iso: string): string => shanghai(iso);
+  const when = v.kind !== 'escalatedVisit' ? formatLimit : (iso: string): string => shanghai(iso);
   const deliveries = v.timeline.filter((e) => e.type === 'notificationDelivered' || e.type === 'notificationUndelivered' || e.type === 'notificationFailed');
   const actorText = (e: CaseView['timeline'][number]): string => (e.actor.role === 'system' ? '系统' : `${ROLE_LABEL[e.actor.role as keyof typeof ROLE_LABEL] ?? e.actor.role}：${d.personName(e.actor.id)}`);
   const detailText = (e: CaseView['timeline'][number]): string => {
@@ -426,6 +437,7 @@ ${d.actions.length === 0 ? html`<p class="empty">当前没有您可以办理的�
 export function casePage(ctx: PageContext, d: CasePageData): SafeHtml {
   const v = d.view;
   if (v.kind === 'assignedCase') return assignedCasePage(ctx, d, v);
+  if (v.kind === 'monthlyObligation') return monthlyObligationPage(ctx, d, v);
   return layout(
     ctx,
     `案件 ${v.notice.noticeId}`,
@@ -540,6 +552,41 @@ ${progress.length === 0
   : html`<table class="progress"><thead><tr><th scope="col">报送时间</th><th scope="col">报送人</th><th scope="col">进展情况</th></tr></thead><tbody>
 ${progress.map((e) => html`<tr><td data-label="报送时间">${shanghai(e.at)}</td><td data-label="报送人">${d.personName(e.actor.id)}</td><td data-label="进展情况">${e.reason ?? '—'}</td></tr>`)}
 </tbody></table>`}
+</section>
+${caseSections(ctx, d)}`,
+  );
+}
+
+/** 月度工作: the unit, the month, the due date with its rule, what was reported or recorded, then what every case page has. */
+function monthlyObligationPage(ctx: PageContext, d: CasePageData, v: MonthlyObligationView): SafeHtml {
+  const title = `${periodLabel(v.period)}${OBLIGATION_LABEL[v.obligation]}`;
+  const r = v.report;
+  const st = v.study;
+  return layout(
+    ctx,
+    `${title} ${d.unitName}`,
+    html`<p><a href="/">← 返回工作台</a></p>
+<h1>${title}</h1>
+${d.done && ACTION_DONE[d.done] ? html`<p class="flash" role="status">${ACTION_DONE[d.done]}</p>` : ''}
+<section aria-labelledby="summary-h" class="panel">
+<h2 id="summary-h">概况</h2>
+<dl class="summary" data-testid="monthly-summary">
+<dt>工作事项</dt><dd>${OBLIGATION_LABEL[v.obligation]}</dd>
+<dt>所属月份</dt><dd>${periodLabel(v.period)}</dd>
+<dt>责任单位</dt><dd>${d.unitName}</dd>
+<dt>阶段</dt><dd class="stage">${stageText(v.kind, v.stage)}</dd>
+<dt>颜色</dt><dd>${colourBadge(d.colour)}</dd>
+<dt>报送期限（北京时间）</dt><dd data-testid="current-deadline">${v.deadline ? formatLimit(v.deadline) : '—'}</dd>
+<dt>剩余时间</dt><dd>${countdown(v.status === 'open' ? v.deadline : null, ctx.now)}</dd>
+<dt>期限依据</dt><dd>${DEADLINE_RULE_LABEL[v.due.rule] ?? v.due.rule}：${v.due.note}${v.due.calendarDataMissing ? html` <strong class="missing">【${CALENDAR_DATA_MISSING}】</strong>` : ''}</dd>
+${v.obligation === 'disputeScreening'
+  ? html`<dt>排查月报</dt><dd>${r ? html`${shanghai(r.submittedAt)}${onTimeText(r.onTime)}；排查矛盾纠纷 ${r.disputesFound} 件；附件 ${r.file.fileName}（${Math.ceil(r.file.size / 1024)} KB）<br><span class="quote">${r.summary}</span>` : '尚未报送'}</dd>`
+  : html`<dt>研究记录</dt><dd>${st ? html`${st.meetingDate} 召开；参会 ${st.attendees.map((a) => d.personName(a)).join('、')}；登记于 ${shanghai(st.recordedAt)}${onTimeText(st.onTime)}<br><span class="quote">${st.topics}</span>` : '尚未登记'}</dd>`}
+<dt>情况说明</dt><dd>${explanationText(v.explanation)}</dd>
+<dt>扣分</dt><dd>${v.deductions.reduce((sum, x) => sum + x.points, 0)} 分</dd>
+<dt>政策版本</dt><dd>${v.policyVersion}</dd>
+<dt>节假日日历</dt><dd>${v.calendarVersion}</dd>
+</dl>
 </section>
 ${caseSections(ctx, d)}`,
   );
