@@ -10,10 +10,12 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { loadApiKeys } from '../src/api/auth.js';
 import { buildApiServer } from '../src/api/server.js';
 import { SYSTEM_ACTOR, shanghaiYear } from '../src/domain.js';
+import type { MonthlyRoundInput, MonthlyRoundResult } from '../src/duties/monthlyObligation.js';
+import { previousPeriod } from '../src/duties/monthlyPeriod.js';
 import { caseQuery, type CaseView } from '../src/messages.js';
 import { putCircularRecord } from '../src/records/circularFacts.js';
 import { recordDeduction } from '../src/records/ledger.js';
-import { DEV_KEYS, H, M, TASK_QUEUE, createDevServerEnv, demoPolicy, directory, policy, sampleNotice, startHarness, startVisit, until, type Harness } from './helpers.js';
+import { DEV_KEYS, H, M, TASK_QUEUE, createDevServerEnv, demoPolicy, directory, policy, sampleAssignment, sampleNotice, startHarness, startVisit, until, type Harness } from './helpers.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
@@ -357,6 +359,43 @@ describe('ledger, circulars, preview', () => {
       ['到期提醒', '2026年11月25日 12:00'],
       ['催办', '2026年11月25日 12:30'],
     ]);
+    await page.close();
+  });
+});
+
+describe('assigned and monthly cases', () => {
+  test('a unit decides an assigned case’s acceptance on its page; a monthly study is refused without a leader at its field, then recorded', async () => {
+    const assigned = await inject('POST', '/assigned-cases', DEV_KEYS.intake, sampleAssignment(Date.now() - H));
+    // The round a Schedule runs on the 1st: last month's study for every unit.
+    const round = (await h.env.client.workflow.execute('monthlyRound', { workflowId: `board-round-${Date.now()}`, taskQueue: TASK_QUEUE, args: [{ obligation: 'leadershipStudy', policy: policy.monthlyObligation, policyVersion: policy.version } satisfies MonthlyRoundInput] })) as MonthlyRoundResult;
+    const period = previousPeriod(new Date().toISOString());
+    const study = `monthlyObligation:wuli-gov.leadershipStudy.${period}`;
+    expect(round).toEqual({ obligation: 'leadershipStudy', period, started: ['wuli-gov', 'wuli-landres', 'dongcun'].map((u) => `monthlyObligation:${u}.leadershipStudy.${period}`), existing: [] });
+
+    const page = await context.newPage();
+    await signIn(page, DEV_KEYS.unit);
+    await page.goto(`${base}/board/cases/${encodeURIComponent(assigned.caseId)}`);
+    expect(await page.textContent('h1')).toBe(`交办案件 ${assigned.caseId.replace(/^assignedCase:/, '')}`);
+    expect(await page.$$eval('form.action h3', (hs) => hs.map((x) => x.textContent))).toEqual(['作出受理决定']);
+    await page.check('#form-acceptance-accepted');
+    await Promise.all([page.waitForURL(/done=acceptance$/), page.click('#form-acceptance button')]);
+    expect(await page.textContent('.flash')).toBe('受理决定已提交。');
+    expect(await page.textContent('.phase')).toBe('办理答复');
+
+    await page.goto(`${base}/board/cases/${encodeURIComponent(study)}`);
+    const [year, month] = period.split('-').map(Number) as [number, number];
+    expect(await page.textContent('h1')).toBe(`${year}年${month}月领导班子研究信访工作`);
+    await page.fill('#form-leadershipStudy-meetingDate', `${period}-01`);
+    await page.check('#form-leadershipStudy-attendee-wuli-gov-chen');
+    await page.fill('#form-leadershipStudy-topics', '研究本月信访形势');
+    await page.click('#form-leadershipStudy button');
+    expect(await page.textContent('#form-leadershipStudy-attendees-error')).toBe('参会人员：须包括本单位的主要领导或分管领导');
+    expect(await page.isChecked('#form-leadershipStudy-attendee-wuli-gov-chen')).toBe(true);
+    await page.check('#form-leadershipStudy-attendee-wuli-gov-zhang');
+    await Promise.all([page.waitForURL(/done=leadershipStudy$/), page.click('#form-leadershipStudy button')]);
+    expect(await page.textContent('.flash')).toBe('领导班子研究信访工作已登记。');
+    expect(await page.textContent('.stage')).toBe('已办结');
+    expect(await page.$$eval('table.timeline tbody tr:nth-last-child(-n+2) td:nth-child(2)', (c) => c.map((x) => x.textContent))).toEqual(['研究信访工作已记录（领导班子研究信访工作）', '办结']);
     await page.close();
   });
 });

@@ -311,6 +311,7 @@ test("a monthly case's page: the month, the due date at 24:00 with its rule, the
   }).value;
   expect([...refused.matchAll(/name="attendees" value="([^"]+)" checked/g)].map((m) => m[1])).toEqual(['wuli-gov-chen']);
   expect(refused).toContain('须包括本单位领导');
+  expect(['must be a day of 2030-09', 'must include a leader of unit wuli-gov', 'this case is 领导班子研究信访工作, not 矛盾纠纷排查月报', 'must be a day YYYY-MM-DD'].map(zhMessage)).toEqual(['须为所属月份（2030-09）内的日期', '须包括本单位的主要领导或分管领导', '此案件是领导班子研究信访工作，不能办理此项', '请填写日期']);
 
   const screening = monthlyOpening('disputeScreening');
   const row = boardRow({ caseId: screening.caseId, kind: 'monthlyObligation', unitId: 'wuli-gov', level: null, status: 'open', stage: screening.stage, deadline: screening.deadline, overdue: false, colour: 'green', receivedAt: '2030-09-30T16:00:00.000Z' }, policy, now);

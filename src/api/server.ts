@@ -46,6 +46,7 @@ import { ledgerRoutes } from './ledgerRoutes.js';
 import { ASSIGNED_CASE_ACTION_ROUTES, assignedCaseSchema, assignedPreviewBodySchema, assignedPreviewSchema, assignmentSchema, previewAssignedCase } from './assignedCaseRoutes.js';
 import { CASE_ID_MESSAGE, CASE_ID_PATTERN } from '../duties/registry.js';
 import type { AssignedCaseView } from '../duties/assignedCase.js';
+import type { MonthlyObligationView } from '../duties/monthlyObligation.js';
 import { AssignmentConflictError, startAssignedCase } from '../duties/intake.js';
 import type { Records } from '../records/index.js';
 import { isDatabaseUnavailable } from '../records/db.js';
@@ -295,7 +296,7 @@ export async function buildApiServer(deps: ApiDeps): Promise<FastifyInstance> {
 
   // The view an answer carries is recorded at once, so the list reads what the caller was just told; the worker
   // records it too (newest wins), so a database that is down costs only this write, never the answer.
-  const remember = async <V extends CaseView | AssignedCaseView>(view: V): Promise<V> => {
+  const remember = async <V extends CaseView | AssignedCaseView | MonthlyObligationView>(view: V): Promise<V> => {
     try {
       await recordCaseView(deps.records, view);
     } catch (err) {

@@ -30,6 +30,9 @@ export const FIELD_LABEL: Record<string, string> = {
   opinion: '意见',
   writtenOpinionAt: '书面意见时间',
   requestedAt: '申请时间',
+  meetingDate: '会议日期',
+  attendees: '参会人员',
+  topics: '研究内容',
 };
 
 // The API's messages (src/messages.ts, the workflow's validators) in Chinese; an unknown one is shown as it came.
@@ -74,6 +77,12 @@ const KNOWN: [RegExp, string][] = [
   [/^must not be before the reply it asks to review$/, '不能早于所申请复查（复核）的答复'],
   [/^must be within the window ending /, '须在申请期内'],
   [/^no 复查 or 复核 was requested$/, '尚未登记复查或复核申请'],
+  // A monthly duty's (src/duties/monthlyObligation.ts, workflows/monthlyObligation.ts).
+  [/^must be a day YYYY-MM-DD$/, '请填写日期'],
+  [/^must be a day of (\d{4})-(\d{2})$/, '须为所属月份（$1-$2）内的日期'],
+  [/^must include a leader of unit /, '须包括本单位的主要领导或分管领导'],
+  [/^at least one attendee$/, '至少选择一人'],
+  [/^this case is (\S+), not /, '此案件是$1，不能办理此项'],
 ];
 
 export function zhMessage(message: string): string {

@@ -6,6 +6,7 @@ import type { CaseView, TimelineEntry } from '../messages.js';
 import type { Records } from './index.js';
 import type { Colour } from '../colour.js';
 import { assignedCaseRecordOf, type AssignedCaseView } from '../duties/assignedCase.js';
+import { monthlyRecordOf, type MonthlyObligationView } from '../duties/monthlyObligation.js';
 
 /** The facts of a case a list shows, without unsealing its view. */
 export interface CaseRow {
@@ -118,8 +119,9 @@ export async function recordCase(records: Records, record: CaseRecord): Promise<
 }
 
 /** Records the whole view of a case (its columns, the view and every fact). */
-export function recordCaseView(records: Records, view: CaseView | AssignedCaseView): Promise<void> {
-  return recordCase(records, view.kind === 'assignedCase' ? assignedCaseRecordOf(view, 0, true) : caseRecordOf(view, 0, true));
+export async function recordCaseView(records: Records, view: CaseView | AssignedCaseView | MonthlyObligationView): Promise<void> {
+  const record = view.kind === 'assignedCase' ? assignedCaseRecordOf(view, 0, true) : view.kind === 'monthlyObligation' ? monthlyRecordOf(view, 0, true) : caseRecordOf(view, 0, true);
+  await recordCase(records, record);
 }
 
 /** Every recorded timeline entry of a case, in seq order (the facts; the stored view may be older). */
